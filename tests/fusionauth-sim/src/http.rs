@@ -1,0 +1,177 @@
+//! The HTTP surface: FusionAuth's routes, and the layers every request passes through (API-key
+//! authentication for `/api`, persistence after changes, recording for the contract test).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::errors::ApiError;
+use crate::{Sim, api, oauth, recorder};
+
+pub fn router(sim: Arc<Sim>) -> Router {
+    let api = Router::new()
+        .route("/api/tenant", get(api::tenant::list))
+        .route(
+            "/api/tenant/{id}",
+            get(api::tenant::get_one)
+                .patch(api::tenant::patch)
+                .put(api::tenant::put),
+        )
+        .route("/api/key", get(api::keys::list))
+        .route("/api/key/{id}", get(api::keys::get_one))
+        .route("/api/key/generate", post(api::keys::generate))
+        .route("/api/key/generate/{id}", post(api::keys::generate_with_id))
+        .route(
+            "/api/application",
+            get(api::applications::list).post(api::applications::create),
+        )
+        .route(
+            "/api/application/search",
+            get(api::applications::search_get).post(api::applications::search_post),
+        )
+        .route(
+            "/api/application/{id}",
+            get(api::applications::get_one)
+                .post(api::applications::create_with_id)
+                .put(api::applications::put)
+                .patch(api::applications::patch)
+                .delete(api::applications::delete),
+        )
+        .route(
+            "/api/application/{id}/scope",
+            post(api::scopes::create),
+        )
+        .route(
+            "/api/application/{id}/scope/{scope_id}",
+            get(api::scopes::get_one)
+                .post(api::scopes::create_with_id)
+                .delete(api::scopes::delete),
+        )
+        .route("/api/user", get(api::users::get_by_email).post(api::users::create))
+        .route(
+            "/api/user/{id}",
+            get(api::users::get_one).post(api::users::create_with_id),
+        )
+        .route("/api/user/registration", post(api::users::create_with_registration))
+        .route("/api/user/registration/{user_id}", post(api::users::register))
+        .route(
+            "/api/user/registration/{user_id}/{application_id}",
+            get(api::users::get_registration),
+        )
+        .route(
+            "/api/reactor",
+            get(api::reactor::status).post(api::reactor::activate),
+        )
+        .route(
+            "/api/system/login-record/search",
+            get(api::login_records::search),
+        )
+        .route_layer(middleware::from_fn_with_state(sim.clone(), require_api_key));
+
+    Router::new()
+        .merge(api)
+        .route("/api/status", get(api::status::status))
+        .route("/api/jwt/validate", get(api::jwt::validate))
+        .route(
+            "/.well-known/openid-configuration",
+            get(oauth::discovery::openid_configuration),
+        )
+        .route(
+            "/{tenant_id}/.well-known/openid-configuration",
+            get(oauth::discovery::tenant_openid_configuration),
+        )
+        .route("/.well-known/jwks.json", get(oauth::discovery::jwks))
+        .route(
+            "/oauth2/authorize",
+            get(oauth::authorize::show_login).post(oauth::authorize::submit_login),
+        )
+        .route("/oauth2/consent", post(oauth::authorize::submit_consent))
+        .route("/oauth2/token", post(oauth::token::token))
+        .route(
+            "/oauth2/userinfo",
+            get(oauth::userinfo::userinfo).post(oauth::userinfo::userinfo),
+        )
+        .route("/oauth2/introspect", post(oauth::introspect::introspect))
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(middleware::from_fn_with_state(sim.clone(), persist_changes))
+        .layer(middleware::from_fn_with_state(sim.clone(), recorder::record))
+        .layer(middleware::from_fn_with_state(sim.clone(), not_before_ready))
+        .with_state(sim)
+}
+
+/// Until the instance is ready, FusionAuth answers nothing but `/api/status` usefully.
+async fn not_before_ready(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
+    if sim.phase() != crate::Phase::Ready && req.uri().path() != "/api/status" {
+        return match sim.phase() {
+            crate::Phase::DatabaseUnreachable => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            _ => api::status::maintenance_page(),
+        };
+    }
+    next.run(req).await
+}
+
+/// `Authorization: <raw API key>`. Unknown keys, missing keys, and keys created less than the
+/// activation delay ago all get 401 with an empty body, as FusionAuth answers.
+async fn require_api_key(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
+    let presented = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let internal = req.extensions().get::<InternalCall>().is_some();
+    let ok = match presented {
+        None => false,
+        Some(key) => {
+            let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+            let delay = sim.config.api_key_delay.as_millis() as i64;
+            let now = sim.clock.now_millis();
+            state
+                .api_keys
+                .iter()
+                .any(|k| k.key == key && (internal || k.insert_instant + delay <= now))
+        }
+    };
+    if !ok {
+        return ApiError::Unauthorized.into_response();
+    }
+    next.run(req).await
+}
+
+/// Marks a request that kickstart sends through the instance's own API: its key is trusted
+/// at once, because kickstart created it in the same transaction.
+#[derive(Clone, Copy)]
+pub struct InternalCall;
+
+/// FusionAuth keeps everything in its database: a change is acknowledged only once it is
+/// stored. If the database has gone away, the answer is a 500 and the change is lost.
+async fn persist_changes(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
+    let before = sim.state.lock().unwrap_or_else(|e| e.into_inner()).revision;
+    let response = next.run(req).await;
+    let Some(db) = &sim.database else {
+        return response;
+    };
+    let snapshot = {
+        let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.revision == before {
+            return response;
+        }
+        state.clone()
+    };
+    match db.save(&snapshot).await {
+        Ok(()) => response,
+        Err(e) => {
+            let _ = sim.phase.send_replace(crate::Phase::DatabaseUnreachable);
+            sim.log(
+                "ERROR",
+                "io.fusionauth.api.service.DatabaseService",
+                format!("Unable to write to the database: {e}"),
+            );
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
