@@ -1,0 +1,1078 @@
+//! FusionAuth's JSON objects, spelled exactly as its API spells them.
+//!
+//! Rules every type here follows, because FusionAuth and our contract tests depend on them:
+//! - Field names are FusionAuth's (`camelCase`, with its own capitalisation such as
+//!   `authorizedRedirectURLs`); OpenID Connect documents keep their `snake_case`.
+//! - Entity types are used both to read and to write (FusionAuth has one schema for both), so
+//!   every field is optional and absent fields are never sent: a `null` in a PATCH would erase the
+//!   value, and FusionAuth itself omits empty values from its answers.
+//! - Only properties the OpenAPI schema declares for that object are modelled, so nothing
+//!   undeclared can ever be sent.
+//! - Instants are FusionAuth's epoch milliseconds (`i64`); JWT claims are epoch seconds.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::secret::Secret;
+
+/// Declares a FusionAuth string enum with its exact wire spellings.
+///
+/// Each gets an `Unrecognized` catch-all: a newer FusionAuth may add values, and one unknown policy
+/// on one application must not make a whole listing unreadable. `Unrecognized` cannot be
+/// serialized, so a value we do not understand is never sent back.
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident = $wire:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $( $(#[$variant_meta])* #[serde(rename = $wire)] $variant, )+
+            /// A value this version of mcp-fa does not know. Never sent back to FusionAuth.
+            #[serde(other, skip_serializing)]
+            Unrecognized,
+        }
+
+        impl $name {
+            /// FusionAuth's spelling, or `None` for [`Self::Unrecognized`].
+            pub const fn as_str(self) -> Option<&'static str> {
+                match self {
+                    $( Self::$variant => Some($wire), )+
+                    Self::Unrecognized => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str().unwrap_or("(unrecognized)"))
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// `Oauth2AuthorizedURLValidationPolicy`.
+    pub enum AuthorizedUrlValidationPolicy {
+        AllowWildcards = "AllowWildcards",
+        /// What MCP clients get: with wildcards, anything listening on a local port could catch a
+        /// code meant for another client.
+        ExactMatch = "ExactMatch",
+    }
+}
+
+wire_enum! {
+    pub enum ClientAuthenticationPolicy {
+        Required = "Required",
+        NotRequired = "NotRequired",
+        /// Public clients (MCP clients on a laptop keep no secret) may skip the secret only when
+        /// they prove possession with PKCE.
+        NotRequiredWhenUsingPkce = "NotRequiredWhenUsingPKCE",
+    }
+}
+
+wire_enum! {
+    pub enum ProofKeyForCodeExchangePolicy {
+        Required = "Required",
+        NotRequired = "NotRequired",
+        NotRequiredWhenUsingClientAuthentication = "NotRequiredWhenUsingClientAuthentication",
+    }
+}
+
+wire_enum! {
+    /// `ThirdParty` shows a consent screen and needs a paid plan; without one FusionAuth refuses it
+    /// with `[notLicensedFor]`, and `FirstParty` is the fallback.
+    pub enum OAuthApplicationRelationship {
+        FirstParty = "FirstParty",
+        ThirdParty = "ThirdParty",
+    }
+}
+
+wire_enum! {
+    /// `Strict` is what makes `/oauth2/userinfo` demand the `openid` scope and keeps undeclared
+    /// scopes out of tokens.
+    pub enum OAuthScopeHandlingPolicy {
+        Compatibility = "Compatibility",
+        Strict = "Strict",
+    }
+}
+
+wire_enum! {
+    pub enum UnknownScopePolicy {
+        Allow = "Allow",
+        Remove = "Remove",
+        Reject = "Reject",
+    }
+}
+
+wire_enum! {
+    pub enum OAuthScopeConsentMode {
+        AlwaysPrompt = "AlwaysPrompt",
+        RememberDecision = "RememberDecision",
+        NeverPrompt = "NeverPrompt",
+    }
+}
+
+wire_enum! {
+    pub enum GrantType {
+        AuthorizationCode = "authorization_code",
+        Implicit = "implicit",
+        Password = "password",
+        ClientCredentials = "client_credentials",
+        RefreshToken = "refresh_token",
+        DeviceCode = "device_code",
+        /// FusionAuth's own `unknown` grant, distinct from [`GrantType::Unrecognized`].
+        Unknown = "unknown",
+    }
+}
+
+wire_enum! {
+    pub enum ObjectState {
+        Active = "Active",
+        Inactive = "Inactive",
+        PendingDelete = "PendingDelete",
+    }
+}
+
+wire_enum! {
+    pub enum KeyAlgorithm {
+        Es256 = "ES256",
+        Es384 = "ES384",
+        Es512 = "ES512",
+        /// The algorithm of every tenant's default signing key: its tokens cannot be verified
+        /// through JWKS, which is why mcp-fa generates an RSA key.
+        Hs256 = "HS256",
+        Hs384 = "HS384",
+        Hs512 = "HS512",
+        Rs256 = "RS256",
+        Rs384 = "RS384",
+        Rs512 = "RS512",
+        Ed25519 = "Ed25519",
+        None = "None",
+    }
+}
+
+wire_enum! {
+    pub enum KeyType {
+        Ec = "EC",
+        Rsa = "RSA",
+        Hmac = "HMAC",
+        Okp = "OKP",
+        Secret = "Secret",
+    }
+}
+
+wire_enum! {
+    pub enum ReactorFeatureStatus {
+        Active = "ACTIVE",
+        Disconnected = "DISCONNECTED",
+        Pending = "PENDING",
+        Disabled = "DISABLED",
+        Unknown = "UNKNOWN",
+    }
+}
+
+/// `Tenant` (the parts mcp-fa reads or patches).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Becomes every token's `iss`. FusionAuth's default is `acme.com`, which no OIDC client will
+    /// accept for a server at `http://localhost:9011`: it has to be set to the public URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwt_configuration: Option<JwtConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<ObjectState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insert_instant: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_instant: Option<i64>,
+}
+
+/// `JWTConfiguration`, shared by tenants and applications.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JwtConfiguration {
+    /// Only meaningful on an application: whether it overrides the tenant's settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The key that signs access tokens. Unless it is asymmetric, resource servers cannot verify
+    /// tokens through JWKS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token_key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token_key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_to_live_in_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token_time_to_live_in_minutes: Option<u64>,
+}
+
+/// `Key`: a signing key in FusionAuth's key master.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Key {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<KeyAlgorithm>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Bits; required by FusionAuth when generating RSA keys (2048 or more).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<u32>,
+    /// The `kid` FusionAuth puts in token headers and in JWKS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub key_type: Option<KeyType>,
+    /// PEM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_private_key: Option<bool>,
+    /// FusionAuth returns the private half of asymmetric keys to API-key calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_key: Option<Secret>,
+    /// The HMAC secret of symmetric keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<Secret>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insert_instant: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration_instant: Option<i64>,
+}
+
+/// `Application`. For mcp-fa, one per MCP client: FusionAuth has no dynamic client registration,
+/// and the application id is the OAuth `client_id`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `false` after a soft delete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<ObjectState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oauth_configuration: Option<OAuthConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwt_configuration: Option<JwtConfiguration>,
+    /// Custom OAuth scopes (returned on read; created one by one through the scope API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<ApplicationOAuthScope>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<ApplicationRole>>,
+    /// Free-form; FusionAuth stores and returns it untouched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insert_instant: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_instant: Option<i64>,
+}
+
+/// `OAuth2Configuration` of an application.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthConfiguration {
+    /// Compared exactly (with [`AuthorizedUrlValidationPolicy::ExactMatch`]), port included.
+    #[serde(
+        rename = "authorizedRedirectURLs",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorized_redirect_urls: Option<Vec<String>>,
+    #[serde(
+        rename = "authorizedOriginURLs",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorized_origin_urls: Option<Vec<String>>,
+    #[serde(
+        rename = "authorizedURLValidationPolicy",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorized_url_validation_policy: Option<AuthorizedUrlValidationPolicy>,
+    /// RFC 8707 resources (FusionAuth 1.67.0+). Only when this is set does FusionAuth honour the
+    /// `resource` parameter and put it in `aud`; otherwise it silently ignores it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorized_resource_uris: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_authentication_policy: Option<ClientAuthenticationPolicy>,
+    /// Always the application id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Generated by FusionAuth when left out; returned only to API-key calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<Secret>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent_mode: Option<OAuthScopeConsentMode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debug: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled_grants: Option<Vec<GrantType>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generate_refresh_tokens: Option<bool>,
+    #[serde(rename = "logoutURL", skip_serializing_if = "Option::is_none")]
+    pub logout_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof_key_for_code_exchange_policy: Option<ProofKeyForCodeExchangePolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relationship: Option<OAuthApplicationRelationship>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_client_authentication: Option<bool>,
+    /// Whether a user must be registered to the application to log in to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_registration: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope_handling_policy: Option<OAuthScopeHandlingPolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown_scope_policy: Option<UnknownScopePolicy>,
+}
+
+/// `ApplicationOAuthScope`: a custom scope (paid plans only). The names `openid`, `offline_access`,
+/// `profile`, `email`, `address` and `phone` are reserved and refused with `[invalid]scope.name`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationOAuthScope {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A required scope cannot be unticked on the consent screen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_consent_message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_consent_detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insert_instant: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_instant: Option<i64>,
+}
+
+/// `ApplicationRole`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationRole {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_default: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_super_role: Option<bool>,
+}
+
+/// `User`. The password is not a field: it is only ever sent, through
+/// [`FusionAuthClient::create_user`](super::FusionAuthClient::create_user), and FusionAuth never
+/// returns it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Becomes `given_name` in userinfo (with the `profile` scope).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Becomes `family_name` in userinfo (with the `profile` scope).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Userinfo's `name` is this field only; FusionAuth never composes it from first and last
+    /// name, so set it explicitly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_change_required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registrations: Option<Vec<UserRegistration>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insert_instant: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_login_instant: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_instant: Option<i64>,
+}
+
+/// `UserRegistration`: a user's membership of an application. Tokens carry `applicationId` and
+/// `roles` only for registered users.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRegistration {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insert_instant: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_login_instant: Option<i64>,
+}
+
+/// Which login records to fetch. Every criterion is optional; FusionAuth pages the results
+/// (`numberOfResults`, default 25).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginRecordSearchCriteria {
+    pub application_id: Option<String>,
+    pub user_id: Option<String>,
+    /// Epoch milliseconds, inclusive.
+    pub start: Option<i64>,
+    /// Epoch milliseconds, inclusive.
+    pub end: Option<i64>,
+    pub number_of_results: Option<u32>,
+    pub start_row: Option<u32>,
+}
+
+/// `LoginRecordSearchResponse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoginRecordSearchResponse {
+    #[serde(default)]
+    pub logins: Vec<LoginRecord>,
+    /// All matching records, not only this page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}
+
+/// `DisplayableRawLogin`: one successful login.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_name: Option<String>,
+    /// Epoch milliseconds.
+    pub instant: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// The e-mail or username typed at login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+/// `ReactorStatus`: what the instance's license allows (only what mcp-fa decides on).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReactorStatus {
+    #[serde(default)]
+    pub licensed: bool,
+    /// Custom OAuth scopes (Essentials plan and up).
+    #[serde(
+        rename = "advancedOAuthScopesCustomScopes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub advanced_oauth_scopes_custom_scopes: Option<ReactorFeatureStatus>,
+    /// `relationship: ThirdParty`, i.e. the consent screen.
+    #[serde(
+        rename = "advancedOAuthScopesThirdPartyApplications",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub advanced_oauth_scopes_third_party_applications: Option<ReactorFeatureStatus>,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<String>,
+}
+
+impl ReactorStatus {
+    pub fn allows_custom_scopes(&self) -> bool {
+        self.licensed
+            && self.advanced_oauth_scopes_custom_scopes == Some(ReactorFeatureStatus::Active)
+    }
+
+    pub fn allows_third_party_applications(&self) -> bool {
+        self.licensed
+            && self.advanced_oauth_scopes_third_party_applications
+                == Some(ReactorFeatureStatus::Active)
+    }
+}
+
+/// The OpenID Connect discovery document. FusionAuth publishes no RFC 8414
+/// `oauth-authorization-server` document and no `registration_endpoint`: MCP clients fall back
+/// to this one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpenIdConfiguration {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_session_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
+    /// Present since FusionAuth 1.64.0; MCP clients refuse a server that does not list `S256`.
+    #[serde(default)]
+    pub code_challenge_methods_supported: Vec<String>,
+    #[serde(default)]
+    pub grant_types_supported: Vec<String>,
+    #[serde(default)]
+    pub response_types_supported: Vec<String>,
+    #[serde(default)]
+    pub response_modes_supported: Vec<String>,
+    #[serde(default)]
+    pub scopes_supported: Vec<String>,
+    #[serde(default)]
+    pub claims_supported: Vec<String>,
+    #[serde(default)]
+    pub subject_types_supported: Vec<String>,
+    #[serde(default)]
+    pub id_token_signing_alg_values_supported: Vec<String>,
+    #[serde(default)]
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+}
+
+/// The JSON Web Key Set. FusionAuth publishes asymmetric keys only: tokens signed with the HMAC
+/// default key have no entry here.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Jwks {
+    #[serde(default)]
+    pub keys: Vec<Jwk>,
+}
+
+/// One public key (RFC 7517). Values stay strings: they are handed to a JWT library as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Jwk {
+    pub kty: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alg: Option<String>,
+    #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
+    pub key_use: Option<String>,
+    /// RSA modulus.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    /// RSA exponent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x5c: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x5t: Option<String>,
+    #[serde(rename = "x5t#S256", default, skip_serializing_if = "Option::is_none")]
+    pub x5t_s256: Option<String>,
+}
+
+/// The `/oauth2/userinfo` answer. Which claims appear depends on the token's scopes, and
+/// FusionAuth adds its own (`applicationId`, `roles`, `tid`, …), kept in `extra`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+    /// The user's `fullName`, never composed from the other names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The `/oauth2/token` answer (`AccessToken` in the spec).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: Secret,
+    /// `Bearer`, or `DPoP` for DPoP-bound tokens.
+    pub token_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_id: Option<String>,
+    /// Space separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// FusionAuth's extension, camelCase unlike the rest of the document.
+    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+/// A token's audience: one string, or (with RFC 8707 resources) an array whose first element is
+/// the client id followed by the resources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let all: &[String] = match self {
+            Self::One(one) => std::slice::from_ref(one),
+            Self::Many(many) => many,
+        };
+        all.iter().map(String::as_str)
+    }
+
+    pub fn contains(&self, value: &str) -> bool {
+        self.iter().any(|audience| audience == value)
+    }
+}
+
+/// The claims `/api/jwt/validate` returns for a valid token. FusionAuth checks signature and
+/// expiry only, NOT the audience: callers must check `aud` themselves.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JwtClaims {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// The user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    /// Epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// Epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// Space separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The tenant id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tid: Option<String>,
+    /// Present only when the user is registered to the application.
+    #[serde(
+        rename = "applicationId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub application_id: Option<String>,
+    /// Present only when the user is registered to the application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    /// `auth_time`, `sid`, `authenticationType`, `email`, lambda-added claims, …
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl JwtClaims {
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope.as_deref().unwrap_or_default().split_whitespace()
+    }
+}
+
+/// Request and response envelopes: FusionAuth wraps every object in a property named after it.
+/// Each mirrors the spec's `*Request` / `*Response` schema, restricted to what mcp-fa sends or
+/// reads.
+pub(super) mod envelope {
+    use serde::{Deserialize, Serialize};
+
+    use super::{
+        Application, ApplicationOAuthScope, JwtClaims, Key, ReactorStatus, Tenant, User,
+        UserRegistration,
+    };
+
+    /// `ApplicationRequest`.
+    #[derive(Serialize)]
+    pub struct ApplicationRequest<'a> {
+        pub application: &'a Application,
+    }
+
+    /// `ApplicationResponse` for one application.
+    #[derive(Deserialize)]
+    pub struct ApplicationResponse {
+        pub application: Application,
+    }
+
+    /// `ApplicationResponse` for a listing. FusionAuth omits empty arrays, so none may mean zero.
+    #[derive(Deserialize)]
+    pub struct ApplicationsResponse {
+        #[serde(default)]
+        pub applications: Vec<Application>,
+    }
+
+    /// `ApplicationSearchRequest`.
+    #[derive(Serialize)]
+    pub struct ApplicationSearchRequest<'a> {
+        pub search: ApplicationSearchCriteria<'a>,
+    }
+
+    /// `ApplicationSearchCriteria`.
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ApplicationSearchCriteria<'a> {
+        pub name: &'a str,
+        pub number_of_results: u32,
+        pub start_row: u32,
+    }
+
+    /// `ApplicationSearchResponse`.
+    #[derive(Deserialize)]
+    pub struct ApplicationSearchResponse {
+        #[serde(default)]
+        pub applications: Vec<Application>,
+        #[serde(default)]
+        pub total: Option<u64>,
+    }
+
+    /// `ApplicationOAuthScopeRequest`.
+    #[derive(Serialize)]
+    pub struct ApplicationOAuthScopeRequest<'a> {
+        pub scope: &'a ApplicationOAuthScope,
+    }
+
+    /// `ApplicationOAuthScopeResponse`.
+    #[derive(Deserialize)]
+    pub struct ApplicationOAuthScopeResponse {
+        pub scope: ApplicationOAuthScope,
+    }
+
+    /// `KeyRequest`.
+    #[derive(Serialize)]
+    pub struct KeyRequest<'a> {
+        pub key: &'a Key,
+    }
+
+    /// `KeyResponse`.
+    #[derive(Deserialize)]
+    pub struct KeyResponse {
+        pub key: Key,
+    }
+
+    /// `TenantRequest`.
+    #[derive(Serialize)]
+    pub struct TenantRequest<'a> {
+        pub tenant: &'a Tenant,
+    }
+
+    /// `TenantResponse` for one tenant.
+    #[derive(Deserialize)]
+    pub struct TenantResponse {
+        pub tenant: Tenant,
+    }
+
+    /// `TenantResponse` for a listing.
+    #[derive(Deserialize)]
+    pub struct TenantsResponse {
+        #[serde(default)]
+        pub tenants: Vec<Tenant>,
+    }
+
+    /// A `User` plus its password, which only ever travels towards FusionAuth.
+    #[derive(Serialize)]
+    pub struct UserWithPassword<'a> {
+        #[serde(flatten)]
+        pub user: &'a User,
+        pub password: &'a str,
+    }
+
+    /// `UserRequest`.
+    #[derive(Serialize)]
+    pub struct UserRequest<'a> {
+        pub user: UserWithPassword<'a>,
+    }
+
+    /// `UserResponse`. Its `token` (issued for some flows) is deliberately not read.
+    #[derive(Deserialize)]
+    pub struct UserResponse {
+        pub user: User,
+    }
+
+    /// `RegistrationRequest`: a registration alone, or with the user to create alongside it.
+    #[derive(Serialize)]
+    pub struct RegistrationRequest<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub user: Option<UserWithPassword<'a>>,
+        pub registration: &'a UserRegistration,
+    }
+
+    /// `RegistrationResponse`. Its `token` and `refreshToken` are deliberately not read.
+    #[derive(Deserialize)]
+    pub struct RegistrationResponse {
+        pub registration: UserRegistration,
+        #[serde(default)]
+        pub user: Option<User>,
+    }
+
+    /// `ReactorRequest`.
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ReactorRequest<'a> {
+        pub license_id: &'a str,
+    }
+
+    /// `ReactorResponse`.
+    #[derive(Deserialize)]
+    pub struct ReactorResponse {
+        pub status: ReactorStatus,
+    }
+
+    /// `ValidateResponse`. The spec models `jwt` as an object with `otherClaims`; FusionAuth
+    /// actually sends the claims flat, as they are in the token.
+    #[derive(Deserialize)]
+    pub struct ValidateResponse {
+        pub jwt: JwtClaims,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::envelope::*;
+    use super::*;
+
+    fn mcp_client_application() -> Application {
+        Application {
+            name: Some("Claude Code".into()),
+            oauth_configuration: Some(OAuthConfiguration {
+                authorized_redirect_urls: Some(vec!["http://localhost:33418/callback".into()]),
+                authorized_url_validation_policy: Some(AuthorizedUrlValidationPolicy::ExactMatch),
+                authorized_resource_uris: Some(vec!["http://localhost:3000/mcp".into()]),
+                client_authentication_policy: Some(
+                    ClientAuthenticationPolicy::NotRequiredWhenUsingPkce,
+                ),
+                proof_key_for_code_exchange_policy: Some(ProofKeyForCodeExchangePolicy::Required),
+                enabled_grants: Some(vec![GrantType::AuthorizationCode, GrantType::RefreshToken]),
+                generate_refresh_tokens: Some(true),
+                scope_handling_policy: Some(OAuthScopeHandlingPolicy::Strict),
+                unknown_scope_policy: Some(UnknownScopePolicy::Reject),
+                relationship: Some(OAuthApplicationRelationship::ThirdParty),
+                require_registration: Some(true),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn application_request_uses_fusionauths_spelling_and_sends_no_nulls() {
+        let application = mcp_client_application();
+        let body = serde_json::to_value(ApplicationRequest {
+            application: &application,
+        })
+        .expect("serializes");
+        assert_eq!(
+            body,
+            json!({"application": {
+                "name": "Claude Code",
+                "oauthConfiguration": {
+                    "authorizedRedirectURLs": ["http://localhost:33418/callback"],
+                    "authorizedURLValidationPolicy": "ExactMatch",
+                    "authorizedResourceUris": ["http://localhost:3000/mcp"],
+                    "clientAuthenticationPolicy": "NotRequiredWhenUsingPKCE",
+                    "proofKeyForCodeExchangePolicy": "Required",
+                    "enabledGrants": ["authorization_code", "refresh_token"],
+                    "generateRefreshTokens": true,
+                    "scopeHandlingPolicy": "Strict",
+                    "unknownScopePolicy": "Reject",
+                    "relationship": "ThirdParty",
+                    "requireRegistration": true
+                }
+            }})
+        );
+    }
+
+    #[test]
+    fn an_empty_patch_is_an_empty_object() {
+        let body = serde_json::to_string(&TenantRequest {
+            tenant: &Tenant::default(),
+        })
+        .expect("serializes");
+        assert_eq!(body, r#"{"tenant":{}}"#);
+    }
+
+    fn spelled(value: impl Serialize) -> String {
+        serde_json::to_string(&value).expect("serializes")
+    }
+
+    #[test]
+    fn enum_spellings_match_the_spec() {
+        assert_eq!(spelled(KeyAlgorithm::Rs256), "\"RS256\"");
+        assert_eq!(spelled(KeyAlgorithm::Ed25519), "\"Ed25519\"");
+        assert_eq!(spelled(KeyType::Hmac), "\"HMAC\"");
+        assert_eq!(spelled(GrantType::DeviceCode), "\"device_code\"");
+        assert_eq!(spelled(ReactorFeatureStatus::Active), "\"ACTIVE\"");
+        assert_eq!(spelled(ObjectState::PendingDelete), "\"PendingDelete\"");
+        assert_eq!(
+            spelled(ProofKeyForCodeExchangePolicy::NotRequiredWhenUsingClientAuthentication),
+            "\"NotRequiredWhenUsingClientAuthentication\""
+        );
+        assert_eq!(
+            spelled(AuthorizedUrlValidationPolicy::AllowWildcards),
+            "\"AllowWildcards\""
+        );
+        assert_eq!(
+            spelled(OAuthScopeConsentMode::NeverPrompt),
+            "\"NeverPrompt\""
+        );
+        assert_eq!(
+            GrantType::AuthorizationCode.to_string(),
+            "authorization_code"
+        );
+    }
+
+    #[test]
+    fn unknown_enum_values_are_read_but_never_written() {
+        let application: Application = serde_json::from_value(json!({
+            "id": "a", "oauthConfiguration": {"relationship": "FourthParty",
+            "enabledGrants": ["authorization_code", "telepathy"]}
+        }))
+        .expect("a newer FusionAuth's values must not break reading");
+        let oauth = application.oauth_configuration.expect("present");
+        assert_eq!(
+            oauth.relationship,
+            Some(OAuthApplicationRelationship::Unrecognized)
+        );
+        assert_eq!(oauth.enabled_grants.as_deref().map(<[_]>::len), Some(2));
+        assert!(serde_json::to_string(&OAuthApplicationRelationship::Unrecognized).is_err());
+    }
+
+    #[test]
+    fn secrets_read_from_fusionauth_stay_out_of_debug_output() {
+        let application: Application = serde_json::from_value(json!({
+            "id": "a", "oauthConfiguration": {"clientId": "a", "clientSecret": "s3cr3t-client"}
+        }))
+        .expect("decodes");
+        let key: Key = serde_json::from_value(json!({
+            "id": "k", "algorithm": "HS256", "secret": "s3cr3t-hmac", "privateKey": "s3cr3t-pem"
+        }))
+        .expect("decodes");
+        let token: TokenResponse = serde_json::from_value(json!({
+            "access_token": "s3cr3t-at", "refresh_token": "s3cr3t-rt", "id_token": "s3cr3t-id",
+            "token_type": "Bearer", "userId": "u"
+        }))
+        .expect("decodes");
+        let shown = format!("{application:?} {key:?} {token:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
+
+    #[test]
+    fn password_is_sent_with_the_user() {
+        let user = User {
+            email: Some("test@example.com".into()),
+            full_name: Some("Test User".into()),
+            ..Default::default()
+        };
+        let body = serde_json::to_value(UserRequest {
+            user: UserWithPassword {
+                user: &user,
+                password: "password",
+            },
+        })
+        .expect("serializes");
+        assert_eq!(
+            body,
+            json!({"user": {"email": "test@example.com", "fullName": "Test User",
+                            "password": "password"}})
+        );
+    }
+
+    #[test]
+    fn validated_claims_are_read_flat_as_fusionauth_sends_them() {
+        let response: ValidateResponse = serde_json::from_value(json!({"jwt": {
+            "aud": ["client-1", "http://localhost:3000/mcp"], "exp": 1_700_000_000,
+            "iss": "http://localhost:9011", "sub": "user-1", "scope": "openid mcp:tools",
+            "applicationId": "client-1", "roles": [], "auth_time": 1_699_999_000
+        }}))
+        .expect("decodes");
+        let claims = response.jwt;
+        let audience = claims.aud.as_ref().expect("aud");
+        assert!(audience.contains("http://localhost:3000/mcp"));
+        assert_eq!(audience.iter().next(), Some("client-1"));
+        assert_eq!(claims.scopes().collect::<Vec<_>>(), ["openid", "mcp:tools"]);
+        assert_eq!(claims.extra.get("auth_time"), Some(&json!(1_699_999_000)));
+    }
+
+    #[test]
+    fn listings_without_items_are_empty_not_errors() {
+        let empty: ApplicationsResponse = serde_json::from_str("{}").expect("decodes");
+        assert!(empty.applications.is_empty());
+        let logins: LoginRecordSearchResponse = serde_json::from_str("{}").expect("decodes");
+        assert!(logins.logins.is_empty());
+    }
+
+    #[test]
+    fn reactor_status_decides_paid_features() {
+        let status: ReactorStatus = serde_json::from_value(json!({
+            "licensed": true, "advancedOAuthScopesCustomScopes": "ACTIVE",
+            "advancedOAuthScopesThirdPartyApplications": "DISABLED", "webAuthn": "ACTIVE"
+        }))
+        .expect("decodes");
+        assert!(status.allows_custom_scopes());
+        assert!(!status.allows_third_party_applications());
+        assert!(!ReactorStatus::default().allows_custom_scopes());
+    }
+
+    #[test]
+    fn userinfo_keeps_fusionauth_extras() {
+        let info: UserInfo = serde_json::from_value(json!({
+            "sub": "u", "email": "test@example.com", "name": "Test User", "tid": "t"
+        }))
+        .expect("decodes");
+        assert_eq!(info.name.as_deref(), Some("Test User"));
+        assert_eq!(info.extra.get("tid"), Some(&json!("t")));
+    }
+}
