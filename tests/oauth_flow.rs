@@ -45,7 +45,10 @@ async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resourc
         .log_in(&authorize.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
         .await
         .redirect();
-    assert!(callback.as_str().starts_with(&stack.redirect_uri), "{callback}");
+    assert!(
+        callback.as_str().starts_with(&stack.redirect_uri),
+        "{callback}"
+    );
     let params = query(&callback);
     assert_eq!(params["state"], "xyz-state");
     assert_eq!(params["iss"], base, "RFC 9207 iss is the tenant issuer");
@@ -79,7 +82,9 @@ async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resourc
     assert_eq!(c["scope"], "openid profile email offline_access");
     assert!(tokens["id_token"].is_string());
     assert_eq!(tokens["token_type"], "Bearer");
-    let refresh = tokens["refresh_token"].as_str().expect("refresh token with offline_access");
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .expect("refresh token with offline_access");
 
     // The code is single-use.
     let (again, body) = token_request(
@@ -94,7 +99,10 @@ async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resourc
         ],
     )
     .await;
-    assert_eq!((again, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (again, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 
     // The token verifies through the JWKS the discovery document points at.
     let discovery: Value = reqwest::get(format!("{base}/.well-known/openid-configuration"))
@@ -104,12 +112,13 @@ async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resourc
         .await
         .expect("json");
     assert_eq!(discovery["issuer"], base);
-    let jwks: jsonwebtoken::jwk::JwkSet = reqwest::get(discovery["jwks_uri"].as_str().expect("jwks_uri"))
-        .await
-        .expect("jwks")
-        .json()
-        .await
-        .expect("jwk set");
+    let jwks: jsonwebtoken::jwk::JwkSet =
+        reqwest::get(discovery["jwks_uri"].as_str().expect("jwks_uri"))
+            .await
+            .expect("jwks")
+            .json()
+            .await
+            .expect("jwk set");
     let kid = header(access)["kid"].as_str().expect("kid").to_string();
     let jwk = jwks.find(&kid).expect("the signing key is published");
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
@@ -148,7 +157,9 @@ async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resourc
     )
     .await;
     assert_eq!(status, 200, "{refreshed}");
-    let new_access = refreshed["access_token"].as_str().expect("new access token");
+    let new_access = refreshed["access_token"]
+        .as_str()
+        .expect("new access token");
     assert_ne!(new_access, access);
     assert_eq!(claims(new_access)["aud"], c["aud"]);
     assert_eq!(claims(new_access)["authenticationType"], "REFRESH_TOKEN");

@@ -17,7 +17,11 @@ pub struct Pkce {
 
 impl Pkce {
     pub fn new() -> Pkce {
-        let verifier = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        let verifier = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
         Pkce {
             challenge: URL_SAFE_NO_PAD.encode(digest.as_ref()),
@@ -104,7 +108,8 @@ impl Browser {
         overrides: &[(&str, &str)],
         button: Option<(&str, &str)>,
     ) -> Page {
-        let form = Form::find(html, form_id).unwrap_or_else(|| panic!("no form #{form_id} in:\n{html}"));
+        let form =
+            Form::find(html, form_id).unwrap_or_else(|| panic!("no form #{form_id} in:\n{html}"));
         let mut fields = form.fields.clone();
         for (name, value) in overrides {
             match fields.iter_mut().find(|(n, _)| n == name) {
@@ -142,11 +147,17 @@ impl Browser {
             return page;
         };
         let after = self
-            .submit(html, "login-form", &[("loginId", login_id), ("password", password)], None)
+            .submit(
+                html,
+                "login-form",
+                &[("loginId", login_id), ("password", password)],
+                None,
+            )
             .await;
         match &after {
             Page::Html { html, .. } if html.contains("id=\"consent-form\"") => {
-                self.submit(html, "consent-form", &[], Some(("action", "allow"))).await
+                self.submit(html, "consent-form", &[], Some(("action", "allow")))
+                    .await
             }
             _ => after,
         }

@@ -55,12 +55,15 @@ pub fn kickstart(options: &Options, api_key: &str, issuer: &str) -> Value {
         requests.push(json!({"method": "PATCH", "url": "/api/tenant/#{FUSIONAUTH_TENANT_ID}",
             "body": {"tenant": {"issuer": issuer, "jwtConfiguration": {"accessTokenKeyId": "#{rsaKeyId}", "idTokenKeyId": "#{rsaKeyId}"}}}}));
     } else {
-        requests.push(json!({"method": "PATCH", "url": "/api/tenant/#{FUSIONAUTH_TENANT_ID}",
-            "body": {"tenant": {"issuer": issuer}}}));
+        requests.push(
+            json!({"method": "PATCH", "url": "/api/tenant/#{FUSIONAUTH_TENANT_ID}",
+            "body": {"tenant": {"issuer": issuer}}}),
+        );
     }
     requests.push(json!({"method": "POST", "url": "/api/user/#{userId}",
         "body": {"user": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "firstName": "Test", "lastName": "User", "fullName": "Test User"}}}));
-    requests.push(json!({"method": "POST", "url": "/api/application/#{clientId}",
+    requests.push(
+        json!({"method": "POST", "url": "/api/application/#{clientId}",
         "body": {"application": {"name": "mcp-remote", "oauthConfiguration": {
             "authorizedRedirectURLs": [REDIRECT_URI],
             "authorizedURLValidationPolicy": "ExactMatch",
@@ -71,9 +74,12 @@ pub fn kickstart(options: &Options, api_key: &str, issuer: &str) -> Value {
             "generateRefreshTokens": true,
             "scopeHandlingPolicy": "Strict",
             "relationship": options.relationship,
-        }}}}));
-    requests.push(json!({"method": "POST", "url": "/api/user/registration/#{userId}",
-        "body": {"registration": {"applicationId": "#{clientId}"}}}));
+        }}}}),
+    );
+    requests.push(
+        json!({"method": "POST", "url": "/api/user/registration/#{userId}",
+        "body": {"registration": {"applicationId": "#{clientId}"}}}),
+    );
     let mut doc = json!({
         "variables": {
             "apiKey": api_key,
@@ -97,7 +103,10 @@ pub fn write_kickstart(dir: &Path, doc: &Value) -> std::path::PathBuf {
 }
 
 /// Starts an in-process stand-in with `doc` as its kickstart file and waits for kickstart.
-pub async fn start_with_kickstart(doc: &Value, config: SimConfig) -> (RunningSim, tempfile::TempDir) {
+pub async fn start_with_kickstart(
+    doc: &Value,
+    config: SimConfig,
+) -> (RunningSim, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = write_kickstart(dir.path(), doc);
     let sim = RunningSim::start(config.with_kickstart_file(path))
@@ -107,7 +116,11 @@ pub async fn start_with_kickstart(doc: &Value, config: SimConfig) -> (RunningSim
 }
 
 pub fn random_api_key() -> String {
-    format!("test-{}-{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+    format!(
+        "test-{}-{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 /// A kickstarted stand-in, ready for API and OAuth calls.
@@ -141,11 +154,17 @@ pub async fn stack_with_config(options: Options, config: SimConfig) -> Stack {
             // The kickstart key is trusted by kickstart at once, but answers 401 to others for
             // a moment, as FusionAuth's does.
             for _ in 0..50 {
-                let r = admin.get(&url).header("Authorization", &key).send().await.expect("get");
+                let r = admin
+                    .get(&url)
+                    .header("Authorization", &key)
+                    .send()
+                    .await
+                    .expect("get");
                 if r.status() != 401 {
                     assert!(r.status().is_success(), "{url}: {}", r.status());
                     let text = r.text().await.expect("text");
-                    return serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{url}: {e}: {text:?}"));
+                    return serde_json::from_str::<Value>(&text)
+                        .unwrap_or_else(|e| panic!("{url}: {e}: {text:?}"));
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
@@ -178,4 +197,112 @@ pub async fn stack_with_config(options: Options, config: SimConfig) -> Stack {
         redirect_uri: REDIRECT_URI.to_string(),
         _dir: dir,
     }
+}
+
+/// Raw FusionAuth API calls with an API key, for asserting the stand-in's answers exactly.
+pub struct Api {
+    http: reqwest::Client,
+    pub base: String,
+    pub key: String,
+}
+
+impl Api {
+    pub fn new(base: &str, key: &str) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            base: base.to_string(),
+            key: key.to_string(),
+        }
+    }
+
+    pub fn of(stack: &Stack) -> Api {
+        Api::new(&stack.sim.url(), &stack.api_key)
+    }
+
+    /// Status and JSON body (`Null` when empty). `body_text` is the raw body for empty checks.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value, String) {
+        let method: reqwest::Method = method.parse().expect("method");
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("Authorization", &self.key);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let response = req.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::Null)
+        };
+        (status, json, text)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let (s, v, _) = self.call("GET", path, None).await;
+        (s, v)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let (s, v, _) = self.call("POST", path, Some(body)).await;
+        (s, v)
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        let (s, v, _) = self.call("PATCH", path, Some(body)).await;
+        (s, v)
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        let (s, v, _) = self.call("DELETE", path, None).await;
+        (s, v)
+    }
+}
+
+/// Every error code in a FusionAuth error body, field and general.
+pub fn error_codes(body: &Value) -> Vec<String> {
+    let mut codes = Vec::new();
+    if let Some(fields) = body["fieldErrors"].as_object() {
+        for errors in fields.values() {
+            for e in errors.as_array().into_iter().flatten() {
+                codes.push(e["code"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    for e in body["generalErrors"].as_array().into_iter().flatten() {
+        codes.push(e["code"].as_str().unwrap_or_default().to_string());
+    }
+    codes
+}
+
+/// An MCP-client-shaped application body, for tests that create more applications.
+pub fn mcp_application(name: &str, redirect: &str) -> Value {
+    json!({"application": {"name": name, "oauthConfiguration": {
+        "authorizedRedirectURLs": [redirect],
+        "authorizedURLValidationPolicy": "ExactMatch",
+        "authorizedResourceUris": [RESOURCE],
+        "clientAuthenticationPolicy": "NotRequiredWhenUsingPKCE",
+        "proofKeyForCodeExchangePolicy": "Required",
+        "enabledGrants": ["authorization_code", "refresh_token"],
+        "generateRefreshTokens": true,
+        "scopeHandlingPolicy": "Strict",
+    }}})
+}
+
+/// Waits until the stand-in's API answers the key with something other than 401.
+pub async fn wait_for_key(api: &Api) {
+    for _ in 0..100 {
+        if api.get("/api/tenant").await.0 != 401 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the API key never became valid");
 }

@@ -34,7 +34,11 @@ pub struct DatabaseClient {
 
 impl DatabaseClient {
     /// `jdbc:postgresql://db:5432/fusionauth` → the database role at `db:5432`.
-    pub fn from_jdbc_url(url: &str, user: Option<String>, password: Option<String>) -> Result<Self, String> {
+    pub fn from_jdbc_url(
+        url: &str,
+        user: Option<String>,
+        password: Option<String>,
+    ) -> Result<Self, String> {
         let rest = url
             .strip_prefix("jdbc:postgresql://")
             .ok_or_else(|| format!("DATABASE_URL [{url}] is not a jdbc:postgresql:// URL"))?;
@@ -48,7 +52,10 @@ impl DatabaseClient {
             format!("{host_port}:5432")
         };
         let authorization = user.map(|u| {
-            format!("Basic {}", STANDARD.encode(format!("{u}:{}", password.unwrap_or_default())))
+            format!(
+                "Basic {}",
+                STANDARD.encode(format!("{u}:{}", password.unwrap_or_default()))
+            )
         });
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
@@ -85,7 +92,9 @@ impl DatabaseClient {
                     .map_err(|e| format!("The stored data is unreadable: {e}"))
             }
             StatusCode::NO_CONTENT => Ok(None),
-            StatusCode::UNAUTHORIZED => Err("FATAL: password authentication failed for the database root user".into()),
+            StatusCode::UNAUTHORIZED => {
+                Err("FATAL: password authentication failed for the database root user".into())
+            }
             other => Err(format!("The database answered {other}")),
         }
     }
@@ -119,43 +128,111 @@ struct Store {
     credentials: Option<String>,
 }
 
-/// Runs the database role until SIGINT/SIGTERM. Like the postgres image, it refuses to start
-/// without `POSTGRES_PASSWORD` unless `POSTGRES_HOST_AUTH_METHOD=trust`.
-pub async fn serve_database(listen: SocketAddr, data_dir: PathBuf) -> Result<(), String> {
-    let trust = std::env::var("POSTGRES_HOST_AUTH_METHOD").is_ok_and(|v| v == "trust");
-    let password = std::env::var("POSTGRES_PASSWORD").ok().filter(|p| !p.is_empty());
-    if password.is_none() && !trust {
-        return Err("Error: Database is uninitialized and superuser password is not specified.\n       \
-             You must specify POSTGRES_PASSWORD to a non-empty value for the\n       \
-             superuser. For example, \"-e POSTGRES_PASSWORD=password\" on \"docker run\"."
-            .into());
+/// The database role's settings, from the postgres image's environment variables.
+#[derive(Clone, Debug)]
+pub struct DatabaseRole {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `POSTGRES_USER` (default `postgres`).
+    pub user: String,
+    /// `POSTGRES_PASSWORD`.
+    pub password: Option<String>,
+    /// `POSTGRES_HOST_AUTH_METHOD=trust`.
+    pub trust: bool,
+}
+
+impl DatabaseRole {
+    pub fn from_env(listen: SocketAddr, data_dir: PathBuf) -> Self {
+        DatabaseRole {
+            listen,
+            data_dir,
+            user: std::env::var("POSTGRES_USER").unwrap_or_else(|_| "postgres".into()),
+            password: std::env::var("POSTGRES_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty()),
+            trust: std::env::var("POSTGRES_HOST_AUTH_METHOD").is_ok_and(|v| v == "trust"),
+        }
     }
-    let user = std::env::var("POSTGRES_USER").unwrap_or_else(|_| "postgres".into());
-    std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-    if data_dir.join("PG_VERSION").exists() {
-        println!("PostgreSQL Database directory appears to contain a database; Skipping initialization");
+
+    /// Initialises the data directory and binds. Like the postgres image, it refuses to start
+    /// without a password unless trust authentication was asked for.
+    pub async fn bind(self) -> Result<BoundDatabase, String> {
+        if self.password.is_none() && !self.trust {
+            return Err("Error: Database is uninitialized and superuser password is not specified.\n       \
+                 You must specify POSTGRES_PASSWORD to a non-empty value for the\n       \
+                 superuser. For example, \"-e POSTGRES_PASSWORD=password\" on \"docker run\"."
+                .into());
+        }
+        let data_dir = self.data_dir.clone();
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        if data_dir.join("PG_VERSION").exists() {
+            println!(
+                "PostgreSQL Database directory appears to contain a database; Skipping initialization"
+            );
+        } else {
+            std::fs::write(data_dir.join("PG_VERSION"), "16\n").map_err(|e| e.to_string())?;
+            println!("PostgreSQL init process complete; ready for start up.");
+        }
+        let listener = tokio::net::TcpListener::bind(self.listen)
+            .await
+            .map_err(|e| format!("could not bind {}: {e}", self.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let store = Arc::new(Store {
+            data_dir,
+            credentials: self
+                .password
+                .map(|p| format!("Basic {}", STANDARD.encode(format!("{}:{p}", self.user)))),
+        });
+        Ok(BoundDatabase {
+            listener,
+            addr,
+            store,
+        })
+    }
+}
+
+/// A database role that is bound and ready to serve.
+pub struct BoundDatabase {
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+    store: Arc<Store>,
+}
+
+impl BoundDatabase {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), String> {
+        let app = Router::new()
+            .route("/state", get(read_state).put(write_state))
+            .route("/health", get(health))
+            .with_state(self.store);
+        println!(
+            "LOG:  listening on IPv4 address \"{}\", port {}",
+            self.addr.ip(),
+            self.addr.port()
+        );
+        println!("LOG:  database system is ready to accept connections");
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A connection check with the credentials, as a pool's validation query would be.
+async fn health(State(store): State<Arc<Store>>, headers: HeaderMap) -> StatusCode {
+    if authorized(&store, &headers) {
+        StatusCode::OK
     } else {
-        std::fs::write(data_dir.join("PG_VERSION"), "16\n").map_err(|e| e.to_string())?;
-        println!("The files belonging to this database system will be owned by the stand-in.");
-        println!("PostgreSQL init process complete; ready for start up.");
+        StatusCode::UNAUTHORIZED
     }
-    let store = Arc::new(Store {
-        data_dir,
-        credentials: password.map(|p| format!("Basic {}", STANDARD.encode(format!("{user}:{p}")))),
-    });
-    let app = Router::new()
-        .route("/state", get(read_state).put(write_state))
-        .route("/health", get(|| async { StatusCode::OK }))
-        .with_state(store);
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("could not bind {listen}: {e}"))?;
-    println!("LOG:  listening on IPv4 address \"{}\", port {}", listen.ip(), listen.port());
-    println!("LOG:  database system is ready to accept connections");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(crate::shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
 }
 
 fn authorized(store: &Store, headers: &HeaderMap) -> bool {
@@ -175,7 +252,9 @@ async fn read_state(State(store): State<Arc<Store>>, headers: HeaderMap) -> Resp
     }
     match tokio::fs::read(store.data_dir.join(STATE_FILE)).await {
         Ok(bytes) => (StatusCode::OK, bytes).into_response(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => StatusCode::NO_CONTENT.into_response(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            StatusCode::NO_CONTENT.into_response()
+        }
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
@@ -221,7 +300,9 @@ pub fn pg_isready(args: &[String]) -> i32 {
         .to_socket_addrs()
         .ok()
         .and_then(|mut addrs| addrs.next())
-        .is_some_and(|addr| std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok());
+        .is_some_and(|addr| {
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok()
+        });
     if reachable {
         println!("{host}:{port} - accepting connections");
         0

@@ -52,7 +52,9 @@ impl ApiError {
     pub fn not_licensed(feature: &str) -> Self {
         ApiError::general(
             "[notLicensed]",
-            format!("Your license does not include [{feature}]. Activate a paid plan license to use it."),
+            format!(
+                "Your license does not include [{feature}]. Activate a paid plan license to use it."
+            ),
         )
     }
 }

@@ -42,23 +42,29 @@ pub fn router(sim: Arc<Sim>) -> Router {
                 .patch(api::applications::patch)
                 .delete(api::applications::delete),
         )
-        .route(
-            "/api/application/{id}/scope",
-            post(api::scopes::create),
-        )
+        .route("/api/application/{id}/scope", post(api::scopes::create))
         .route(
             "/api/application/{id}/scope/{scope_id}",
             get(api::scopes::get_one)
                 .post(api::scopes::create_with_id)
                 .delete(api::scopes::delete),
         )
-        .route("/api/user", get(api::users::get_by_email).post(api::users::create))
+        .route(
+            "/api/user",
+            get(api::users::get_by_email).post(api::users::create),
+        )
         .route(
             "/api/user/{id}",
             get(api::users::get_one).post(api::users::create_with_id),
         )
-        .route("/api/user/registration", post(api::users::create_with_registration))
-        .route("/api/user/registration/{user_id}", post(api::users::register))
+        .route(
+            "/api/user/registration",
+            post(api::users::create_with_registration),
+        )
+        .route(
+            "/api/user/registration/{user_id}",
+            post(api::users::register),
+        )
         .route(
             "/api/user/registration/{user_id}/{application_id}",
             get(api::users::get_registration),
@@ -99,8 +105,14 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/oauth2/introspect", post(oauth::introspect::introspect))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware::from_fn_with_state(sim.clone(), persist_changes))
-        .layer(middleware::from_fn_with_state(sim.clone(), recorder::record))
-        .layer(middleware::from_fn_with_state(sim.clone(), not_before_ready))
+        .layer(middleware::from_fn_with_state(
+            sim.clone(),
+            recorder::record,
+        ))
+        .layer(middleware::from_fn_with_state(
+            sim.clone(),
+            not_before_ready,
+        ))
         .with_state(sim)
 }
 

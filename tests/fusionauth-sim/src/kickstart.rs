@@ -42,7 +42,12 @@ pub async fn run(sim: &std::sync::Arc<Sim>) -> KickstartOutcome {
     let Some(path) = sim.config.kickstart_file.clone() else {
         return KickstartOutcome::NotConfigured;
     };
-    if !sim.state.lock().unwrap_or_else(|e| e.into_inner()).is_untouched() {
+    if !sim
+        .state
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_untouched()
+    {
         sim.log(
             "INFO",
             LOGGER,
@@ -53,7 +58,14 @@ pub async fn run(sim: &std::sync::Arc<Sim>) -> KickstartOutcome {
     let document = match load(sim, &path) {
         Ok(doc) => doc,
         Err(reason) => {
-            sim.log("ERROR", LOGGER, format!("Unable to process the kickstart file [{}]. {reason}", path.display()));
+            sim.log(
+                "ERROR",
+                LOGGER,
+                format!(
+                    "Unable to process the kickstart file [{}]. {reason}",
+                    path.display()
+                ),
+            );
             return KickstartOutcome::Invalid(reason);
         }
     };
@@ -71,15 +83,19 @@ async fn persist(sim: &Sim) {
     if let Some(db) = &sim.database {
         let snapshot = sim.state.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Err(e) = db.save(&snapshot).await {
-            sim.log("ERROR", LOGGER, format!("Unable to save kickstart results: {e}"));
+            sim.log(
+                "ERROR",
+                LOGGER,
+                format!("Unable to save kickstart results: {e}"),
+            );
         }
     }
 }
 
 /// Reads the file, resolves includes and `#{...}` substitutions, and parses the result.
 fn load(sim: &Sim, path: &Path) -> Result<Value, String> {
-    let raw = std::fs::read_to_string(path)
-        .map_err(|e| format!("The file could not be read: {e}."))?;
+    let raw =
+        std::fs::read_to_string(path).map_err(|e| format!("The file could not be read: {e}."))?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let parsed: Value = serde_json::from_str(&raw)
         .map_err(|e| format!("The file is not valid JSON (comments are not allowed): {e}."))?;
@@ -93,7 +109,10 @@ fn load(sim: &Sim, path: &Path) -> Result<Value, String> {
 fn resolve_variables(sim: &Sim, doc: &Value) -> Result<HashMap<String, String>, String> {
     let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
     let mut vars = HashMap::new();
-    vars.insert("FUSIONAUTH_TENANT_ID".to_string(), state.default_tenant_id.to_string());
+    vars.insert(
+        "FUSIONAUTH_TENANT_ID".to_string(),
+        state.default_tenant_id.to_string(),
+    );
     vars.insert(
         "FUSIONAUTH_APPLICATION_ID".to_string(),
         crate::state::ADMIN_APPLICATION_ID.to_string(),
@@ -141,8 +160,12 @@ fn resolve_includes(raw: &str, dir: &Path) -> Result<String, String> {
             .map(|e| start + e)
             .ok_or("An include is missing its closing brace.")?;
         let file = dir.join(&rest[start..end]);
-        let content = std::fs::read_to_string(&file)
-            .map_err(|e| format!("The included file [{}] could not be read: {e}.", file.display()))?;
+        let content = std::fs::read_to_string(&file).map_err(|e| {
+            format!(
+                "The included file [{}] could not be read: {e}.",
+                file.display()
+            )
+        })?;
         if is_json {
             if !rest[end + 1..].starts_with('"') {
                 return Err("A JSON include must be a whole string value: \"&{file}\".".into());
@@ -160,7 +183,11 @@ fn resolve_includes(raw: &str, dir: &Path) -> Result<String, String> {
 }
 
 /// Replaces every `#{...}` in the JSON text, escaping values for a JSON string.
-fn substitute(text: &str, vars: &HashMap<String, String>, env: &HashMap<String, String>) -> Result<String, String> {
+fn substitute(
+    text: &str,
+    vars: &HashMap<String, String>,
+    env: &HashMap<String, String>,
+) -> Result<String, String> {
     replace_placeholders(text, |name| {
         let value = lookup(name, vars, env)?;
         let escaped = serde_json::to_string(&value).map_err(|e| e.to_string())?;
@@ -169,19 +196,26 @@ fn substitute(text: &str, vars: &HashMap<String, String>, env: &HashMap<String, 
 }
 
 /// The same for a variable's value, which is not yet inside JSON text.
-fn substitute_raw(text: &str, vars: &HashMap<String, String>, env: &HashMap<String, String>) -> Result<String, String> {
+fn substitute_raw(
+    text: &str,
+    vars: &HashMap<String, String>,
+    env: &HashMap<String, String>,
+) -> Result<String, String> {
     replace_placeholders(text, |name| lookup(name, vars, env))
 }
 
-fn lookup(name: &str, vars: &HashMap<String, String>, env: &HashMap<String, String>) -> Result<String, String> {
+fn lookup(
+    name: &str,
+    vars: &HashMap<String, String>,
+    env: &HashMap<String, String>,
+) -> Result<String, String> {
     if name == "UUID()" {
         return Ok(Uuid::new_v4().to_string());
     }
     if let Some(var) = name.strip_prefix("ENV.") {
-        return env
-            .get(var)
-            .cloned()
-            .ok_or_else(|| format!("The environment variable [{var}] referenced as #{{ENV.{var}}} is not set."));
+        return env.get(var).cloned().ok_or_else(|| {
+            format!("The environment variable [{var}] referenced as #{{ENV.{var}}} is not set.")
+        });
     }
     vars.get(name)
         .cloned()
@@ -198,7 +232,9 @@ fn replace_placeholders(
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         // `#{UUID()}` contains no brace, so the first `}` ends every placeholder.
-        let end = after.find('}').ok_or("A #{ placeholder is missing its closing brace.")?;
+        let end = after
+            .find('}')
+            .ok_or("A #{ placeholder is missing its closing brace.")?;
         out.push_str(&value_of(after[..end].trim())?);
         rest = &after[end + 1..];
     }
@@ -209,7 +245,8 @@ fn replace_placeholders(
 async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
     let keys = doc["apiKeys"].as_array().cloned().unwrap_or_default();
     let Some(first) = keys.first() else {
-        let reason = "The kickstart file must define at least one API key in [apiKeys].".to_string();
+        let reason =
+            "The kickstart file must define at least one API key in [apiKeys].".to_string();
         sim.log("ERROR", LOGGER, &reason);
         return KickstartOutcome::Invalid(reason);
     };
@@ -226,7 +263,10 @@ async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
             return KickstartOutcome::Invalid(reason);
         };
         created.push(ApiKey {
-            id: key["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or_else(Uuid::new_v4),
+            id: key["id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(Uuid::new_v4),
             key: value.to_string(),
             tenant_id: key["tenantId"].as_str().and_then(|s| s.parse().ok()),
             description: key["description"].as_str().map(str::to_string),
@@ -245,13 +285,17 @@ async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
     if let Some(license) = doc["licenseId"].as_str().filter(|l| !l.is_empty()) {
         match crate::api::reactor::activate_license(sim, license) {
             Ok(()) => summary.push("\t- Activated the license.".to_string()),
-            Err(_) => summary.push("\t- License activation failed; continuing without a license.".to_string()),
+            Err(_) => summary
+                .push("\t- License activation failed; continuing without a license.".to_string()),
         }
     }
     let requests = doc["requests"].as_array().cloned().unwrap_or_default();
     let router = crate::http::router(sim.clone());
     for request in &requests {
-        let method = request["method"].as_str().unwrap_or_default().to_uppercase();
+        let method = request["method"]
+            .as_str()
+            .unwrap_or_default()
+            .to_uppercase();
         let url = request["url"].as_str().unwrap_or_default().to_string();
         if !matches!(method.as_str(), "POST" | "PUT" | "PATCH") || !url.starts_with('/') {
             let reason = format!(
@@ -270,7 +314,11 @@ async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
         if let Some(tenant) = request["tenantId"].as_str() {
             builder = builder.header("X-FusionAuth-TenantId", tenant);
         }
-        let Ok(http_request) = builder.body(Body::from(if body.is_null() { String::new() } else { body.to_string() })) else {
+        let Ok(http_request) = builder.body(Body::from(if body.is_null() {
+            String::new()
+        } else {
+            body.to_string()
+        })) else {
             let reason = format!("Invalid request [{method}][{url}].");
             sim.log("ERROR", LOGGER, &reason);
             return KickstartOutcome::Invalid(reason);
@@ -293,8 +341,16 @@ async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
             if !text.is_empty() {
                 sim.log("ERROR", LOGGER, format!("Response body: {text}"));
             }
-            sim.log("INFO", LOGGER, "Kickstart stopped; the remaining requests were not executed.");
-            return KickstartOutcome::Failed { method, url, status };
+            sim.log(
+                "INFO",
+                LOGGER,
+                "Kickstart stopped; the remaining requests were not executed.",
+            );
+            return KickstartOutcome::Failed {
+                method,
+                url,
+                status,
+            };
         }
         summary.push(format!("\t- Completed [{method}] request to [{url}]"));
     }
@@ -317,8 +373,16 @@ mod tests {
             substitute("{\"a\":\"#{appId}\",\"b\":\"#{ENV.SECRET}\"}", &vars, &env).unwrap(),
             "{\"a\":\"abc\",\"b\":\"s\\\"q\"}"
         );
-        assert!(substitute("#{nope}", &vars, &env).unwrap_err().contains("[nope]"));
-        assert!(substitute("#{ENV.MISSING}", &vars, &env).unwrap_err().contains("MISSING"));
+        assert!(
+            substitute("#{nope}", &vars, &env)
+                .unwrap_err()
+                .contains("[nope]")
+        );
+        assert!(
+            substitute("#{ENV.MISSING}", &vars, &env)
+                .unwrap_err()
+                .contains("MISSING")
+        );
         let a = substitute_raw("#{UUID()}", &vars, &env).unwrap();
         let b = substitute_raw("#{UUID()}", &vars, &env).unwrap();
         assert_ne!(a, b);

@@ -128,6 +128,8 @@ pub(crate) struct Sim {
     pub kickstart: Mutex<Option<KickstartOutcome>>,
     pub kickstart_done: watch::Sender<bool>,
     pub started: std::time::Instant,
+    /// Set once the data is loaded and the instance has been Ready at least once.
+    pub booted: std::sync::atomic::AtomicBool,
 }
 
 /// Where the instance is in its life; `/api/status` answers from this.
@@ -149,7 +151,10 @@ impl Sim {
         if self.config.log_to_stdout {
             println!("{line}");
         }
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(line);
     }
 
     pub fn phase(&self) -> Phase {
@@ -195,6 +200,7 @@ impl RunningSim {
             kickstart: Mutex::new(None),
             kickstart_done,
             started: std::time::Instant::now(),
+            booted: std::sync::atomic::AtomicBool::new(false),
         });
         sim.log(
             "INFO",
@@ -250,7 +256,11 @@ impl RunningSim {
 
     /// Every log line so far, in FusionAuth's format.
     pub fn logs(&self) -> Vec<String> {
-        self.sim.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.sim
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Every JSON exchange so far (only with `record_exchanges`).
@@ -298,7 +308,8 @@ impl Drop for RunningSim {
     }
 }
 
-pub(crate) async fn shutdown_signal() {
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -361,7 +372,11 @@ async fn boot(sim: Arc<Sim>) {
         if !loaded_existing {
             let snapshot = sim.state.lock().unwrap_or_else(|e| e.into_inner()).clone();
             if let Err(e) = db.save(&snapshot).await {
-                sim.log("ERROR", "io.fusionauth.api.configuration.DatabaseConfiguration", e);
+                sim.log(
+                    "ERROR",
+                    "io.fusionauth.api.configuration.DatabaseConfiguration",
+                    e,
+                );
             }
         }
         let _ = sim.phase.send_replace(Phase::Booting);
@@ -371,6 +386,7 @@ async fn boot(sim: Arc<Sim>) {
         tokio::time::sleep(sim.config.boot_delay - elapsed).await;
     }
     let _ = sim.phase.send_replace(Phase::Ready);
+    sim.booted.store(true, std::sync::atomic::Ordering::SeqCst);
     sim.log(
         "INFO",
         "io.fusionauth.app.FusionAuthMain",

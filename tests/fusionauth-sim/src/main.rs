@@ -50,7 +50,10 @@ fn main() -> ExitCode {
             other => return usage_error(&format!("unknown argument {other}")),
         }
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("fusionauth-sim: cannot start: {e}");
@@ -60,7 +63,12 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         if database_role {
             let listen = listen.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 5432)));
-            return match fusionauth_sim::database::serve_database(listen, data_dir).await {
+            let role = fusionauth_sim::database::DatabaseRole::from_env(listen, data_dir);
+            let served = match role.bind().await {
+                Ok(bound) => bound.serve(fusionauth_sim::shutdown_signal()).await,
+                Err(e) => Err(e),
+            };
+            return match served {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("{e}");

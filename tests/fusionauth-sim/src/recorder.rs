@@ -37,7 +37,10 @@ pub async fn record(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Re
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
     let content_type = header(req.headers().get(CONTENT_TYPE));
     let (parts, body) = req.into_parts();
     let bytes = to_bytes(body, LIMIT).await.unwrap_or_default();

@@ -153,7 +153,10 @@ impl State {
         let key_id = Uuid::new_v4();
         let admin_id: Uuid = ADMIN_APPLICATION_ID.parse().expect("constant uuid");
         let mut keys = BTreeMap::new();
-        keys.insert(key_id, tokens::new_hmac_key(key_id, "Default signing key", now));
+        keys.insert(
+            key_id,
+            tokens::new_hmac_key(key_id, "Default signing key", now),
+        );
         let mut tenants = BTreeMap::new();
         tenants.insert(
             tenant_id,
@@ -245,7 +248,10 @@ impl State {
         let wanted = login_id.to_lowercase();
         self.users.values().find(|u| {
             u.user["email"].as_str().map(str::to_lowercase).as_deref() == Some(wanted.as_str())
-                || u.user["username"].as_str().map(str::to_lowercase).as_deref()
+                || u.user["username"]
+                    .as_str()
+                    .map(str::to_lowercase)
+                    .as_deref()
                     == Some(wanted.as_str())
         })
     }

@@ -117,7 +117,9 @@ pub fn sign(key: &StoredKey, claims: &Value) -> Result<String, String> {
     let alg = algorithm(&key.algorithm).ok_or("unsupported signing algorithm")?;
     let encoding = match (&key.secret, &key.private_pem) {
         (Some(secret), _) => EncodingKey::from_secret(secret.as_bytes()),
-        (None, Some(pem)) => EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| e.to_string())?,
+        (None, Some(pem)) => {
+            EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| e.to_string())?
+        }
         _ => return Err("the key has no private part".into()),
     };
     let mut header = Header::new(alg);

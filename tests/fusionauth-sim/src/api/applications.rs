@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{json_body, merge_patch, path_uuid, request_object};
+use super::{PatchStyle, json_body, merge_patch, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::State as Model;
@@ -28,14 +28,21 @@ pub const GRANTS: &[&str] = &[
 
 /// Each enum-valued property of `oauthConfiguration` with the values FusionAuth accepts.
 const ENUMS: &[(&str, &[&str])] = &[
-    ("authorizedURLValidationPolicy", &["AllowWildcards", "ExactMatch"]),
+    (
+        "authorizedURLValidationPolicy",
+        &["AllowWildcards", "ExactMatch"],
+    ),
     (
         "clientAuthenticationPolicy",
         &["Required", "NotRequired", "NotRequiredWhenUsingPKCE"],
     ),
     (
         "proofKeyForCodeExchangePolicy",
-        &["Required", "NotRequired", "NotRequiredWhenUsingClientAuthentication"],
+        &[
+            "Required",
+            "NotRequired",
+            "NotRequiredWhenUsingClientAuthentication",
+        ],
     ),
     ("scopeHandlingPolicy", &["Compatibility", "Strict"]),
     ("unknownScopePolicy", &["Allow", "Remove", "Reject"]),
@@ -95,12 +102,20 @@ fn validate(state: &Model, app: &Value) -> Result<(), ApiError> {
             if !value.as_str().is_some_and(|s| allowed.contains(&s)) {
                 return Err(ApiError::invalid_json(
                     &format!("application.oauthConfiguration.{field}"),
-                    format!("{value} is not one of the values accepted for Enum class: [{}]", allowed.join(", ")),
+                    format!(
+                        "{value} is not one of the values accepted for Enum class: [{}]",
+                        allowed.join(", ")
+                    ),
                 ));
             }
         }
     }
-    for field in ["enabledGrants", "authorizedRedirectURLs", "authorizedResourceUris", "authorizedOriginURLs"] {
+    for field in [
+        "enabledGrants",
+        "authorizedRedirectURLs",
+        "authorizedResourceUris",
+        "authorizedOriginURLs",
+    ] {
         if let Some(value) = oauth.get(field).filter(|v| !v.is_null()) {
             let Some(items) = value.as_array() else {
                 return Err(ApiError::invalid_json(
@@ -113,7 +128,10 @@ fn validate(state: &Model, app: &Value) -> Result<(), ApiError> {
                     if !grant.as_str().is_some_and(|g| GRANTS.contains(&g)) {
                         return Err(ApiError::invalid_json(
                             "application.oauthConfiguration.enabledGrants",
-                            format!("{grant} is not one of the values accepted for Enum class: [{}]", GRANTS.join(", ")),
+                            format!(
+                                "{grant} is not one of the values accepted for Enum class: [{}]",
+                                GRANTS.join(", ")
+                            ),
                         ));
                     }
                 }
@@ -138,7 +156,10 @@ fn validate(state: &Model, app: &Value) -> Result<(), ApiError> {
                 v.add(
                     "application.oauthConfiguration.authorizedResourceUris",
                     "[invalid]application.oauthConfiguration.authorizedResourceUris",
-                    format!("The resource URI [{}] must be an absolute URI without a fragment.", uri.as_str().unwrap_or_default()),
+                    format!(
+                        "The resource URI [{}] must be an absolute URI without a fragment.",
+                        uri.as_str().unwrap_or_default()
+                    ),
                 );
             }
         }
@@ -164,7 +185,10 @@ fn validate(state: &Model, app: &Value) -> Result<(), ApiError> {
         );
     }
     if let Some(tenant) = app["tenantId"].as_str() {
-        if !tenant.parse().is_ok_and(|t: Uuid| state.tenants.contains_key(&t)) {
+        if !tenant
+            .parse()
+            .is_ok_and(|t: Uuid| state.tenants.contains_key(&t))
+        {
             v.add(
                 "application.tenantId",
                 "[invalid]application.tenantId",
@@ -245,25 +269,35 @@ pub async fn put(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    update(&sim, &id, &body, false)
+    update(&sim, &id, &body, None)
 }
 
 pub async fn patch(
     State(sim): State<Arc<Sim>>,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    update(&sim, &id, &body, true)
+    update(&sim, &id, &body, Some(PatchStyle::of(&headers)))
 }
 
-fn update(sim: &Sim, id: &str, body: &Bytes, merge: bool) -> Result<Json<Value>, ApiError> {
+fn update(
+    sim: &Sim,
+    id: &str,
+    body: &Bytes,
+    merge: Option<PatchStyle>,
+) -> Result<Json<Value>, ApiError> {
     let id = path_uuid(id)?;
     let incoming = request_object(&json_body(body)?, "application")?;
     let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
-    let current = state.applications.get(&id).ok_or(ApiError::NotFound)?.clone();
-    let mut app = if merge {
+    let current = state
+        .applications
+        .get(&id)
+        .ok_or(ApiError::NotFound)?
+        .clone();
+    let mut app = if let Some(style) = merge {
         let mut a = current.clone();
-        merge_patch(&mut a, &incoming);
+        merge_patch(&mut a, &incoming, style);
         a
     } else {
         incoming
@@ -328,10 +362,7 @@ pub struct SearchQuery {
     name: Option<String>,
 }
 
-pub async fn search_get(
-    State(sim): State<Arc<Sim>>,
-    Query(q): Query<SearchQuery>,
-) -> Json<Value> {
+pub async fn search_get(State(sim): State<Arc<Sim>>, Query(q): Query<SearchQuery>) -> Json<Value> {
     Json(search(&sim, q.name.as_deref()))
 }
 
@@ -371,7 +402,9 @@ fn glob(pattern: &str, text: &str) -> bool {
             continue;
         }
         if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else { return false };
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
             rest = r;
         } else if i == parts.len() - 1 {
             return rest.ends_with(part);

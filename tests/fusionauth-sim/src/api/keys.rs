@@ -50,7 +50,11 @@ async fn generate_key(sim: &Sim, id: Uuid, body: &Bytes) -> Result<Json<Value>, 
     let rsa = matches!(algorithm.as_str(), "RS256" | "RS384" | "RS512");
     let hmac = matches!(algorithm.as_str(), "HS256" | "HS384" | "HS512");
     if algorithm.is_empty() {
-        v.add("key.algorithm", "[blank]key.algorithm", "You must specify the [algorithm] property.");
+        v.add(
+            "key.algorithm",
+            "[blank]key.algorithm",
+            "You must specify the [algorithm] property.",
+        );
     } else if !rsa && !hmac {
         return Err(ApiError::invalid_json(
             "key.algorithm",
@@ -58,7 +62,11 @@ async fn generate_key(sim: &Sim, id: Uuid, body: &Bytes) -> Result<Json<Value>, 
         ));
     }
     if name.is_empty() {
-        v.add("key.name", "[blank]key.name", "You must specify the [name] property.");
+        v.add(
+            "key.name",
+            "[blank]key.name",
+            "You must specify the [name] property.",
+        );
     }
     let length = key["length"].as_u64().unwrap_or(2048) as u32;
     if rsa && ![2048, 3072, 4096].contains(&length) {
@@ -71,10 +79,18 @@ async fn generate_key(sim: &Sim, id: Uuid, body: &Bytes) -> Result<Json<Value>, 
     {
         let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
         if state.keys.contains_key(&id) {
-            v.add("key.id", "[duplicate]key.id", "A key with this id already exists.");
+            v.add(
+                "key.id",
+                "[duplicate]key.id",
+                "A key with this id already exists.",
+            );
         }
         if state.keys.values().any(|k| k.name == name) {
-            v.add("key.name", "[duplicate]key.name", "A key with this name already exists.");
+            v.add(
+                "key.name",
+                "[duplicate]key.name",
+                "A key with this name already exists.",
+            );
         }
     }
     v.finish()?;
@@ -94,7 +110,11 @@ async fn generate_key(sim: &Sim, id: Uuid, body: &Bytes) -> Result<Json<Value>, 
     let json = stored.to_json();
     let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
     if state.keys.contains_key(&id) {
-        return Err(ApiError::field("key.id", "[duplicate]key.id", "A key with this id already exists."));
+        return Err(ApiError::field(
+            "key.id",
+            "[duplicate]key.id",
+            "A key with this id already exists.",
+        ));
     }
     state.keys.insert(id, stored);
     state.touch();

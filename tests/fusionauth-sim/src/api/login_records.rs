@@ -32,7 +32,11 @@ pub async fn search(
         match raw {
             None => Ok(None),
             Some(s) => s.parse().map(Some).map_err(|_| {
-                ApiError::field(field, &format!("[invalid]{field}"), format!("[{s}] is not a valid id."))
+                ApiError::field(
+                    field,
+                    &format!("[invalid]{field}"),
+                    format!("[{s}] is not a valid id."),
+                )
             }),
         }
     };

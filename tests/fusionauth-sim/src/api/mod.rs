@@ -43,16 +43,46 @@ pub fn path_uuid(raw: &str) -> Result<Uuid, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound)
 }
 
-/// JSON merge of a PATCH body into an object: objects merge, everything else (arrays included)
-/// replaces, `null` removes.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
+/// How a PATCH body is applied, chosen by its content type.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PatchStyle {
+    /// `application/merge-patch+json` (RFC 7396): arrays are replaced, `null` removes.
+    MergePatch,
+    /// Plain `application/json`, FusionAuth's older PATCH: objects merge and arrays are
+    /// appended to, so an entry can never be removed this way.
+    Legacy,
+}
+
+impl PatchStyle {
+    pub fn of(headers: &axum::http::HeaderMap) -> PatchStyle {
+        let merge = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/merge-patch+json"));
+        if merge {
+            PatchStyle::MergePatch
+        } else {
+            PatchStyle::Legacy
+        }
+    }
+}
+
+/// Applies a PATCH body to a stored object.
+pub fn merge_patch(target: &mut Value, patch: &Value, style: PatchStyle) {
     match (target, patch) {
         (Value::Object(t), Value::Object(p)) => {
             for (k, v) in p {
-                if v.is_null() {
+                if v.is_null() && style == PatchStyle::MergePatch {
                     t.remove(k);
                 } else {
-                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v, style);
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(p)) if style == PatchStyle::Legacy => {
+            for item in p {
+                if !t.contains(item) {
+                    t.push(item.clone());
                 }
             }
         }

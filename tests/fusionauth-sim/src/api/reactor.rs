@@ -15,7 +15,11 @@ use crate::errors::ApiError;
 
 pub async fn status(State(sim): State<Arc<Sim>>) -> Json<Value> {
     let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
-    let feature = if state.licensed() { "ACTIVE" } else { "DISABLED" };
+    let feature = if state.licensed() {
+        "ACTIVE"
+    } else {
+        "DISABLED"
+    };
     Json(json!({"status": {
         "licensed": state.licensed(),
         "advancedOAuthScopes": feature,
@@ -26,7 +30,11 @@ pub async fn status(State(sim): State<Arc<Sim>>) -> Json<Value> {
 
 pub async fn activate(State(sim): State<Arc<Sim>>, body: Bytes) -> Result<StatusCode, ApiError> {
     let body = json_body(&body)?;
-    let license_id = body["licenseId"].as_str().unwrap_or_default().trim().to_string();
+    let license_id = body["licenseId"]
+        .as_str()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     activate_license(&sim, &license_id)?;
     Ok(StatusCode::OK)
 }
@@ -66,5 +74,8 @@ pub fn activate_license(sim: &Sim, license_id: &str) -> Result<(), ApiError> {
 /// FusionAuth license ids are long opaque tokens; anything short or containing spaces or quotes
 /// is a paste error.
 fn plausible_license_id(id: &str) -> bool {
-    id.len() >= 16 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    id.len() >= 16
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

@@ -14,7 +14,14 @@ use super::{json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 
-pub const RESERVED: &[&str] = &["openid", "offline_access", "profile", "email", "address", "phone"];
+pub const RESERVED: &[&str] = &[
+    "openid",
+    "offline_access",
+    "profile",
+    "email",
+    "address",
+    "phone",
+];
 
 pub async fn create(
     State(sim): State<Arc<Sim>>,
@@ -42,10 +49,18 @@ fn insert(sim: &Sim, app_id: &str, scope_id: Uuid, body: &Bytes) -> Result<Json<
     }
     let app = state.applications.get(&app_id).ok_or(ApiError::NotFound)?;
     let existing = app["scopes"].as_array().cloned().unwrap_or_default();
-    let name = scope["name"].as_str().unwrap_or_default().trim().to_string();
+    let name = scope["name"]
+        .as_str()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     let mut v = Validation::default();
     if name.is_empty() {
-        v.add("scope.name", "[blank]scope.name", "You must specify the [name] property.");
+        v.add(
+            "scope.name",
+            "[blank]scope.name",
+            "You must specify the [name] property.",
+        );
     } else if RESERVED.contains(&name.as_str()) {
         v.add(
             "scope.name",
@@ -53,16 +68,30 @@ fn insert(sim: &Sim, app_id: &str, scope_id: Uuid, body: &Bytes) -> Result<Json<
             format!("The scope name [{name}] is reserved."),
         );
     } else if name.chars().any(char::is_whitespace) {
-        v.add("scope.name", "[invalid]scope.name", "Scope names cannot contain spaces.");
-    } else if existing.iter().any(|s| s["name"].as_str() == Some(name.as_str())) {
+        v.add(
+            "scope.name",
+            "[invalid]scope.name",
+            "Scope names cannot contain spaces.",
+        );
+    } else if existing
+        .iter()
+        .any(|s| s["name"].as_str() == Some(name.as_str()))
+    {
         v.add(
             "scope.name",
             "[duplicate]scope.name",
             format!("A scope named [{name}] already exists for this application."),
         );
     }
-    if existing.iter().any(|s| s["id"].as_str() == Some(scope_id.to_string().as_str())) {
-        v.add("scope.id", "[duplicate]scope.id", "A scope with this id already exists.");
+    if existing
+        .iter()
+        .any(|s| s["id"].as_str() == Some(scope_id.to_string().as_str()))
+    {
+        v.add(
+            "scope.id",
+            "[duplicate]scope.id",
+            "A scope with this id already exists.",
+        );
     }
     v.finish()?;
     let now = sim.clock.now_millis();
@@ -74,7 +103,10 @@ fn insert(sim: &Sim, app_id: &str, scope_id: Uuid, body: &Bytes) -> Result<Json<
     if scope["required"].is_null() {
         scope["required"] = json!(false);
     }
-    let app = state.applications.get_mut(&app_id).ok_or(ApiError::NotFound)?;
+    let app = state
+        .applications
+        .get_mut(&app_id)
+        .ok_or(ApiError::NotFound)?;
     match app["scopes"].as_array_mut() {
         Some(list) => list.push(scope.clone()),
         None => app["scopes"] = json!([scope.clone()]),
@@ -92,7 +124,10 @@ pub async fn get_one(
     let app = state.applications.get(&app_id).ok_or(ApiError::NotFound)?;
     let scope = app["scopes"]
         .as_array()
-        .and_then(|l| l.iter().find(|s| s["id"].as_str() == Some(scope_id.as_str())))
+        .and_then(|l| {
+            l.iter()
+                .find(|s| s["id"].as_str() == Some(scope_id.as_str()))
+        })
         .ok_or(ApiError::NotFound)?;
     Ok(Json(json!({"scope": scope})))
 }
@@ -106,7 +141,10 @@ pub async fn delete(
     if !state.licensed() {
         return Err(ApiError::not_licensed("advancedOAuthScopesCustomScopes"));
     }
-    let app = state.applications.get_mut(&app_id).ok_or(ApiError::NotFound)?;
+    let app = state
+        .applications
+        .get_mut(&app_id)
+        .ok_or(ApiError::NotFound)?;
     let list = app["scopes"].as_array_mut().ok_or(ApiError::NotFound)?;
     let before = list.len();
     list.retain(|s| s["id"].as_str() != Some(scope_id.as_str()));

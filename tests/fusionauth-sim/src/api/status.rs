@@ -13,9 +13,14 @@ use crate::{Phase, Sim};
 
 pub async fn status(State(sim): State<Arc<Sim>>) -> Response {
     if let Some(db) = &sim.database {
-        if sim.phase() != Phase::Booting {
+        // Until boot has loaded the data, the boot loop owns the phase.
+        if sim.booted.load(std::sync::atomic::Ordering::SeqCst) {
             let reachable = db.ping().await;
-            let next = if reachable { Phase::Ready } else { Phase::DatabaseUnreachable };
+            let next = if reachable {
+                Phase::Ready
+            } else {
+                Phase::DatabaseUnreachable
+            };
             if sim.phase() != next {
                 let _ = sim.phase.send_replace(next);
             }
@@ -23,14 +28,18 @@ pub async fn status(State(sim): State<Arc<Sim>>) -> Response {
     }
     match sim.phase() {
         Phase::Ready => (StatusCode::OK, axum::Json(json!({"status": "ok"}))).into_response(),
-        Phase::DatabaseUnreachable => {
-            (StatusCode::from_u16(452).expect("valid status"), axum::Json(json!({}))).into_response()
-        }
+        Phase::DatabaseUnreachable => (
+            StatusCode::from_u16(452).expect("valid status"),
+            axum::Json(json!({})),
+        )
+            .into_response(),
         // The JVM answers 503 first, then FusionAuth's maintenance-mode page with a 200.
-        Phase::Booting if sim.started.elapsed() < sim.config.boot_delay / 2 => {
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/html")], "")
-                .into_response()
-        }
+        Phase::Booting if sim.started.elapsed() < sim.config.boot_delay / 2 => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/html")],
+            "",
+        )
+            .into_response(),
         Phase::Booting => maintenance_page(),
     }
 }

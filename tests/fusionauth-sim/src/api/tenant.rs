@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
-use super::{json_body, merge_patch, path_uuid, request_object};
+use super::{PatchStyle, json_body, merge_patch, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::State as Model;
@@ -31,9 +31,10 @@ pub async fn get_one(
 pub async fn patch(
     State(sim): State<Arc<Sim>>,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    update(&sim, &id, &body, true)
+    update(&sim, &id, &body, Some(PatchStyle::of(&headers)))
 }
 
 pub async fn put(
@@ -41,17 +42,22 @@ pub async fn put(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    update(&sim, &id, &body, false)
+    update(&sim, &id, &body, None)
 }
 
-fn update(sim: &Sim, id: &str, body: &Bytes, merge: bool) -> Result<Json<Value>, ApiError> {
+fn update(
+    sim: &Sim,
+    id: &str,
+    body: &Bytes,
+    merge: Option<PatchStyle>,
+) -> Result<Json<Value>, ApiError> {
     let id = path_uuid(id)?;
     let incoming = request_object(&json_body(body)?, "tenant")?;
     let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
     let current = state.tenants.get(&id).ok_or(ApiError::NotFound)?.clone();
-    let mut updated = if merge {
+    let mut updated = if let Some(style) = merge {
         let mut t = current.clone();
-        merge_patch(&mut t, &incoming);
+        merge_patch(&mut t, &incoming, style);
         t
     } else {
         incoming
@@ -68,10 +74,18 @@ fn update(sim: &Sim, id: &str, body: &Bytes, merge: bool) -> Result<Json<Value>,
 fn validate(state: &Model, tenant: &Value) -> Result<(), ApiError> {
     let mut v = Validation::default();
     if super::blank(&tenant["name"]) {
-        v.add("tenant.name", "[blank]tenant.name", "You must specify the [name] property.");
+        v.add(
+            "tenant.name",
+            "[blank]tenant.name",
+            "You must specify the [name] property.",
+        );
     }
     if super::blank(&tenant["issuer"]) {
-        v.add("tenant.issuer", "[blank]tenant.issuer", "You must specify the [issuer] property.");
+        v.add(
+            "tenant.issuer",
+            "[blank]tenant.issuer",
+            "You must specify the [issuer] property.",
+        );
     }
     for field in ["accessTokenKeyId", "idTokenKeyId"] {
         let path = format!("tenant.jwtConfiguration.{field}");

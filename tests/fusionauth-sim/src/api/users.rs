@@ -47,7 +47,12 @@ pub async fn create_with_registration(
     create_user(&sim, id, &body, true)
 }
 
-fn create_user(sim: &Sim, id: Uuid, body: &Value, with_registration: bool) -> Result<Json<Value>, ApiError> {
+fn create_user(
+    sim: &Sim,
+    id: Uuid,
+    body: &Value,
+    with_registration: bool,
+) -> Result<Json<Value>, ApiError> {
     let mut user = request_object(body, "user")?;
     let registration = if with_registration {
         Some(request_object(body, "registration")?)
@@ -57,8 +62,16 @@ fn create_user(sim: &Sim, id: Uuid, body: &Value, with_registration: bool) -> Re
     let password = user["password"].as_str().unwrap_or_default().to_string();
     let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
     let mut v = Validation::default();
-    let email = user["email"].as_str().map(str::trim).unwrap_or_default().to_string();
-    let username = user["username"].as_str().map(str::trim).unwrap_or_default().to_string();
+    let email = user["email"]
+        .as_str()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
+    let username = user["username"]
+        .as_str()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
     if email.is_empty() && username.is_empty() {
         v.add(
             "user.email",
@@ -68,16 +81,32 @@ fn create_user(sim: &Sim, id: Uuid, body: &Value, with_registration: bool) -> Re
     }
     if !email.is_empty() {
         if !email.contains('@') {
-            v.add("user.email", "[notEmail]user.email", "The [user.email] property is not a valid email address.");
+            v.add(
+                "user.email",
+                "[notEmail]user.email",
+                "The [user.email] property is not a valid email address.",
+            );
         } else if state.user_by_login_id(&email).is_some() {
-            v.add("user.email", "[duplicate]user.email", "A user with this email already exists.");
+            v.add(
+                "user.email",
+                "[duplicate]user.email",
+                "A user with this email already exists.",
+            );
         }
     }
     if !username.is_empty() && state.user_by_login_id(&username).is_some() {
-        v.add("user.username", "[duplicate]user.username", "A user with this username already exists.");
+        v.add(
+            "user.username",
+            "[duplicate]user.username",
+            "A user with this username already exists.",
+        );
     }
     if password.is_empty() {
-        v.add("user.password", "[blank]user.password", "You must specify the [user.password] property.");
+        v.add(
+            "user.password",
+            "[blank]user.password",
+            "You must specify the [user.password] property.",
+        );
     } else if password.chars().count() < MIN_PASSWORD_LENGTH {
         v.add(
             "user.password",
@@ -86,7 +115,11 @@ fn create_user(sim: &Sim, id: Uuid, body: &Value, with_registration: bool) -> Re
         );
     }
     if state.users.contains_key(&id) {
-        v.add("user.id", "[duplicate]user.id", "A user with this id already exists.");
+        v.add(
+            "user.id",
+            "[duplicate]user.id",
+            "A user with this id already exists.",
+        );
     }
     if let Some(reg) = &registration {
         check_registration(&state, reg, &mut v, None);
@@ -210,7 +243,9 @@ pub async fn get_registration(
 ) -> Result<Json<Value>, ApiError> {
     let (user_id, app_id) = (path_uuid(&user_id)?, path_uuid(&app_id)?);
     let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
-    let reg = state.registration(&user_id, &app_id).ok_or(ApiError::NotFound)?;
+    let reg = state
+        .registration(&user_id, &app_id)
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(json!({"registration": reg})))
 }
 
@@ -236,6 +271,8 @@ pub async fn get_by_email(
 ) -> Result<Json<Value>, ApiError> {
     let login_id = q.email.or(q.username).ok_or(ApiError::NotFound)?;
     let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
-    let user = state.user_by_login_id(&login_id).ok_or(ApiError::NotFound)?;
+    let user = state
+        .user_by_login_id(&login_id)
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(json!({"user": user.user})))
 }

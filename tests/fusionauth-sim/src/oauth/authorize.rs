@@ -84,12 +84,24 @@ enum Refusal {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
-            Refusal::Page(status, message) => (status, Html(page("Error", &format!(
-                "<div class=\"alert error\" id=\"error\">{}</div>",
-                escape(&message)
-            ))))
+            Refusal::Page(status, message) => (
+                status,
+                Html(page(
+                    "Error",
+                    &format!(
+                        "<div class=\"alert error\" id=\"error\">{}</div>",
+                        escape(&message)
+                    ),
+                )),
+            )
                 .into_response(),
-            Refusal::Redirect { redirect_uri, state, error, reason, description } => {
+            Refusal::Redirect {
+                redirect_uri,
+                state,
+                error,
+                reason,
+                description,
+            } => {
                 let mut pairs = vec![
                     ("error", error.to_string()),
                     ("error_description", description),
@@ -121,7 +133,10 @@ fn redirect(uri: &str, pairs: &[(&str, String)]) -> Response {
 fn validate(sim: &Sim, p: &Params) -> Result<(AuthRequest, ClientSettings), Refusal> {
     let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
     let client_id = p.get("client_id").ok_or_else(|| {
-        Refusal::Page(StatusCode::BAD_REQUEST, "The request is missing the client_id parameter.".into())
+        Refusal::Page(
+            StatusCode::BAD_REQUEST,
+            "The request is missing the client_id parameter.".into(),
+        )
     })?;
     let client = ClientSettings::load(&state, client_id)
         .filter(|c| c.active)
@@ -132,7 +147,10 @@ fn validate(sim: &Sim, p: &Params) -> Result<(AuthRequest, ClientSettings), Refu
             )
         })?;
     let redirect_uri = p.get("redirect_uri").ok_or_else(|| {
-        Refusal::Page(StatusCode::BAD_REQUEST, "The request is missing the redirect_uri parameter.".into())
+        Refusal::Page(
+            StatusCode::BAD_REQUEST,
+            "The request is missing the redirect_uri parameter.".into(),
+        )
     })?;
     if !client.redirect_allowed(redirect_uri) {
         return Err(Refusal::Page(
@@ -159,7 +177,11 @@ fn validate(sim: &Sim, p: &Params) -> Result<(AuthRequest, ClientSettings), Refu
     match p.get("response_type") {
         Some("code") => {}
         None => {
-            return Err(refuse("invalid_request", "missing_response_type", "The response_type parameter is required.".into()));
+            return Err(refuse(
+                "invalid_request",
+                "missing_response_type",
+                "The response_type parameter is required.".into(),
+            ));
         }
         Some(other) => {
             return Err(refuse(
@@ -196,14 +218,21 @@ fn validate(sim: &Sim, p: &Params) -> Result<(AuthRequest, ClientSettings), Refu
                 return Err(refuse(
                     "invalid_target",
                     "invalid_resource",
-                    format!("The resource [{resource}] is not an authorized resource of this application."),
+                    format!(
+                        "The resource [{resource}] is not an authorized resource of this application."
+                    ),
                 ));
             }
         }
         requested
     };
-    let scopes = resolve_scopes(&client, p.get("scope"))
-        .map_err(|scope| refuse("invalid_scope", "invalid_scope", format!("The scope [{scope}] is not valid for this application.")))?;
+    let scopes = resolve_scopes(&client, p.get("scope")).map_err(|scope| {
+        refuse(
+            "invalid_scope",
+            "invalid_scope",
+            format!("The scope [{scope}] is not valid for this application."),
+        )
+    })?;
     Ok((
         AuthRequest {
             client_id: client.id,
@@ -272,7 +301,12 @@ pub async fn submit_login(
             .map(|u| u.user["id"].as_str().and_then(|s| s.parse::<Uuid>().ok()))
     };
     let Some(Some(user_id)) = user else {
-        return Html(login_page(&p, Some("Invalid login credentials."), Some(&login_id))).into_response();
+        return Html(login_page(
+            &p,
+            Some("Invalid login credentials."),
+            Some(&login_id),
+        ))
+        .into_response();
     };
     let now = sim.clock.now_millis();
     {
@@ -293,7 +327,10 @@ pub async fn submit_login(
     sim.log(
         "DEBUG",
         "io.fusionauth.app.action.oauth2.AuthorizeAction",
-        format!("Login succeeded for [{login_id}] on application [{}]", client.id),
+        format!(
+            "Login succeeded for [{login_id}] on application [{}]",
+            client.id
+        ),
     );
     request.user_id = Some(user_id);
     request.login_id = Some(login_id);
@@ -324,7 +361,8 @@ pub async fn submit_consent(State(sim): State<Arc<Sim>>, body: Bytes) -> Respons
     let Some(request) = request else {
         return Refusal::Page(
             StatusCode::BAD_REQUEST,
-            "This consent request has expired or was already answered. Start the login again.".into(),
+            "This consent request has expired or was already answered. Start the login again."
+                .into(),
         )
         .into_response();
     };
@@ -378,7 +416,12 @@ fn login_page(p: &Params, error: Option<&str>, login_id: Option<&str>) -> String
         }
     }
     let error = error
-        .map(|e| format!("<div class=\"alert error\" id=\"error\">{}</div>\n", escape(e)))
+        .map(|e| {
+            format!(
+                "<div class=\"alert error\" id=\"error\">{}</div>\n",
+                escape(e)
+            )
+        })
         .unwrap_or_default();
     page(
         "Login",

@@ -62,7 +62,9 @@ pub async fn tenant_openid_configuration(
 ) -> Result<Json<Value>, ApiError> {
     let known = {
         let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
-        tenant_id.parse().is_ok_and(|id| state.tenants.contains_key(&id))
+        tenant_id
+            .parse()
+            .is_ok_and(|id| state.tenants.contains_key(&id))
     };
     if !known {
         return Err(ApiError::NotFound);

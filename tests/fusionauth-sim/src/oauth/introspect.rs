@@ -26,19 +26,39 @@ pub async fn introspect(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: B
     };
     let presented = presented_credentials(&headers, get("client_id"), get("client_secret"));
     let Some(client_id) = presented.client_id.clone() else {
-        return OAuthError::new("invalid_client", "missing_client_id", "Client authentication is required.").into_response();
+        return OAuthError::new(
+            "invalid_client",
+            "missing_client_id",
+            "Client authentication is required.",
+        )
+        .into_response();
     };
     let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
     let Some(client) = ClientSettings::load(&state, &client_id) else {
-        return OAuthError::new("invalid_client", "invalid_client_id", "The client is unknown.").into_response();
+        return OAuthError::new(
+            "invalid_client",
+            "invalid_client_id",
+            "The client is unknown.",
+        )
+        .into_response();
     };
     let needs_secret = client.client_auth != "NotRequired";
     let secret_ok = presented.client_secret.as_deref() == Some(client.secret.as_str());
     if (needs_secret || presented.client_secret.is_some()) && !secret_ok {
-        return OAuthError::new("invalid_client", "invalid_client_secret", "Invalid client authentication.").into_response();
+        return OAuthError::new(
+            "invalid_client",
+            "invalid_client_secret",
+            "Invalid client authentication.",
+        )
+        .into_response();
     }
     let Some(token) = get("token") else {
-        return OAuthError::new("invalid_request", "missing_token", "The token parameter is required.").into_response();
+        return OAuthError::new(
+            "invalid_request",
+            "missing_token",
+            "The token parameter is required.",
+        )
+        .into_response();
     };
     let inactive = || axum::Json(json!({"active": false})).into_response();
     let Ok(claims) = tokens::verify(&state, token, sim.clock.now_secs()) else {

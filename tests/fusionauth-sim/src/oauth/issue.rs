@@ -50,7 +50,9 @@ pub fn token_response(
 ) -> Result<Value, OAuthError> {
     let now = sim.clock.now_secs();
     let tenant = state.tenant().clone();
-    let ttl = tenant["jwtConfiguration"]["timeToLiveInSeconds"].as_i64().unwrap_or(3600);
+    let ttl = tenant["jwtConfiguration"]["timeToLiveInSeconds"]
+        .as_i64()
+        .unwrap_or(3600);
     let key_for = |field: &str| -> Result<crate::state::StoredKey, OAuthError> {
         tenant["jwtConfiguration"][field]
             .as_str()
@@ -61,10 +63,16 @@ pub fn token_response(
     let access_key = key_for("accessTokenKeyId")?;
     let id_key = key_for("idTokenKeyId")?;
     let stored_user = state.users.get(&grant.user_id).ok_or_else(|| {
-        OAuthError::new("invalid_grant", "user_not_found", "The user no longer exists.")
+        OAuthError::new(
+            "invalid_grant",
+            "user_not_found",
+            "The user no longer exists.",
+        )
     })?;
     let user = stored_user.user.clone();
-    let registration = state.registration(&grant.user_id, &grant.client.id).cloned();
+    let registration = state
+        .registration(&grant.user_id, &grant.client.id)
+        .cloned();
     let scope = grant.scopes.join(" ");
     let mut access = json!({
         "aud": audience(grant.client.id, grant.resources),

@@ -14,7 +14,14 @@ use uuid::Uuid;
 use crate::state::State;
 
 /// The scopes every application knows without a license.
-pub const STANDARD_SCOPES: &[&str] = &["openid", "offline_access", "profile", "email", "address", "phone"];
+pub const STANDARD_SCOPES: &[&str] = &[
+    "openid",
+    "offline_access",
+    "profile",
+    "email",
+    "address",
+    "phone",
+];
 
 /// An application's OAuth settings, read from its stored JSON (defaults already applied).
 pub struct ClientSettings {
@@ -42,7 +49,11 @@ impl ClientSettings {
         let oauth = &app["oauthConfiguration"];
         let strings = |v: &Value| -> Vec<String> {
             v.as_array()
-                .map(|l| l.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
@@ -63,7 +74,11 @@ impl ClientSettings {
             third_party: oauth["relationship"].as_str() == Some("ThirdParty"),
             custom_scopes: app["scopes"]
                 .as_array()
-                .map(|l| l.iter().filter_map(|s| s["name"].as_str().map(str::to_string)).collect())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|s| s["name"].as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default(),
         })
     }
@@ -87,7 +102,9 @@ impl ClientSettings {
 fn wildcard(pattern: &str, text: &str) -> bool {
     let mut parts = pattern.split('*');
     let first = parts.next().unwrap_or_default();
-    let Some(mut rest) = text.strip_prefix(first) else { return false };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
     let parts: Vec<&str> = parts.collect();
     for (i, part) in parts.iter().enumerate() {
         if i == parts.len() - 1 {

@@ -45,7 +45,11 @@ pub struct Presented {
     pub client_secret: Option<String>,
 }
 
-pub fn presented_credentials(headers: &HeaderMap, form_id: Option<&str>, form_secret: Option<&str>) -> Presented {
+pub fn presented_credentials(
+    headers: &HeaderMap,
+    form_id: Option<&str>,
+    form_secret: Option<&str>,
+) -> Presented {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -107,9 +111,10 @@ pub async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes)
     match result {
         Ok(body) => {
             let mut response = axum::Json(body).into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            );
             response
         }
         Err(e) => e.into_response(),
@@ -118,13 +123,21 @@ pub async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes)
 
 /// Settles client authentication for this request. `used_pkce` is whether a code verifier
 /// protected the grant (for refresh tokens: whether the original grant did).
-fn authenticate(client: &ClientSettings, presented: &Presented, used_pkce: bool) -> Result<(), OAuthError> {
+fn authenticate(
+    client: &ClientSettings,
+    presented: &Presented,
+    used_pkce: bool,
+) -> Result<(), OAuthError> {
     let secret_ok = presented
         .client_secret
         .as_deref()
         .is_some_and(|s| s == client.secret);
     if presented.client_secret.is_some() && !secret_ok {
-        return Err(OAuthError::new("invalid_client", "invalid_client_secret", "Invalid client authentication."));
+        return Err(OAuthError::new(
+            "invalid_client",
+            "invalid_client_secret",
+            "Invalid client authentication.",
+        ));
     }
     let required = match client.client_auth.as_str() {
         "NotRequired" => false,
@@ -153,33 +166,62 @@ fn authorization_code(
     headers: &HeaderMap,
     form: &Form,
 ) -> Result<serde_json::Value, OAuthError> {
-    let presented = presented_credentials(headers, form.get("client_id"), form.get("client_secret"));
-    let code = form
-        .get("code")
-        .ok_or_else(|| OAuthError::new("invalid_request", "missing_code", "The code parameter is required."))?;
+    let presented =
+        presented_credentials(headers, form.get("client_id"), form.get("client_secret"));
+    let code = form.get("code").ok_or_else(|| {
+        OAuthError::new(
+            "invalid_request",
+            "missing_code",
+            "The code parameter is required.",
+        )
+    })?;
     let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
     // A code is good for one attempt, successful or not.
-    let stored = state
-        .codes
-        .remove(code)
-        .ok_or_else(|| OAuthError::new("invalid_grant", "auth_code_not_found", "The authorization code is invalid, expired or already used."))?;
+    let stored = state.codes.remove(code).ok_or_else(|| {
+        OAuthError::new(
+            "invalid_grant",
+            "auth_code_not_found",
+            "The authorization code is invalid, expired or already used.",
+        )
+    })?;
     state.touch();
     if stored.expires_millis < sim.clock.now_millis() {
-        return Err(OAuthError::new("invalid_grant", "auth_code_not_found", "The authorization code has expired."));
+        return Err(OAuthError::new(
+            "invalid_grant",
+            "auth_code_not_found",
+            "The authorization code has expired.",
+        ));
     }
     let request = stored.request;
-    let client_id = presented
-        .client_id
-        .clone()
-        .ok_or_else(|| OAuthError::new("invalid_request", "missing_client_id", "The client_id parameter is required."))?;
+    let client_id = presented.client_id.clone().ok_or_else(|| {
+        OAuthError::new(
+            "invalid_request",
+            "missing_client_id",
+            "The client_id parameter is required.",
+        )
+    })?;
     if client_id != request.client_id.to_string() {
-        return Err(OAuthError::new("invalid_grant", "mismatched_client_id", "The code was issued to another client."));
+        return Err(OAuthError::new(
+            "invalid_grant",
+            "mismatched_client_id",
+            "The code was issued to another client.",
+        ));
     }
     let client = ClientSettings::load(&state, &client_id)
         .filter(|c| c.active)
-        .ok_or_else(|| OAuthError::new("invalid_client", "invalid_client_id", "The client is unknown or inactive."))?;
+        .ok_or_else(|| {
+            OAuthError::new(
+                "invalid_client",
+                "invalid_client_id",
+                "The client is unknown or inactive.",
+            )
+        })?;
     if !client.grant_enabled("authorization_code") {
-        return Err(OAuthError::new("unauthorized_client", "grant_type_disabled", "The authorization_code grant is not enabled."));
+        return Err(OAuthError::new(
+            "unauthorized_client",
+            "grant_type_disabled",
+            "The authorization_code grant is not enabled.",
+        ));
     }
     if form.get("redirect_uri") != Some(request.redirect_uri.as_str()) {
         return Err(OAuthError::new(
@@ -191,13 +233,25 @@ fn authorization_code(
     let verifier = form.get("code_verifier");
     if let Some(challenge) = &request.code_challenge {
         let verifier = verifier.ok_or_else(|| {
-            OAuthError::new("invalid_request", "missing_code_verifier", "The code_verifier parameter is required.")
+            OAuthError::new(
+                "invalid_request",
+                "missing_code_verifier",
+                "The code_verifier parameter is required.",
+            )
         })?;
         if tokens::pkce_s256(verifier) != *challenge {
-            return Err(OAuthError::new("invalid_grant", "invalid_pkce_code_verifier", "The code_verifier does not match the code_challenge."));
+            return Err(OAuthError::new(
+                "invalid_grant",
+                "invalid_pkce_code_verifier",
+                "The code_verifier does not match the code_challenge.",
+            ));
         }
     } else if verifier.is_some() {
-        return Err(OAuthError::new("invalid_request", "invalid_pkce_code_verifier", "No code_challenge was sent on the authorization request."));
+        return Err(OAuthError::new(
+            "invalid_request",
+            "invalid_pkce_code_verifier",
+            "No code_challenge was sent on the authorization request.",
+        ));
     }
     authenticate(&client, &presented, request.code_challenge.is_some())?;
     let requested = form.all("resource");
@@ -213,20 +267,36 @@ fn authorization_code(
         }
         for r in &requested {
             if !request.resources.contains(r) {
-                return Err(OAuthError::new("invalid_target", "invalid_resource", format!("The resource [{r}] was not part of the authorization request.")));
+                return Err(OAuthError::new(
+                    "invalid_target",
+                    "invalid_resource",
+                    format!("The resource [{r}] was not part of the authorization request."),
+                ));
             }
         }
         requested
     } else {
         for r in &requested {
             if !client.resource_uris.contains(r) {
-                return Err(OAuthError::new("invalid_target", "invalid_resource", format!("The resource [{r}] is not an authorized resource of this application.")));
+                return Err(OAuthError::new(
+                    "invalid_target",
+                    "invalid_resource",
+                    format!(
+                        "The resource [{r}] is not an authorized resource of this application."
+                    ),
+                ));
             }
         }
         requested
     };
     let (user_id, sid, auth_time) = (
-        request.user_id.ok_or_else(|| OAuthError::new("invalid_grant", "auth_code_not_found", "The code has no user."))?,
+        request.user_id.ok_or_else(|| {
+            OAuthError::new(
+                "invalid_grant",
+                "auth_code_not_found",
+                "The code has no user.",
+            )
+        })?,
         request.sid.clone().unwrap_or_default(),
         request.auth_time.unwrap_or_default(),
     );
@@ -244,10 +314,19 @@ fn authorization_code(
     token_response(sim, &mut state, &grant, None)
 }
 
-fn refresh_token(sim: &Sim, headers: &HeaderMap, form: &Form) -> Result<serde_json::Value, OAuthError> {
-    let presented = presented_credentials(headers, form.get("client_id"), form.get("client_secret"));
+fn refresh_token(
+    sim: &Sim,
+    headers: &HeaderMap,
+    form: &Form,
+) -> Result<serde_json::Value, OAuthError> {
+    let presented =
+        presented_credentials(headers, form.get("client_id"), form.get("client_secret"));
     let token = form.get("refresh_token").ok_or_else(|| {
-        OAuthError::new("invalid_request", "missing_refresh_token", "The refresh_token parameter is required.")
+        OAuthError::new(
+            "invalid_request",
+            "missing_refresh_token",
+            "The refresh_token parameter is required.",
+        )
     })?;
     let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
     let grant = state
@@ -255,34 +334,69 @@ fn refresh_token(sim: &Sim, headers: &HeaderMap, form: &Form) -> Result<serde_js
         .get(token)
         .cloned()
         .filter(|g| g.expires_millis > sim.clock.now_millis())
-        .ok_or_else(|| OAuthError::new("invalid_grant", "invalid_refresh_token", "The refresh token is invalid or expired."))?;
-    let client_id = presented
-        .client_id
-        .clone()
-        .ok_or_else(|| OAuthError::new("invalid_request", "missing_client_id", "The client_id parameter is required."))?;
+        .ok_or_else(|| {
+            OAuthError::new(
+                "invalid_grant",
+                "invalid_refresh_token",
+                "The refresh token is invalid or expired.",
+            )
+        })?;
+    let client_id = presented.client_id.clone().ok_or_else(|| {
+        OAuthError::new(
+            "invalid_request",
+            "missing_client_id",
+            "The client_id parameter is required.",
+        )
+    })?;
     if client_id != grant.client_id.to_string() {
-        return Err(OAuthError::new("invalid_grant", "mismatched_client_id", "The refresh token was issued to another client."));
+        return Err(OAuthError::new(
+            "invalid_grant",
+            "mismatched_client_id",
+            "The refresh token was issued to another client.",
+        ));
     }
     let client = ClientSettings::load(&state, &client_id)
         .filter(|c| c.active)
-        .ok_or_else(|| OAuthError::new("invalid_client", "invalid_client_id", "The client is unknown or inactive."))?;
+        .ok_or_else(|| {
+            OAuthError::new(
+                "invalid_client",
+                "invalid_client_id",
+                "The client is unknown or inactive.",
+            )
+        })?;
     if !client.grant_enabled("refresh_token") {
-        return Err(OAuthError::new("unauthorized_client", "grant_type_disabled", "The refresh_token grant is not enabled."));
+        return Err(OAuthError::new(
+            "unauthorized_client",
+            "grant_type_disabled",
+            "The refresh_token grant is not enabled.",
+        ));
     }
     authenticate(&client, &presented, grant.used_pkce)?;
     let requested = form.all("resource");
     for r in &requested {
         if !grant.resources.contains(r) {
-            return Err(OAuthError::new("invalid_target", "invalid_resource", format!("The resource [{r}] was not part of the original grant.")));
+            return Err(OAuthError::new(
+                "invalid_target",
+                "invalid_resource",
+                format!("The resource [{r}] was not part of the original grant."),
+            ));
         }
     }
-    let resources = if requested.is_empty() { grant.resources.clone() } else { requested };
+    let resources = if requested.is_empty() {
+        grant.resources.clone()
+    } else {
+        requested
+    };
     let scopes = match form.get("scope") {
         None => grant.scopes.clone(),
         Some(s) => {
             let asked: Vec<String> = s.split_whitespace().map(str::to_string).collect();
             if let Some(extra) = asked.iter().find(|a| !grant.scopes.contains(a)) {
-                return Err(OAuthError::new("invalid_scope", "invalid_scope", format!("The scope [{extra}] was not part of the original grant.")));
+                return Err(OAuthError::new(
+                    "invalid_scope",
+                    "invalid_scope",
+                    format!("The scope [{extra}] was not part of the original grant."),
+                ));
             }
             asked
         }

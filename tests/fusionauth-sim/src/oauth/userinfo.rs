@@ -23,10 +23,15 @@ pub async fn userinfo(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Respon
 
 fn answer(sim: &Sim, headers: &HeaderMap) -> Result<Value, OAuthError> {
     let invalid = |reason, d: &str| OAuthError::new("invalid_token", reason, d);
-    let token = bearer(headers).ok_or_else(|| invalid("missing_token", "An access token is required."))?;
+    let token =
+        bearer(headers).ok_or_else(|| invalid("missing_token", "An access token is required."))?;
     let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
-    let claims = tokens::verify(&state, token, sim.clock.now_secs())
-        .map_err(|_| invalid("invalid_access_token", "The access token is invalid or expired."))?;
+    let claims = tokens::verify(&state, token, sim.clock.now_secs()).map_err(|_| {
+        invalid(
+            "invalid_access_token",
+            "The access token is invalid or expired.",
+        )
+    })?;
     let first_aud = match &claims["aud"] {
         Value::Array(list) => list.first().and_then(Value::as_str).map(str::to_string),
         Value::String(s) => Some(s.clone()),
@@ -35,7 +40,12 @@ fn answer(sim: &Sim, headers: &HeaderMap) -> Result<Value, OAuthError> {
     .unwrap_or_default();
     let client = ClientSettings::load(&state, &first_aud)
         .filter(|c| c.active)
-        .ok_or_else(|| invalid("invalid_client_id", "The token's audience is not an active application."))?;
+        .ok_or_else(|| {
+            invalid(
+                "invalid_client_id",
+                "The token's audience is not an active application.",
+            )
+        })?;
     let scopes: Vec<String> = claims["scope"]
         .as_str()
         .unwrap_or_default()
@@ -66,7 +76,10 @@ pub fn claims_for(user: &Value, scopes: &[String], strict: bool) -> Value {
     if has("email") {
         if let Some(email) = user["email"].as_str() {
             out.insert("email".into(), json!(email));
-            out.insert("email_verified".into(), json!(user["verified"].as_bool().unwrap_or(false)));
+            out.insert(
+                "email_verified".into(),
+                json!(user["verified"].as_bool().unwrap_or(false)),
+            );
         }
     }
     if has("profile") {
