@@ -214,7 +214,12 @@ pub async fn register(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let user_id = path_uuid(&user_id)?;
-    let reg = request_object(&json_body(&body)?, "registration")?;
+    let body = json_body(&body)?;
+    // With a `user` object this is the combined call: create that user and register it.
+    if body.get("user").is_some_and(Value::is_object) {
+        return create_user(&sim, user_id, &body, true);
+    }
+    let reg = request_object(&body, "registration")?;
     let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
     if !state.users.contains_key(&user_id) {
         return Err(ApiError::field(
