@@ -98,16 +98,16 @@ fn set_default(object: &mut Value, field: &str, value: Value) {
 fn validate(state: &Model, app: &Value) -> Result<(), ApiError> {
     let oauth = &app["oauthConfiguration"];
     for (field, allowed) in ENUMS {
-        if let Some(value) = oauth.get(*field).filter(|v| !v.is_null()) {
-            if !value.as_str().is_some_and(|s| allowed.contains(&s)) {
-                return Err(ApiError::invalid_json(
-                    &format!("application.oauthConfiguration.{field}"),
-                    format!(
-                        "{value} is not one of the values accepted for Enum class: [{}]",
-                        allowed.join(", ")
-                    ),
-                ));
-            }
+        if let Some(value) = oauth.get(*field).filter(|v| !v.is_null())
+            && !value.as_str().is_some_and(|s| allowed.contains(&s))
+        {
+            return Err(ApiError::invalid_json(
+                &format!("application.oauthConfiguration.{field}"),
+                format!(
+                    "{value} is not one of the values accepted for Enum class: [{}]",
+                    allowed.join(", ")
+                ),
+            ));
         }
     }
     for field in [
@@ -184,17 +184,16 @@ fn validate(state: &Model, app: &Value) -> Result<(), ApiError> {
             "Third-party applications require a paid FusionAuth license.",
         );
     }
-    if let Some(tenant) = app["tenantId"].as_str() {
-        if !tenant
+    if let Some(tenant) = app["tenantId"].as_str()
+        && !tenant
             .parse()
             .is_ok_and(|t: Uuid| state.tenants.contains_key(&t))
-        {
-            v.add(
-                "application.tenantId",
-                "[invalid]application.tenantId",
-                "The [tenantId] property does not reference a tenant that exists.",
-            );
-        }
+    {
+        v.add(
+            "application.tenantId",
+            "[invalid]application.tenantId",
+            "The [tenantId] property does not reference a tenant that exists.",
+        );
     }
     v.finish()
 }

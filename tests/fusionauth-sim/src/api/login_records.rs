@@ -51,7 +51,7 @@ pub async fn search(
         .filter(|r| q.start.is_none_or(|s| r.instant >= s))
         .filter(|r| q.end.is_none_or(|e| r.instant <= e))
         .collect();
-    matching.sort_by(|a, b| b.instant.cmp(&a.instant));
+    matching.sort_by_key(|r| std::cmp::Reverse(r.instant));
     let total = matching.len();
     let logins: Vec<Value> = matching
         .into_iter()

@@ -172,14 +172,14 @@ fn check_registration(state: &Model, reg: &Value, v: &mut Validation, user: Opti
         );
         return;
     };
-    if let Some(user) = user {
-        if state.registration(user, &app_id).is_some() {
-            v.add(
-                "registration.applicationId",
-                "[duplicate]registration.applicationId",
-                "The user is already registered for this application.",
-            );
-        }
+    if let Some(user) = user
+        && state.registration(user, &app_id).is_some()
+    {
+        v.add(
+            "registration.applicationId",
+            "[duplicate]registration.applicationId",
+            "The user is already registered for this application.",
+        );
     }
     let roles: Vec<&str> = app["roles"]
         .as_array()

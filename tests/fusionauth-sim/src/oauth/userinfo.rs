@@ -73,14 +73,14 @@ pub fn claims_for(user: &Value, scopes: &[String], strict: bool) -> Value {
     let has = |s: &str| !strict || scopes.iter().any(|x| x == s);
     let mut out = Map::new();
     out.insert("sub".into(), user["id"].clone());
-    if has("email") {
-        if let Some(email) = user["email"].as_str() {
-            out.insert("email".into(), json!(email));
-            out.insert(
-                "email_verified".into(),
-                json!(user["verified"].as_bool().unwrap_or(false)),
-            );
-        }
+    if has("email")
+        && let Some(email) = user["email"].as_str()
+    {
+        out.insert("email".into(), json!(email));
+        out.insert(
+            "email_verified".into(),
+            json!(user["verified"].as_bool().unwrap_or(false)),
+        );
     }
     if has("profile") {
         for (claim, field) in [
@@ -97,10 +97,10 @@ pub fn claims_for(user: &Value, scopes: &[String], strict: bool) -> Value {
             }
         }
     }
-    if has("phone") {
-        if let Some(v) = user["mobilePhone"].as_str() {
-            out.insert("phone_number".into(), json!(v));
-        }
+    if has("phone")
+        && let Some(v) = user["mobilePhone"].as_str()
+    {
+        out.insert("phone_number".into(), json!(v));
     }
     Value::Object(out)
 }
