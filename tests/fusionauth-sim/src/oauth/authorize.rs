@@ -204,7 +204,7 @@ fn validate(sim: &Sim, p: &Params) -> Result<(AuthRequest, ClientSettings), Refu
     if challenge.is_some() && method.as_deref() != Some("S256") {
         return Err(refuse(
             "invalid_request",
-            "invalid_code_challenge_method",
+            "invalid_pkce_code_challenge_method",
             "The code_challenge_method must be [S256].".into(),
         ));
     }
@@ -217,7 +217,7 @@ fn validate(sim: &Sim, p: &Params) -> Result<(AuthRequest, ClientSettings), Refu
             if !client.resource_uris.contains(resource) {
                 return Err(refuse(
                     "invalid_target",
-                    "invalid_resource",
+                    "unknown",
                     format!(
                         "The resource [{resource}] is not an authorized resource of this application."
                     ),
@@ -229,7 +229,7 @@ fn validate(sim: &Sim, p: &Params) -> Result<(AuthRequest, ClientSettings), Refu
     let scopes = resolve_scopes(&client, p.get("scope")).map_err(|scope| {
         refuse(
             "invalid_scope",
-            "invalid_scope",
+            "unknown_scope",
             format!("The scope [{scope}] is not valid for this application."),
         )
     })?;
@@ -371,7 +371,7 @@ pub async fn submit_consent(State(sim): State<Arc<Sim>>, body: Bytes) -> Respons
             redirect_uri: request.redirect_uri,
             state: request.state,
             error: "access_denied",
-            reason: "consent_denied",
+            reason: "consent_canceled",
             description: "The user did not consent to the requested scopes.".into(),
         }
         .into_response();

@@ -47,7 +47,7 @@ pub async fn introspect(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: B
     if (needs_secret || presented.client_secret.is_some()) && !secret_ok {
         return OAuthError::new(
             "invalid_client",
-            "invalid_client_secret",
+            "invalid_client_authentication",
             "Invalid client authentication.",
         )
         .into_response();

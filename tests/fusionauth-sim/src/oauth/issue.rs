@@ -37,7 +37,7 @@ pub fn audience(client_id: Uuid, resources: &[String]) -> Value {
 }
 
 fn server_error(description: &str) -> OAuthError {
-    OAuthError::new("server_error", "signing_failed", description)
+    OAuthError::new("server_error", "unknown", description)
 }
 
 /// The `/oauth2/token` success body. A refresh token is issued only when `offline_access` was

@@ -86,7 +86,7 @@ pub async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes)
     if !is_form {
         return OAuthError::new(
             "invalid_request",
-            "invalid_content_type",
+            "unknown",
             "The request must be application/x-www-form-urlencoded.",
         )
         .into_response();
@@ -135,7 +135,7 @@ fn authenticate(
     if presented.client_secret.is_some() && !secret_ok {
         return Err(OAuthError::new(
             "invalid_client",
-            "invalid_client_secret",
+            "invalid_client_authentication",
             "Invalid client authentication.",
         ));
     }
@@ -203,7 +203,7 @@ fn authorization_code(
     if client_id != request.client_id.to_string() {
         return Err(OAuthError::new(
             "invalid_grant",
-            "mismatched_client_id",
+            "client_id_mismatch",
             "The code was issued to another client.",
         ));
     }
@@ -261,7 +261,7 @@ fn authorization_code(
         if requested.is_empty() {
             return Err(OAuthError::new(
                 "invalid_target",
-                "missing_resource",
+                "unknown",
                 "The resource parameter sent on the authorization request must be sent again on the token request.",
             ));
         }
@@ -269,7 +269,7 @@ fn authorization_code(
             if !request.resources.contains(r) {
                 return Err(OAuthError::new(
                     "invalid_target",
-                    "invalid_resource",
+                    "unknown",
                     format!("The resource [{r}] was not part of the authorization request."),
                 ));
             }
@@ -280,7 +280,7 @@ fn authorization_code(
             if !client.resource_uris.contains(r) {
                 return Err(OAuthError::new(
                     "invalid_target",
-                    "invalid_resource",
+                    "unknown",
                     format!(
                         "The resource [{r}] is not an authorized resource of this application."
                     ),
@@ -337,7 +337,7 @@ fn refresh_token(
         .ok_or_else(|| {
             OAuthError::new(
                 "invalid_grant",
-                "invalid_refresh_token",
+                "refresh_token_not_found",
                 "The refresh token is invalid or expired.",
             )
         })?;
@@ -351,7 +351,7 @@ fn refresh_token(
     if client_id != grant.client_id.to_string() {
         return Err(OAuthError::new(
             "invalid_grant",
-            "mismatched_client_id",
+            "client_id_mismatch",
             "The refresh token was issued to another client.",
         ));
     }
@@ -377,7 +377,7 @@ fn refresh_token(
         if !grant.resources.contains(r) {
             return Err(OAuthError::new(
                 "invalid_target",
-                "invalid_resource",
+                "unknown",
                 format!("The resource [{r}] was not part of the original grant."),
             ));
         }
@@ -394,7 +394,7 @@ fn refresh_token(
             if let Some(extra) = asked.iter().find(|a| !grant.scopes.contains(a)) {
                 return Err(OAuthError::new(
                     "invalid_scope",
-                    "invalid_scope",
+                    "unknown_scope",
                     format!("The scope [{extra}] was not part of the original grant."),
                 ));
             }

@@ -23,12 +23,12 @@ pub async fn userinfo(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Respon
 
 fn answer(sim: &Sim, headers: &HeaderMap) -> Result<Value, OAuthError> {
     let invalid = |reason, d: &str| OAuthError::new("invalid_token", reason, d);
-    let token =
-        bearer(headers).ok_or_else(|| invalid("missing_token", "An access token is required."))?;
+    let token = bearer(headers)
+        .ok_or_else(|| invalid("access_token_required", "An access token is required."))?;
     let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
     let claims = tokens::verify(&state, token, sim.clock.now_secs()).map_err(|_| {
         invalid(
-            "invalid_access_token",
+            "access_token_invalid",
             "The access token is invalid or expired.",
         )
     })?;
@@ -55,8 +55,8 @@ fn answer(sim: &Sim, headers: &HeaderMap) -> Result<Value, OAuthError> {
     if client.strict && !scopes.iter().any(|s| s == "openid") {
         return Err(OAuthError {
             status: axum::http::StatusCode::FORBIDDEN,
-            error: "insufficient_scope",
-            reason: "missing_openid_scope",
+            error: "invalid_scope",
+            reason: "missing_required_scope",
             description: "The access token does not carry the openid scope.".into(),
         });
     }
