@@ -57,11 +57,17 @@ impl DatabaseClient {
                 STANDARD.encode(format!("{u}:{}", password.unwrap_or_default()))
             )
         });
+        // The database is plain HTTP: no TLS roots are needed, and a container without a CA
+        // bundle must still start.
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(10))
+            .tls_certs_only(std::iter::empty::<reqwest::Certificate>())
             .build()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| {
+                let source = std::error::Error::source(&e).map(|s| format!(": {s}")).unwrap_or_default();
+                format!("cannot create the database client: {e}{source}")
+            })?;
         Ok(DatabaseClient {
             base: format!("http://{host_port}"),
             authorization,
