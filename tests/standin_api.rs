@@ -475,3 +475,40 @@ async fn login_records_are_written_per_login_and_searchable_by_application_and_t
         .await;
     assert_eq!(other["total"], 0);
 }
+
+#[tokio::test]
+async fn plain_json_patch_appends_to_arrays_and_merge_patch_replaces_them() {
+    let stack = stack(Options::default()).await;
+    let api = Api::of(&stack);
+    let path = format!("/api/application/{}", stack.client_id);
+    let extra = "http://127.0.0.1:3334/oauth/callback";
+    let (status, body) = api
+        .patch(
+            &path,
+            json!({"application": {"oauthConfiguration": {"authorizedRedirectURLs": [extra]}}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["application"]["oauthConfiguration"]["authorizedRedirectURLs"],
+        json!([support::REDIRECT_URI, extra]),
+        "application/json PATCH cannot remove an entry: it appends"
+    );
+    let response = reqwest::Client::new()
+        .patch(format!("{}{path}", stack.sim.url()))
+        .header("Authorization", &stack.api_key)
+        .header("Content-Type", "application/merge-patch+json")
+        .body(
+            json!({"application": {"oauthConfiguration": {"authorizedRedirectURLs": [extra]}}})
+                .to_string(),
+        )
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(
+        body["application"]["oauthConfiguration"]["authorizedRedirectURLs"],
+        json!([extra])
+    );
+}
