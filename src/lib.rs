@@ -5,6 +5,7 @@
 //! outside world. Nothing below calls upward, and only `main` prints errors.
 
 pub mod cli;
+pub mod clients;
 pub mod error;
 pub mod fusionauth;
 
