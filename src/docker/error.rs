@@ -1,0 +1,139 @@
+use super::endpoint::Runtime;
+
+/// What went wrong talking to Docker, in words the stack can act on. bollard's error stays
+/// inside as the source, so nothing above `docker` needs to know bollard.
+#[derive(Debug, thiserror::Error)]
+pub enum DockerError {
+    /// No candidate answered a ping.
+    #[error("{}", describe_unavailable(.tried, .installed, .notes, .explicit))]
+    Unavailable {
+        /// `DOCKER_HOST` or `DOCKER_CONTEXT` chose the endpoint, so nothing else was tried.
+        explicit: Option<String>,
+        /// Each address tried and why it failed.
+        tried: Vec<(String, String)>,
+        /// Runtimes that look installed (socket files or programs found).
+        installed: Vec<Runtime>,
+        /// Discovery notes: a broken `config.json`, a context without an endpoint.
+        notes: Vec<String>,
+    },
+
+    /// The image is not present locally and could not be pulled.
+    #[error("could not pull image `{image}`: {reason}")]
+    Pull { image: String, reason: String },
+
+    /// The daemon refused or failed a request.
+    #[error("Docker could not {action}: {message}")]
+    Api {
+        action: String,
+        status: Option<u16>,
+        message: String,
+    },
+}
+
+impl DockerError {
+    pub(super) fn api(action: impl Into<String>, error: bollard::errors::Error) -> Self {
+        let (status, message) = match error {
+            bollard::errors::Error::DockerResponseServerError {
+                status_code,
+                message,
+            } => (Some(status_code), message),
+            other => (None, other.to_string()),
+        };
+        Self::Api {
+            action: action.into(),
+            status,
+            message,
+        }
+    }
+
+    /// 404 from the daemon: no such container, image, network or volume.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            Self::Api {
+                status: Some(404),
+                ..
+            }
+        )
+    }
+
+    /// 409: the name is taken, or the object is in use.
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            Self::Api {
+                status: Some(409),
+                ..
+            }
+        )
+    }
+
+    /// The commands that would start Docker, for the runtimes that look installed.
+    pub fn start_hints(installed: &[Runtime]) -> Vec<String> {
+        installed
+            .iter()
+            .map(|runtime| format!("{}: `{}`", runtime.name(), runtime.start_command()))
+            .collect()
+    }
+}
+
+fn describe_unavailable(
+    tried: &[(String, String)],
+    installed: &[Runtime],
+    notes: &[String],
+    explicit: &Option<String>,
+) -> String {
+    let mut text = String::from("no Docker daemon answered");
+    if tried.is_empty() {
+        text.push_str(" (no Docker socket was found and DOCKER_HOST is not set)");
+    } else {
+        text.push_str(". Tried:");
+        for (host, why) in tried {
+            text.push_str(&format!("\n  - {host}: {why}"));
+        }
+    }
+    for note in notes {
+        text.push_str(&format!("\n  note: {note}"));
+    }
+    if let Some(variable) = explicit {
+        text.push_str(&format!(
+            "\n{variable} chose this endpoint, so no other was tried: start the daemon it points \
+             at, or unset {variable} to let mcp-fa look for a local Docker."
+        ));
+    }
+    if installed.is_empty() {
+        text.push_str(
+            "\nInstall and start a Docker runtime (Docker Desktop, colima, OrbStack, podman or \
+             Docker Engine), or point DOCKER_HOST at a running daemon.",
+        );
+    } else {
+        text.push_str("\nStart Docker with:");
+        for hint in DockerError::start_hints(installed) {
+            text.push_str(&format!("\n  {hint}"));
+        }
+    }
+    text.push_str("\nThen run `mcp-fa doctor` to check.");
+    text
+}
+
+/// A ping that failed, for a one-line list: the error and its root cause (bollard's own
+/// message is often just "client error (Connect)").
+pub(super) fn short_reason(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut root = error.source();
+    let mut deepest = None;
+    while let Some(cause) = root {
+        deepest = Some(cause);
+        root = cause.source();
+    }
+    if let Some(cause) = deepest {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    match text.char_indices().nth(160) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}

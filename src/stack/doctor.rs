@@ -1,0 +1,260 @@
+//! `mcp-fa doctor`: every fact `up` depends on, one line each with a verdict — which Docker
+//! endpoint was chosen and why, the daemon and API versions, the ports, the images, the state
+//! file, and FusionAuth's own answer and license when a stack is running.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::error::StackError;
+use super::plan::{
+    DEFAULT_FUSIONAUTH_IMAGE, DEFAULT_FUSIONAUTH_PORT, DEFAULT_MCP_PORT, DEFAULT_POSTGRES_IMAGE,
+};
+use super::ports::{self, PortCheck};
+use super::project::Project;
+use crate::docker::{Docker, Environment, discover};
+use crate::fusionauth::{FusionAuthClient, Timeouts};
+use crate::state::StateStore;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Ok,
+    Info,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub verdict: Verdict,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DoctorReport {
+    pub project: String,
+    pub checks: Vec<Check>,
+}
+
+impl DoctorReport {
+    pub fn failures(&self) -> usize {
+        self.checks
+            .iter()
+            .filter(|c| c.verdict == Verdict::Fail)
+            .count()
+    }
+
+    pub fn pretty(&self) -> String {
+        self.checks
+            .iter()
+            .map(|check| {
+                let verdict = match check.verdict {
+                    Verdict::Ok => "ok  ",
+                    Verdict::Info => "info",
+                    Verdict::Warn => "WARN",
+                    Verdict::Fail => "FAIL",
+                };
+                format!("[{verdict}] {}: {}\n", check.name, check.detail)
+            })
+            .collect()
+    }
+}
+
+pub async fn doctor(project: &str) -> Result<DoctorReport, StackError> {
+    let project = Project::parse(project)?;
+    let mut checks = Vec::new();
+    let mut add = |name: &str, verdict, detail: String| {
+        checks.push(Check {
+            name: name.to_owned(),
+            verdict,
+            detail,
+        });
+    };
+
+    let environment = Environment::from_process();
+    let discovery = discover(&environment);
+    for note in &discovery.notes {
+        add("Docker configuration", Verdict::Warn, note.clone());
+    }
+
+    let store = StateStore::from_env();
+    let state = match &store {
+        Ok(store) => {
+            let path = store.path(project.name());
+            match store.load(project.name()) {
+                Ok(Some(state)) => {
+                    add(
+                        "State file",
+                        file_mode_verdict(&path),
+                        format!("{} ({})", path.display(), mode_text(&path)),
+                    );
+                    Some(state)
+                }
+                Ok(None) => {
+                    add(
+                        "State file",
+                        Verdict::Info,
+                        format!("none yet at {} (written by `mcp-fa up`)", path.display()),
+                    );
+                    None
+                }
+                Err(error) => {
+                    add("State file", Verdict::Fail, error.to_string());
+                    None
+                }
+            }
+        }
+        Err(error) => {
+            add("State file", Verdict::Fail, error.to_string());
+            None
+        }
+    };
+
+    let docker = match Docker::connect(&environment).await {
+        Ok(docker) => docker,
+        Err(error) => {
+            add("Docker", Verdict::Fail, error.to_string());
+            return Ok(DoctorReport {
+                project: project.name().to_owned(),
+                checks,
+            });
+        }
+    };
+    let connection = &docker.connection;
+    add(
+        "Docker endpoint",
+        Verdict::Ok,
+        format!(
+            "{} (chosen: {})",
+            connection.endpoint.host, connection.endpoint.source
+        ),
+    );
+    for (host, why) in &connection.skipped {
+        add(
+            "Docker endpoint skipped",
+            Verdict::Info,
+            format!("{host}: {why}"),
+        );
+    }
+    add(
+        "Docker daemon",
+        Verdict::Ok,
+        format!(
+            "version {} on {}/{}, API {} (using {})",
+            connection.server_version,
+            connection.os,
+            connection.arch,
+            connection.server_api_version,
+            connection.api_version
+        ),
+    );
+
+    let (fusionauth_port, mcp_port) = state
+        .as_ref()
+        .map_or((DEFAULT_FUSIONAUTH_PORT, DEFAULT_MCP_PORT), |s| {
+            (s.fusionauth_port, s.mcp_port)
+        });
+    for (port, purpose) in [(fusionauth_port, "FusionAuth"), (mcp_port, "MCP server")] {
+        let name = format!("Port {port} ({purpose})");
+        match ports::check(&docker, &project, port).await {
+            Ok(PortCheck::Free) => add(&name, Verdict::Ok, "free".into()),
+            Ok(PortCheck::Ours) => add(
+                &name,
+                Verdict::Ok,
+                format!("published by project {}", project),
+            ),
+            Ok(PortCheck::Taken(holder)) => {
+                add(&name, Verdict::Fail, format!("in use by {holder}"))
+            }
+            Err(error) => add(&name, Verdict::Warn, error.to_string()),
+        }
+    }
+
+    let images = state.as_ref().map_or(
+        [
+            DEFAULT_FUSIONAUTH_IMAGE.to_owned(),
+            DEFAULT_POSTGRES_IMAGE.to_owned(),
+        ],
+        |s| [s.fusionauth_image.clone(), s.postgres_image.clone()],
+    );
+    for image in images {
+        match docker.image_present(&image).await {
+            Ok(true) => add("Image", Verdict::Ok, format!("{image} is present")),
+            Ok(false) => add(
+                "Image",
+                Verdict::Info,
+                format!("{image} is not present; `up` will pull it"),
+            ),
+            Err(error) => add("Image", Verdict::Warn, error.to_string()),
+        }
+    }
+
+    if let Some(state) = &state {
+        let client = FusionAuthClient::new(
+            format!("http://127.0.0.1:{}", state.fusionauth_port)
+                .parse()
+                .expect("a valid URL"),
+            Timeouts {
+                connect: Duration::from_secs(2),
+                request: Duration::from_secs(5),
+            },
+        )?
+        .with_api_key(state.api_key.clone());
+        match client.status().await {
+            Ok(readiness) if readiness.is_ready() => {
+                add(
+                    "FusionAuth",
+                    Verdict::Ok,
+                    format!(
+                        "{} answers (image {})",
+                        state.fusionauth_url, state.fusionauth_image
+                    ),
+                );
+                match client.reactor_status().await {
+                    Ok(reactor) if reactor.licensed => add("License", Verdict::Ok, "licensed".into()),
+                    Ok(_) => add("License", Verdict::Info, "no license (community plan: custom scopes and consent screens need a paid plan)".into()),
+                    Err(error) => add("License", Verdict::Warn, error.to_string()),
+                }
+            }
+            Ok(readiness) => add("FusionAuth", Verdict::Warn, readiness.to_string()),
+            Err(error) => add(
+                "FusionAuth",
+                Verdict::Info,
+                format!("not running ({error}); start it with `mcp-fa up`"),
+            ),
+        }
+    }
+    Ok(DoctorReport {
+        project: project.name().to_owned(),
+        checks,
+    })
+}
+
+#[cfg(unix)]
+fn mode_text(path: &std::path::Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| format!("mode {:o}", m.permissions().mode() & 0o777))
+        .unwrap_or_else(|e| e.to_string())
+}
+
+#[cfg(not(unix))]
+fn mode_text(_path: &std::path::Path) -> String {
+    String::new()
+}
+
+#[cfg(unix)]
+fn file_mode_verdict(path: &std::path::Path) -> Verdict {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.permissions().mode() & 0o077 == 0 => Verdict::Ok,
+        _ => Verdict::Warn,
+    }
+}
+
+#[cfg(not(unix))]
+fn file_mode_verdict(_path: &std::path::Path) -> Verdict {
+    Verdict::Ok
+}

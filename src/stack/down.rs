@@ -1,0 +1,107 @@
+//! `mcp-fa down`: removes the project's containers and network, and with `--volumes` its data
+//! and state file. Finds objects by label only, so a container that merely has our name is never
+//! touched. Idempotent: a second `down` succeeds and says nothing was running.
+
+use serde::Serialize;
+
+use super::error::StackError;
+use super::project::{PROJECT_LABEL, Project};
+use crate::docker::{Docker, Environment};
+use crate::state::StateStore;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DownReport {
+    pub project: String,
+    pub removed_containers: Vec<String>,
+    pub removed_networks: Vec<String>,
+    pub removed_volumes: Vec<String>,
+    pub kept_volumes: Vec<String>,
+    pub state_file_removed: bool,
+    pub state_file: String,
+}
+
+/// How long a container gets to stop on its stop signal before it is killed.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+pub async fn down(project: &str, volumes: bool) -> Result<DownReport, StackError> {
+    let project = Project::parse(project)?;
+    let store = StateStore::from_env()?;
+    let docker = Docker::connect(&Environment::from_process()).await?;
+    let name = project.name();
+
+    let removed_containers = docker.containers_labelled(PROJECT_LABEL, name).await?;
+    // Stopped first, so PostgreSQL shuts down cleanly rather than being killed.
+    for container in &removed_containers {
+        docker.stop(container, STOP_GRACE).await?;
+        docker.remove_container(container).await?;
+    }
+    let removed_networks = docker.networks_labelled(PROJECT_LABEL, name).await?;
+    for network in &removed_networks {
+        docker.remove_network(network).await?;
+    }
+    let labelled_volumes = docker.volumes_labelled(PROJECT_LABEL, name).await?;
+    let (removed_volumes, kept_volumes) = if volumes {
+        for volume in &labelled_volumes {
+            docker.remove_volume(volume).await?;
+        }
+        (labelled_volumes, Vec::new())
+    } else {
+        (Vec::new(), labelled_volumes)
+    };
+    // The state file holds the only copy of the API key for a kept database: it goes with it.
+    let state_file_removed = volumes && store.remove(name)?;
+    Ok(DownReport {
+        project: name.to_owned(),
+        removed_containers,
+        removed_networks,
+        removed_volumes,
+        kept_volumes,
+        state_file_removed,
+        state_file: store.path(name).display().to_string(),
+    })
+}
+
+impl DownReport {
+    pub fn pretty(&self) -> String {
+        let mut text = String::new();
+        if self.removed_containers.is_empty() && self.removed_networks.is_empty() {
+            text.push_str(&format!(
+                "Nothing was running for project {}.\n",
+                self.project
+            ));
+        } else {
+            text.push_str(&format!(
+                "Stopped project {}: removed {}.\n",
+                self.project,
+                self.removed_containers
+                    .iter()
+                    .chain(&self.removed_networks)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if !self.removed_volumes.is_empty() {
+            text.push_str(&format!(
+                "Deleted the data: {}.\n",
+                self.removed_volumes.join(", ")
+            ));
+        }
+        if self.state_file_removed {
+            text.push_str(&format!("Removed the state file {}.\n", self.state_file));
+        }
+        if !self.kept_volumes.is_empty() {
+            let flag = if self.project == super::project::DEFAULT_PROJECT {
+                String::new()
+            } else {
+                format!(" --project {}", self.project)
+            };
+            text.push_str(&format!(
+                "Kept the data ({}): the next `mcp-fa up` reuses it. Delete it with `mcp-fa down{flag} --volumes`.\n",
+                self.kept_volumes.join(", ")
+            ));
+        }
+        text
+    }
+}

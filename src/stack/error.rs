@@ -1,0 +1,215 @@
+use crate::docker::DockerError;
+use crate::fusionauth::FusionAuthError;
+use crate::state::StateError;
+
+/// Everything `up`, `down`, `status`, `logs` and `doctor` can fail with. Each variant's message
+/// says what happened and what to do next; [`StackError::code`] is the stable name scripts see in
+/// `--json` output.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("{0}")]
+    DockerUnavailable(DockerError),
+
+    #[error(
+        "port {port} ({purpose}) is already in use by {holder}; stop it, or choose another port \
+         with {flag} <PORT>"
+    )]
+    PortInUse {
+        port: u16,
+        purpose: &'static str,
+        holder: String,
+        flag: &'static str,
+    },
+
+    #[error(
+        "could not get image `{image}`: {reason}\nCheck the name and your network (a local image is \
+         used when present: `docker pull {image}` or `docker load`), or pick another with {flag}"
+    )]
+    ImagePull {
+        image: String,
+        reason: String,
+        flag: &'static str,
+    },
+
+    #[error(
+        "{container} was not ready after {} s (still waiting for: {waiting_for}).{}\n\
+         Next: `mcp-fa logs {service}{project_flag}` to see more, `mcp-fa up --timeout <SECS>` to \
+         wait longer, or `mcp-fa down{project_flag} --volumes` to start afresh",
+        .timeout_secs, last_lines(.lines)
+    )]
+    StartupTimeout {
+        waiting_for: &'static str,
+        timeout_secs: u64,
+        container: String,
+        service: &'static str,
+        lines: Vec<String>,
+        /// ` --project <name>`, or empty for the default project.
+        project_flag: String,
+    },
+
+    #[error(
+        "FusionAuth's kickstart failed: {request}\nKickstart stops at the first failed request, so \
+         the stack is incomplete and was removed.{}\nNext: fix the kickstart (see `kickstart/`), \
+         then run `mcp-fa up` again",
+        last_lines(.lines)
+    )]
+    KickstartFailed { request: String, lines: Vec<String> },
+
+    #[error(
+        "{container} exited with code {code} while starting.{}{}\nNext: check the image \
+         (--fusionauth-image / --postgres-image), then `mcp-fa up` again; \
+         `mcp-fa down{project_flag} --volumes` starts from an empty database",
+        meaning.as_ref().map(|m| format!(" {m}")).unwrap_or_default(), last_lines(.lines)
+    )]
+    ContainerExited {
+        container: String,
+        code: i64,
+        meaning: Option<String>,
+        lines: Vec<String>,
+        project_flag: String,
+    },
+
+    #[error(
+        "{container} failed its health check: {check}.{}\nNext: check the image \
+         (--postgres-image must be a PostgreSQL 16 image with pg_isready), then `mcp-fa up` again",
+        last_lines(.lines)
+    )]
+    Unhealthy {
+        container: String,
+        check: String,
+        lines: Vec<String>,
+    },
+
+    #[error(
+        "a {kind} named `{name}` exists but was not created by mcp-fa (it lacks the \
+         dev.mcp-fa.project={project} label); mcp-fa never touches it. Remove or rename it \
+         yourself, or use another --project"
+    )]
+    NameTaken {
+        kind: &'static str,
+        name: String,
+        project: String,
+    },
+
+    #[error(
+        "project `{project}` has a database volume ({volume}) but no state file ({state_file}), so \
+         its API key is unknown and FusionAuth will not run kickstart again on that database.\n\
+         Next: `mcp-fa down --project {project} --volumes` to delete that data and start afresh"
+    )]
+    StateMissing {
+        project: String,
+        volume: String,
+        state_file: String,
+    },
+
+    #[error(
+        "`{name}` cannot be a project name: {reason} (use lowercase letters, digits, `-` and `_`, \
+         starting with a letter or digit, at most 40 characters)"
+    )]
+    InvalidProject { name: String, reason: &'static str },
+
+    #[error("the kickstart template {path} cannot be used: {reason}")]
+    KickstartTemplate { path: String, reason: String },
+
+    #[error("project `{project}` is not running; start it with `mcp-fa up --project {project}`")]
+    NotRunning { project: String },
+
+    #[error(
+        "the MCP server runs inside the `mcp-fa` process that serves it; its output is that \
+         process's output, not a container log"
+    )]
+    NoMcpLogs,
+
+    #[error("interrupted; removed what this run had created{}", removed_list(.removed))]
+    Interrupted { removed: Vec<String> },
+
+    #[error("doctor found {failures} problem(s); see the lines marked FAIL above")]
+    DoctorFailed { failures: usize },
+
+    #[error("could not write to standard output: {0}")]
+    Output(std::io::Error),
+
+    #[error("could not generate random values: {0}")]
+    Random(String),
+
+    #[error(transparent)]
+    Docker(DockerError),
+
+    #[error(transparent)]
+    State(#[from] StateError),
+
+    #[error(transparent)]
+    FusionAuth(#[from] FusionAuthError),
+}
+
+impl From<DockerError> for StackError {
+    fn from(error: DockerError) -> Self {
+        match error {
+            DockerError::Unavailable { .. } => Self::DockerUnavailable(error),
+            other => Self::Docker(other),
+        }
+    }
+}
+
+impl StackError {
+    /// Stable, machine-readable: scripts and `--json` consumers match on these.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::DockerUnavailable(_) => "DOCKER_UNAVAILABLE",
+            Self::PortInUse { .. } => "PORT_IN_USE",
+            Self::ImagePull { .. } => "IMAGE_PULL_FAILED",
+            Self::StartupTimeout { .. } => "STARTUP_TIMEOUT",
+            Self::KickstartFailed { .. } => "KICKSTART_FAILED",
+            Self::ContainerExited { .. } => "CONTAINER_EXITED",
+            Self::Unhealthy { .. } => "CONTAINER_UNHEALTHY",
+            Self::NameTaken { .. } => "NAME_CONFLICT",
+            Self::StateMissing { .. } => "STATE_MISSING",
+            Self::InvalidProject { .. } => "INVALID_PROJECT",
+            Self::KickstartTemplate { .. } => "KICKSTART_TEMPLATE_INVALID",
+            Self::NotRunning { .. } => "NOT_RUNNING",
+            Self::NoMcpLogs => "NO_MCP_LOGS",
+            Self::Interrupted { .. } => "INTERRUPTED",
+            Self::DoctorFailed { .. } => "DOCTOR_FAILED",
+            Self::Random(_) => "RANDOM_UNAVAILABLE",
+            Self::Output(_) => "OUTPUT_FAILED",
+            Self::Docker(_) => "DOCKER_ERROR",
+            Self::State(_) => "STATE_ERROR",
+            Self::FusionAuth(_) => "FUSIONAUTH_ERROR",
+        }
+    }
+
+    /// Distinct exit codes for the failures a script may want to tell apart; 1 otherwise.
+    /// 130 for an interrupt, as shells report SIGINT.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::DockerUnavailable(_) => 3,
+            Self::PortInUse { .. } => 4,
+            Self::ImagePull { .. } => 5,
+            Self::StartupTimeout { .. } => 6,
+            Self::KickstartFailed { .. } => 7,
+            Self::ContainerExited { .. } => 8,
+            Self::Interrupted { .. } => 130,
+            _ => 1,
+        }
+    }
+}
+
+fn last_lines(lines: &[String]) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from("\nLast log lines:");
+    for line in lines {
+        text.push_str("\n  | ");
+        text.push_str(line);
+    }
+    text
+}
+
+fn removed_list(removed: &[String]) -> String {
+    if removed.is_empty() {
+        String::from(" (nothing yet)")
+    } else {
+        format!(": {}", removed.join(", "))
+    }
+}

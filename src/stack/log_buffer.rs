@@ -1,0 +1,133 @@
+//! The last lines each container wrote, followed from the second it starts, so that a failure can
+//! be explained with what the container said, and a failed kickstart request is noticed the
+//! moment FusionAuth logs it rather than when the deadline passes.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
+
+use crate::docker::Docker;
+
+const CAPACITY: usize = 400;
+/// What FusionAuth logs when a kickstart request answers non-2xx; kickstart stops there.
+pub const KICKSTART_FAILURE: &str = "Failed to execute request to";
+
+/// A ring buffer of one container's log lines, filled by a background task.
+#[derive(Clone, Default)]
+pub struct LogBuffer {
+    inner: Arc<Mutex<Inner>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    lines: VecDeque<String>,
+    partial: String,
+    /// The first kickstart failure line, and the response body line after it when one came.
+    kickstart_failure: Option<Vec<String>>,
+}
+
+impl LogBuffer {
+    /// Adds a chunk of output; chunks need not end at line breaks.
+    pub fn push(&self, chunk: &str) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.partial.push_str(chunk);
+        while let Some(end) = inner.partial.find('\n') {
+            let line: String = inner.partial.drain(..=end).collect();
+            let line = line.trim_end_matches(['\n', '\r']).to_owned();
+            inner.record(line);
+        }
+    }
+
+    /// The last `count` complete lines (and any unterminated one), oldest first.
+    pub fn last(&self, count: usize) -> Vec<String> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut lines: Vec<String> = inner
+            .lines
+            .iter()
+            .skip(inner.lines.len().saturating_sub(count))
+            .cloned()
+            .collect();
+        if !inner.partial.is_empty() {
+            lines.push(inner.partial.clone());
+        }
+        lines
+    }
+
+    /// FusionAuth's line for a failed kickstart request, with the response body line if logged.
+    pub fn kickstart_failure(&self) -> Option<Vec<String>> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.kickstart_failure.clone()
+    }
+
+    /// Follows `container`'s output into this buffer until the container stops or the task is
+    /// aborted.
+    pub fn follow(&self, docker: &Docker, container: &str) -> FollowTask {
+        let buffer = self.clone();
+        let mut stream = Box::pin(docker.logs(container, true, None));
+        FollowTask(tokio::spawn(async move {
+            while let Some(Ok(chunk)) = stream.next().await {
+                buffer.push(&chunk.text);
+            }
+        }))
+    }
+}
+
+impl Inner {
+    fn record(&mut self, line: String) {
+        if let Some(failure) = &mut self.kickstart_failure
+            && failure.len() == 1
+            && line.contains("Response body")
+        {
+            failure.push(line.clone());
+        }
+        if self.kickstart_failure.is_none() && line.contains(KICKSTART_FAILURE) {
+            self.kickstart_failure = Some(vec![line.clone()]);
+        }
+        if self.lines.len() == CAPACITY {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line);
+    }
+}
+
+/// The background task following a container's log; aborted when dropped.
+pub struct FollowTask(tokio::task::JoinHandle<()>);
+
+impl Drop for FollowTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_split_across_chunks_and_capped() {
+        let buffer = LogBuffer::default();
+        buffer.push("one\ntw");
+        buffer.push("o\nthree");
+        assert_eq!(buffer.last(10), ["one", "two", "three"]);
+        for i in 0..1000 {
+            buffer.push(&format!("line {i}\n"));
+        }
+        let last = buffer.last(2);
+        assert_eq!(last, ["line 998", "line 999"]);
+    }
+
+    #[test]
+    fn a_failed_kickstart_request_is_caught_with_its_body() {
+        let buffer = LogBuffer::default();
+        buffer.push("INFO starting\n");
+        assert_eq!(buffer.kickstart_failure(), None);
+        buffer.push(
+            "ERROR KickstartRunner - Failed to execute request to [POST][/api/user] Status [400]\n\
+             ERROR KickstartRunner - Response body: {\"fieldErrors\":{}}\nINFO stopped\n",
+        );
+        let failure = buffer.kickstart_failure().expect("caught");
+        assert!(failure[0].contains("[POST][/api/user] Status [400]"));
+        assert!(failure[1].contains("Response body"));
+    }
+}

@@ -1,0 +1,39 @@
+//! The local FusionAuth stack: FusionAuth and PostgreSQL in Docker, brought up, inspected and
+//! taken down by `mcp-fa up/status/logs/doctor/down`.
+//!
+//! It speaks of "the database", "FusionAuth" and "the kickstart"; Docker itself is behind
+//! `crate::docker` (no bollard here). It owns the project's objects, which all carry
+//! `dev.mcp-fa.project=<project>`, and never touches an object without that label. Progress goes
+//! to standard error through [`progress::Reporter`]; reports are returned as data for the caller
+//! to print.
+
+mod commands;
+mod creation_guard;
+mod doctor;
+mod down;
+mod error;
+mod kickstart;
+mod log_buffer;
+mod logs;
+mod plan;
+mod ports;
+mod progress;
+mod project;
+mod secrets;
+mod status;
+mod up;
+mod wait;
+
+pub use commands::{doctor_command, down_command, logs_command, status_command, up_command};
+pub use doctor::{Check, DoctorReport, Verdict, doctor};
+pub use down::{DownReport, down};
+pub use error::StackError;
+pub use kickstart::{DEMO_PASSWORD, TEMPLATE as KICKSTART_TEMPLATE};
+pub use logs::{Service, logs};
+pub use plan::{
+    DEFAULT_FUSIONAUTH_IMAGE, DEFAULT_FUSIONAUTH_PORT, DEFAULT_MCP_PORT, DEFAULT_POSTGRES_IMAGE,
+    DEFAULT_TIMEOUT, PASSTHROUGH_PREFIX, UpOptions,
+};
+pub use project::{DEFAULT_PROJECT, PROJECT_LABEL};
+pub use status::{StatusReport, status};
+pub use up::{ReadyStack, ReportedUser, UpReport, up};

@@ -1,0 +1,256 @@
+//! `mcp-fa status`: what is running, where, and how to log in, as text, JSON or `.env` lines.
+//! Secrets (the API key, passwords) appear only when asked for with `--show-secrets`.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::error::StackError;
+use super::project::Project;
+use crate::docker::{Docker, Environment, Health, RunState};
+use crate::fusionauth::{FusionAuthClient, Timeouts};
+use crate::state::StateStore;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusReport {
+    pub project: String,
+    /// Both containers run and FusionAuth answers `/api/status` with 200 + JSON.
+    pub running: bool,
+    pub containers: Vec<ContainerStatus>,
+    /// FusionAuth's answer to `/api/status`, in words.
+    pub fusionauth_status: Option<String>,
+    pub fusionauth_url: Option<String>,
+    pub issuer: Option<String>,
+    pub mcp_server_url: Option<String>,
+    pub users: Vec<UserStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    pub clients: Vec<crate::state::RegisteredClient>,
+    pub state_file: String,
+    pub state_saved: bool,
+    pub secrets_shown: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContainerStatus {
+    pub service: &'static str,
+    pub name: String,
+    /// `running`, `exited (code N)`, `created`, `missing`, ...
+    pub state: String,
+    pub health: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserStatus {
+    pub email: String,
+    pub role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+pub async fn status(project: &str, show_secrets: bool) -> Result<StatusReport, StackError> {
+    let project = Project::parse(project)?;
+    let store = StateStore::from_env()?;
+    let state = store.load(project.name())?;
+    let docker = Docker::connect(&Environment::from_process()).await?;
+
+    let mut containers = Vec::new();
+    let mut all_running = true;
+    for (service, name) in [
+        ("db", project.database_container()),
+        ("fusionauth", project.fusionauth_container()),
+    ] {
+        let info = docker
+            .inspect(&name)
+            .await?
+            .filter(|info| project.owns(&info.labels));
+        let (state, health) = match info {
+            None => ("missing".to_owned(), None),
+            Some(info) => (
+                match info.state {
+                    RunState::Running => "running".to_owned(),
+                    RunState::Created => "created".to_owned(),
+                    RunState::Restarting => "restarting".to_owned(),
+                    RunState::Exited { code } => format!("exited (code {code})"),
+                    RunState::Other(other) => other,
+                },
+                info.health.map(|h| {
+                    match h {
+                        Health::Starting => "starting",
+                        Health::Healthy => "healthy",
+                        Health::Unhealthy => "unhealthy",
+                    }
+                    .to_owned()
+                }),
+            ),
+        };
+        all_running &= state == "running";
+        containers.push(ContainerStatus {
+            service,
+            name,
+            state,
+            health,
+        });
+    }
+
+    let mut fusionauth_status = None;
+    if let (Some(saved), true) = (&state, all_running) {
+        let url = format!("http://127.0.0.1:{}", saved.fusionauth_port);
+        let client = FusionAuthClient::new(
+            url.parse().expect("a valid URL"),
+            Timeouts {
+                connect: Duration::from_secs(2),
+                request: Duration::from_secs(5),
+            },
+        )?;
+        fusionauth_status = Some(match client.status().await {
+            Ok(readiness) => readiness.to_string(),
+            Err(error) => error.to_string(),
+        });
+    }
+    let running = all_running && fusionauth_status.as_deref() == Some("ready");
+
+    Ok(StatusReport {
+        project: project.name().to_owned(),
+        running,
+        containers,
+        fusionauth_status,
+        fusionauth_url: state
+            .as_ref()
+            .map(|s| format!("http://localhost:{}", s.fusionauth_port)),
+        issuer: state.as_ref().map(|s| s.fusionauth_url.clone()),
+        mcp_server_url: state
+            .as_ref()
+            .map(|s| format!("http://localhost:{}/mcp", s.mcp_port)),
+        users: state
+            .iter()
+            .flat_map(|s| &s.users)
+            .map(|user| UserStatus {
+                email: user.email.clone(),
+                role: user.role.clone(),
+                password: show_secrets.then(|| user.password.expose().to_owned()),
+            })
+            .collect(),
+        api_key: state
+            .as_ref()
+            .filter(|_| show_secrets)
+            .map(|s| s.api_key.expose().to_owned()),
+        clients: state
+            .as_ref()
+            .map(|s| s.clients.clone())
+            .unwrap_or_default(),
+        state_file: store.path(project.name()).display().to_string(),
+        state_saved: state.is_some(),
+        secrets_shown: show_secrets,
+    })
+}
+
+impl StatusReport {
+    pub fn pretty(&self) -> String {
+        let mut text = format!(
+            "Project {}: {}\n",
+            self.project,
+            if self.running {
+                "running"
+            } else {
+                "not running"
+            }
+        );
+        for container in &self.containers {
+            let health = container
+                .health
+                .as_deref()
+                .map(|h| format!(", {h}"))
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "  {:<11} {} ({}{health})\n",
+                container.service, container.name, container.state
+            ));
+        }
+        if let Some(status) = &self.fusionauth_status {
+            text.push_str(&format!("  FusionAuth status: {status}\n"));
+        }
+        let field = |label: &str, value: &Option<String>| {
+            value
+                .as_ref()
+                .map(|v| format!("  {label:<13} {v}\n"))
+                .unwrap_or_default()
+        };
+        text.push_str(&field("FusionAuth:", &self.fusionauth_url));
+        text.push_str(&field("Issuer:", &self.issuer));
+        text.push_str(&field("MCP endpoint:", &self.mcp_server_url));
+        for user in &self.users {
+            let password = user
+                .password
+                .as_deref()
+                .map(|p| format!(" / {p}"))
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "  {:<13} {}{password}\n",
+                format!("{} user:", user.role),
+                user.email
+            ));
+        }
+        if let Some(key) = &self.api_key {
+            text.push_str(&format!("  API key:      {key}\n"));
+        }
+        for client in &self.clients {
+            text.push_str(&format!(
+                "  client:       {} ({})\n",
+                client.name, client.client_id
+            ));
+        }
+        if !self.state_saved {
+            text.push_str(&format!("  No state file ({}).\n", self.state_file));
+        } else if !self.secrets_shown {
+            text.push_str("  (passwords and the API key: add --show-secrets)\n");
+        }
+        text
+    }
+
+    /// `KEY=value` lines for a `.env` file.
+    pub fn env(&self) -> String {
+        let mut lines = Vec::new();
+        let mut push = |key: &str, value: Option<&str>| {
+            if let Some(value) = value {
+                lines.push(format!("{key}={}", quote(value)));
+            }
+        };
+        push("MCP_FA_PROJECT", Some(&self.project));
+        push("FUSIONAUTH_URL", self.fusionauth_url.as_deref());
+        push("FUSIONAUTH_ISSUER", self.issuer.as_deref());
+        push("MCP_SERVER_URL", self.mcp_server_url.as_deref());
+        for user in &self.users {
+            let prefix = if user.role == "admin" {
+                "FUSIONAUTH_ADMIN"
+            } else {
+                "FUSIONAUTH_DEMO_USER"
+            };
+            push(&format!("{prefix}_EMAIL"), Some(&user.email));
+            push(&format!("{prefix}_PASSWORD"), user.password.as_deref());
+        }
+        push("FUSIONAUTH_API_KEY", self.api_key.as_deref());
+        if !self.secrets_shown && self.state_saved {
+            lines.push(
+                "# secrets (FUSIONAUTH_API_KEY, passwords) left out: add --show-secrets".into(),
+            );
+        }
+        let mut text = lines.join("\n");
+        text.push('\n');
+        text
+    }
+}
+
+/// Quotes a value for `.env` files when it has characters shells or dotenv parsers treat
+/// specially.
+fn quote(value: &str) -> String {
+    if value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:@".contains(c))
+    {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}

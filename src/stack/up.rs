@@ -1,0 +1,599 @@
+//! `mcp-fa up`: find Docker, check ports, pull what is missing, create the network, volume and
+//! containers, copy the kickstart in, and wait through the readiness chain under one deadline.
+//! Everything this run creates is removed again if it fails or is interrupted.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use tokio::time::Instant;
+
+use super::creation_guard::CreationGuard;
+use super::error::StackError;
+use super::kickstart::{self, KickstartValues};
+use super::log_buffer::{FollowTask, LogBuffer};
+use super::plan::{FUSIONAUTH_UID, KICKSTART_DIR, KICKSTART_FILE, StackPlan, UpOptions};
+use super::ports::{self, PortCheck};
+use super::progress::Reporter;
+use super::project::{CONFIG_HASH_LABEL, Project};
+use super::secrets;
+use super::wait::{WaitContext, WaitFor, Watch};
+use crate::docker::{ContainerInfo, Docker, Environment, RunState};
+use crate::fusionauth::{FusionAuthClient, Secret, Timeouts};
+use crate::state::{StackState, StateStore, UserCredentials};
+
+/// What `up` did, for the user and for `--json`. Holds no secret.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpReport {
+    pub project: String,
+    pub fusionauth_url: String,
+    pub admin_url: String,
+    pub issuer: String,
+    pub mcp_server_url: String,
+    /// `ran`, or `skipped` when a kept database was reused.
+    pub kickstart: &'static str,
+    /// The stack was already up and unchanged: nothing was created.
+    pub already_running: bool,
+    pub users: Vec<ReportedUser>,
+    pub state_file: String,
+    pub elapsed_ms: u128,
+    pub notes: Vec<String>,
+    pub next_steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportedUser {
+    pub email: String,
+    pub role: String,
+}
+
+/// A stack that is up: what the steps after readiness (client registration, the MCP server, the
+/// tutorial) need.
+#[derive(Debug, Clone)]
+pub struct ReadyStack {
+    pub report: UpReport,
+    pub state: StackState,
+    pub store: StateStore,
+}
+
+/// Brings the stack up (see the module documentation).
+pub async fn up(options: UpOptions) -> Result<ReadyStack, StackError> {
+    let started = Instant::now();
+    let reporter = Reporter::new(options.quiet);
+    let project = Project::parse(&options.project)?;
+    let store = StateStore::from_env()?;
+    let plan = StackPlan::new(project.clone(), &options);
+    let template = read_template(&options)?;
+
+    let docker = Docker::connect(&Environment::from_process()).await?;
+    reporter.step(format!(
+        "using Docker {} at {} ({})",
+        docker.connection.server_version,
+        docker.connection.endpoint.host,
+        docker.connection.endpoint.source
+    ));
+    let saved = store.load(project.name())?;
+    let existing = Existing::inspect(&docker, &project).await?;
+
+    if let (Some(state), true) = (&saved, existing.up_to_date(&plan)) {
+        reporter.step("the stack is already running with this configuration");
+        let ready = wait_running(&docker, &plan, state, &options, started).await;
+        if ready.is_ok() {
+            let mut report = report(&plan, state, &store, started, true, "skipped");
+            report.notes.push("Nothing was changed.".into());
+            return Ok(ReadyStack {
+                report,
+                state: state.clone(),
+                store,
+            });
+        }
+        reporter.step("it is not answering; recreating its containers");
+    }
+
+    check_ports(&docker, &project, &plan).await?;
+
+    let mut notes = Vec::new();
+    let reuse = match (&saved, existing.volume) {
+        (Some(state), true) => Some(state.clone()),
+        (None, true) => {
+            return Err(StackError::StateMissing {
+                project: project.name().to_owned(),
+                volume: project.database_volume(),
+                state_file: store.path(project.name()).display().to_string(),
+            });
+        }
+        (Some(_), false) => {
+            notes.push(
+                "The saved state belonged to a database that no longer exists; started afresh."
+                    .into(),
+            );
+            None
+        }
+        (None, false) => None,
+    };
+
+    let guard = CreationGuard::default();
+    let work = async {
+        for container in existing.containers() {
+            reporter.step(format!("replacing the container {container}"));
+            docker.stop(&container, Duration::from_secs(10)).await?;
+            docker.remove_container(&container).await?;
+        }
+        ensure_image(&docker, &reporter, &plan.postgres_image, "--postgres-image").await?;
+        ensure_image(
+            &docker,
+            &reporter,
+            &plan.fusionauth_image,
+            "--fusionauth-image",
+        )
+        .await?;
+        create_and_wait(
+            &docker,
+            &reporter,
+            &guard,
+            &plan,
+            &options,
+            reuse.as_ref(),
+            template,
+            started,
+        )
+        .await
+    };
+    let outcome = tokio::select! {
+        outcome = work => outcome,
+        _ = tokio::signal::ctrl_c() => Err(StackError::Interrupted { removed: Vec::new() }),
+    };
+    let (state, kickstart) = match outcome {
+        Ok(done) => done,
+        Err(error) => {
+            let removed = guard.roll_back(&docker).await;
+            if !removed.is_empty() {
+                reporter.step(format!(
+                    "removed what this run created: {}",
+                    removed.join(", ")
+                ));
+            }
+            return Err(match error {
+                StackError::Interrupted { .. } => StackError::Interrupted { removed },
+                other => other,
+            });
+        }
+    };
+    store.save(&state)?;
+    if reuse.is_some() {
+        notes.push(
+            "Reused the kept database: FusionAuth does not run kickstart twice, so the saved API \
+             key and users were reused."
+                .into(),
+        );
+        if state.fusionauth_port != plan.fusionauth_port {
+            notes.push(format!(
+                "The tenant issuer is still {} (set when the database was created); run \
+                 `mcp-fa down --volumes` to start afresh on the new port.",
+                state.fusionauth_url
+            ));
+        }
+    }
+    let mut report = report(&plan, &state, &store, started, false, kickstart);
+    report.notes.extend(notes);
+    Ok(ReadyStack {
+        report,
+        state,
+        store,
+    })
+}
+
+/// The containers, network and volume that already carry this project's names.
+struct Existing {
+    database: Option<ContainerInfo>,
+    fusionauth: Option<ContainerInfo>,
+    volume: bool,
+}
+
+impl Existing {
+    /// Refuses objects with our names but without our label: they belong to someone else.
+    async fn inspect(docker: &Docker, project: &Project) -> Result<Self, StackError> {
+        let taken = |kind, name: String| StackError::NameTaken {
+            kind,
+            name,
+            project: project.name().to_owned(),
+        };
+        let mut containers = Vec::new();
+        for name in [project.database_container(), project.fusionauth_container()] {
+            let info = docker.inspect(&name).await?;
+            if let Some(info) = &info
+                && !project.owns(&info.labels)
+            {
+                return Err(taken("container", name));
+            }
+            containers.push(info);
+        }
+        if let Some(labels) = docker.network_labels(&project.network()).await?
+            && !project.owns(&labels)
+        {
+            return Err(taken("network", project.network()));
+        }
+        let volume = match docker.volume_labels(&project.database_volume()).await? {
+            Some(labels) if !project.owns(&labels) => {
+                return Err(taken("volume", project.database_volume()));
+            }
+            Some(_) => true,
+            None => false,
+        };
+        let fusionauth = containers.pop().flatten();
+        let database = containers.pop().flatten();
+        Ok(Self {
+            database,
+            fusionauth,
+            volume,
+        })
+    }
+
+    fn up_to_date(&self, plan: &StackPlan) -> bool {
+        let current = |info: &Option<ContainerInfo>| {
+            info.as_ref().is_some_and(|info| {
+                info.state == RunState::Running
+                    && info.labels.get(CONFIG_HASH_LABEL) == Some(&plan.config_hash)
+            })
+        };
+        self.volume && current(&self.database) && current(&self.fusionauth)
+    }
+
+    fn containers(&self) -> Vec<String> {
+        [&self.fusionauth, &self.database]
+            .into_iter()
+            .flatten()
+            .map(|info| info.name.clone())
+            .collect()
+    }
+}
+
+async fn check_ports(
+    docker: &Docker,
+    project: &Project,
+    plan: &StackPlan,
+) -> Result<(), StackError> {
+    let wanted = [
+        (plan.fusionauth_port, "FusionAuth", "--fusionauth-port"),
+        (plan.mcp_port, "the MCP server", "--mcp-port"),
+    ];
+    for (port, purpose, flag) in wanted {
+        if let PortCheck::Taken(holder) = ports::check(docker, project, port).await? {
+            return Err(StackError::PortInUse {
+                port,
+                purpose,
+                holder,
+                flag,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Uses the local image when present (offline works), pulls it otherwise.
+async fn ensure_image(
+    docker: &Docker,
+    reporter: &Reporter,
+    image: &str,
+    flag: &'static str,
+) -> Result<(), StackError> {
+    if docker.image_present(image).await? {
+        return Ok(());
+    }
+    reporter.step(format!("pulling {image}"));
+    let mut progress = reporter.pull(image);
+    let pulled = docker.pull(image, |event| progress.event(event)).await;
+    progress.finish(if pulled.is_ok() { "done" } else { "failed" });
+    pulled.map_err(|error| match error {
+        crate::docker::DockerError::Pull { image, reason } => StackError::ImagePull {
+            image,
+            reason,
+            flag,
+        },
+        other => other.into(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn create_and_wait(
+    docker: &Docker,
+    reporter: &Reporter,
+    guard: &CreationGuard,
+    plan: &StackPlan,
+    options: &UpOptions,
+    reuse: Option<&StackState>,
+    template: (String, String),
+    started: Instant,
+) -> Result<(StackState, &'static str), StackError> {
+    let deadline = started + options.timeout;
+    let project = &plan.project;
+    let database_password = match reuse {
+        Some(state) => state.database_password.clone(),
+        None => Secret::new(secrets::token(32)?),
+    };
+
+    if docker
+        .create_network(&project.network(), &project.labels("network"))
+        .await?
+    {
+        guard.network(&project.network());
+    }
+    if reuse.is_none() {
+        docker
+            .create_volume(&project.database_volume(), &project.labels("data"))
+            .await?;
+        guard.volume(&project.database_volume());
+    }
+
+    reporter.step(format!("starting the database ({})", plan.postgres_image));
+    let database = plan.database_container(&database_password);
+    docker.create_container(&database).await?;
+    guard.container(&database.name);
+    docker.start(&database.name).await?;
+    let database_watch = Watch {
+        container: database.name.clone(),
+        service: "db",
+        log: LogBuffer::default(),
+    };
+    let _database_follow: FollowTask = database_watch.log.follow(docker, &database.name);
+
+    let client = FusionAuthClient::new(
+        plan.poll_url.parse().expect("a valid URL"),
+        Timeouts {
+            connect: Duration::from_secs(2),
+            request: Duration::from_secs(10),
+        },
+    )?;
+    let mut context = WaitContext {
+        docker,
+        database: database_watch,
+        fusionauth: None,
+        client,
+        deadline,
+        timeout: options.timeout,
+        project_flag: project.flag(),
+    };
+    let announce = |wait: &WaitFor| reporter.step(format!("waiting for {}", wait.describe()));
+    context
+        .wait_for_all(&[WaitFor::DatabaseHealthy], announce)
+        .await?;
+
+    reporter.step(format!("starting FusionAuth ({})", plan.fusionauth_image));
+    let fusionauth = plan.fusionauth_container(&database_password);
+    docker.create_container(&fusionauth).await?;
+    guard.container(&fusionauth.name);
+
+    let (state, probe_wait, kickstart_outcome) = match reuse {
+        Some(state) => {
+            let mut state = state.clone();
+            state.fusionauth_image = plan.fusionauth_image.clone();
+            state.postgres_image = plan.postgres_image.clone();
+            state.config_hash = plan.config_hash.clone();
+            let probe = demo_probe(&state);
+            (state, WaitFor::SavedApiKeyAccepted { probe }, "skipped")
+        }
+        None => {
+            let values = KickstartValues::generate(
+                &plan.public_url,
+                options.demo_passwords,
+                options.license_id.clone(),
+            )?;
+            let rendered = kickstart::render(&template.1, &template.0, &values)?;
+            docker
+                .upload_file(
+                    &fusionauth.name,
+                    KICKSTART_DIR,
+                    KICKSTART_FILE,
+                    &rendered.contents,
+                    FUSIONAUTH_UID,
+                    0o644,
+                )
+                .await?;
+            let state = new_state(plan, &values, &rendered, database_password.clone());
+            let probe = rendered.finished_probe.clone();
+            (state, WaitFor::KickstartFinished { probe }, "ran")
+        }
+    };
+
+    docker.start(&fusionauth.name).await?;
+    let fusionauth_watch = Watch {
+        container: fusionauth.name.clone(),
+        service: "fusionauth",
+        log: LogBuffer::default(),
+    };
+    let _fusionauth_follow = fusionauth_watch.log.follow(docker, &fusionauth.name);
+    context.fusionauth = Some(fusionauth_watch);
+    context.client = context.client.clone().with_api_key(state.api_key.clone());
+    context
+        .wait_for_all(&[WaitFor::FusionAuthReady, probe_wait], announce)
+        .await?;
+    Ok((state, kickstart_outcome))
+}
+
+/// For a stack found running: the same checks, without creating anything.
+async fn wait_running(
+    docker: &Docker,
+    plan: &StackPlan,
+    state: &StackState,
+    options: &UpOptions,
+    started: Instant,
+) -> Result<(), StackError> {
+    let project = &plan.project;
+    let client = FusionAuthClient::new(
+        plan.poll_url.parse().expect("a valid URL"),
+        Timeouts {
+            connect: Duration::from_secs(2),
+            request: Duration::from_secs(10),
+        },
+    )?
+    .with_api_key(state.api_key.clone());
+    let watch = |container: String, service| Watch {
+        container,
+        service,
+        log: LogBuffer::default(),
+    };
+    let context = WaitContext {
+        docker,
+        database: watch(project.database_container(), "db"),
+        fusionauth: Some(watch(project.fusionauth_container(), "fusionauth")),
+        client,
+        deadline: started + options.timeout.min(Duration::from_secs(10)),
+        timeout: options.timeout.min(Duration::from_secs(10)),
+        project_flag: project.flag(),
+    };
+    let probe = demo_probe(state);
+    context
+        .wait_for_all(
+            &[
+                WaitFor::FusionAuthReady,
+                WaitFor::SavedApiKeyAccepted { probe },
+            ],
+            |_| {},
+        )
+        .await
+}
+
+fn demo_probe(state: &StackState) -> String {
+    let user = state.user("demo").or(state.users.first());
+    format!(
+        "/api/user/{}",
+        user.map(|u| u.id.as_str()).unwrap_or_default()
+    )
+}
+
+fn new_state(
+    plan: &StackPlan,
+    values: &KickstartValues,
+    rendered: &kickstart::RenderedKickstart,
+    database_password: Secret,
+) -> StackState {
+    StackState {
+        format_version: 1,
+        project: plan.project.name().to_owned(),
+        fusionauth_url: plan.public_url.clone(),
+        fusionauth_port: plan.fusionauth_port,
+        mcp_port: plan.mcp_port,
+        fusionauth_image: plan.fusionauth_image.clone(),
+        postgres_image: plan.postgres_image.clone(),
+        api_key: values.api_key.clone(),
+        database_password,
+        tenant_id: None,
+        signing_key_id: values.signing_key_id.clone(),
+        users: vec![
+            UserCredentials {
+                id: values.demo_user_id.clone(),
+                email: rendered.demo_email.clone(),
+                full_name: "Test User".into(),
+                password: values.demo_password.clone(),
+                role: "demo".into(),
+            },
+            UserCredentials {
+                id: values.admin_user_id.clone(),
+                email: rendered.admin_email.clone(),
+                full_name: "Admin User".into(),
+                password: values.admin_password.clone(),
+                role: "admin".into(),
+            },
+        ],
+        license_id: values.license_id.clone(),
+        clients: Vec::new(),
+        config_hash: plan.config_hash.clone(),
+        created_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    }
+}
+
+/// `(name, text)` of the kickstart template: `MCP_FA_KICKSTART_TEMPLATE` or the built-in one.
+fn read_template(options: &UpOptions) -> Result<(String, String), StackError> {
+    match &options.kickstart_template {
+        None => Ok((
+            "kickstart/kickstart.json (built in)".into(),
+            kickstart::TEMPLATE.to_owned(),
+        )),
+        Some(path) => std::fs::read_to_string(path)
+            .map(|text| (path.display().to_string(), text))
+            .map_err(|error| StackError::KickstartTemplate {
+                path: path.display().to_string(),
+                reason: error.to_string(),
+            }),
+    }
+}
+
+fn report(
+    plan: &StackPlan,
+    state: &StackState,
+    store: &StateStore,
+    started: Instant,
+    already_running: bool,
+    kickstart: &'static str,
+) -> UpReport {
+    let project = plan.project.name();
+    let flag = plan.project.flag();
+    UpReport {
+        project: project.to_owned(),
+        fusionauth_url: plan.public_url.clone(),
+        admin_url: format!("{}/admin", plan.public_url),
+        issuer: state.fusionauth_url.clone(),
+        mcp_server_url: plan.mcp_url(),
+        kickstart,
+        already_running,
+        users: state
+            .users
+            .iter()
+            .map(|user| ReportedUser {
+                email: user.email.clone(),
+                role: user.role.clone(),
+            })
+            .collect(),
+        state_file: store.path(project).display().to_string(),
+        elapsed_ms: started.elapsed().as_millis(),
+        notes: Vec::new(),
+        next_steps: vec![
+            format!("mcp-fa status{flag} --show-secrets   # passwords and the API key"),
+            format!("mcp-fa logs fusionauth{flag}"),
+            format!("mcp-fa down{flag}   # stop; add --volumes to delete the data"),
+        ],
+    }
+}
+
+impl UpReport {
+    /// The lines a person reads after `up`.
+    pub fn pretty(&self) -> String {
+        let mut text = String::new();
+        let headline = if self.already_running {
+            "FusionAuth is already up."
+        } else {
+            "FusionAuth is up."
+        };
+        text.push_str(&format!(
+            "{headline} (project {}, {:.1} s)\n",
+            self.project,
+            self.elapsed_ms as f64 / 1000.0
+        ));
+        text.push_str(&format!("  FusionAuth:   {}\n", self.fusionauth_url));
+        text.push_str(&format!("  Admin UI:     {}\n", self.admin_url));
+        text.push_str(&format!("  Issuer:       {}\n", self.issuer));
+        text.push_str(&format!(
+            "  MCP endpoint: {} (once the MCP server runs)\n",
+            self.mcp_server_url
+        ));
+        for user in &self.users {
+            text.push_str(&format!(
+                "  {:<13} {}\n",
+                format!("{} user:", user.role),
+                user.email
+            ));
+        }
+        text.push_str(&format!("  Kickstart:    {}\n", self.kickstart));
+        text.push_str(&format!("  State:        {}\n", self.state_file));
+        for note in &self.notes {
+            text.push_str(&format!("Note: {note}\n"));
+        }
+        text.push_str("Next:\n");
+        for step in &self.next_steps {
+            text.push_str(&format!("  {step}\n"));
+        }
+        text
+    }
+}

@@ -1,0 +1,235 @@
+//! Readiness as data: the chain `up` waits through is a list of [`WaitFor`]s under ONE deadline.
+//! Between polls every wait also checks for the failures that make waiting pointless: a
+//! container that exited, or FusionAuth logging a failed kickstart request.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::error::StackError;
+use super::log_buffer::LogBuffer;
+use crate::docker::{Docker, Health, RunState};
+use crate::fusionauth::{FusionAuthClient, FusionAuthError};
+
+const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// Lines of a container's log shown with a failure.
+pub const LINES_SHOWN: usize = 20;
+
+/// One condition of the readiness chain.
+#[derive(Debug, Clone)]
+pub enum WaitFor {
+    /// Satisfied when the database container's health check (`pg_isready` over TCP) passes.
+    DatabaseHealthy,
+    /// Satisfied when `GET /api/status` answers 200 with a JSON body. Not before: while it
+    /// boots, FusionAuth answers 503, or 200 with an HTML maintenance page.
+    FusionAuthReady,
+    /// Satisfied when `GET probe` with the kickstart's API key answers 200: `probe` is the object
+    /// the kickstart's LAST request creates, so every request has run. 401 and 404 are retried
+    /// (a new API key is refused for a moment; kickstart starts only after status is ready).
+    KickstartFinished { probe: String },
+    /// With a kept database kickstart does not run: satisfied when the saved API key reads
+    /// `probe` (an object the first kickstart created).
+    SavedApiKeyAccepted { probe: String },
+}
+
+impl WaitFor {
+    /// What is being waited for, in the words `up` prints.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::DatabaseHealthy => "the database to accept connections",
+            Self::FusionAuthReady => "FusionAuth to answer /api/status",
+            Self::KickstartFinished { .. } => "FusionAuth's kickstart to finish",
+            Self::SavedApiKeyAccepted { .. } => "FusionAuth to accept the saved API key",
+        }
+    }
+
+    fn watched(&self) -> Watched {
+        match self {
+            Self::DatabaseHealthy => Watched::Database,
+            _ => Watched::FusionAuth,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Watched {
+    Database,
+    FusionAuth,
+}
+
+/// A started container and its followed log.
+#[derive(Clone)]
+pub struct Watch {
+    pub container: String,
+    pub service: &'static str,
+    pub log: LogBuffer,
+}
+
+/// What the waits look at.
+pub struct WaitContext<'a> {
+    pub docker: &'a Docker,
+    pub database: Watch,
+    /// `None` until FusionAuth has been started.
+    pub fusionauth: Option<Watch>,
+    pub client: FusionAuthClient,
+    pub deadline: Instant,
+    pub timeout: Duration,
+    /// ` --project <name>` for the next steps in messages; empty for the default project.
+    pub project_flag: String,
+}
+
+impl WaitContext<'_> {
+    /// Waits for each condition in turn; `on_wait` is told which one starts.
+    pub async fn wait_for_all(
+        &self,
+        waits: &[WaitFor],
+        mut on_wait: impl FnMut(&WaitFor),
+    ) -> Result<(), StackError> {
+        for wait in waits {
+            on_wait(wait);
+            self.wait_for(wait).await?;
+        }
+        Ok(())
+    }
+
+    async fn wait_for(&self, wait: &WaitFor) -> Result<(), StackError> {
+        loop {
+            self.check_failures().await?;
+            if self.satisfied(wait).await? {
+                return Ok(());
+            }
+            if Instant::now() >= self.deadline {
+                let watch = match wait.watched() {
+                    Watched::Database => &self.database,
+                    Watched::FusionAuth => self.fusionauth.as_ref().unwrap_or(&self.database),
+                };
+                return Err(StackError::StartupTimeout {
+                    waiting_for: wait.describe(),
+                    timeout_secs: self.timeout.as_secs(),
+                    container: watch.container.clone(),
+                    service: watch.service,
+                    lines: watch.log.last(LINES_SHOWN),
+                    project_flag: self.project_flag.clone(),
+                });
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    async fn satisfied(&self, wait: &WaitFor) -> Result<bool, StackError> {
+        match wait {
+            WaitFor::DatabaseHealthy => {
+                let info = self.docker.inspect(&self.database.container).await?;
+                let health = info.and_then(|info| info.health);
+                if health == Some(Health::Unhealthy) {
+                    return Err(StackError::Unhealthy {
+                        container: self.database.container.clone(),
+                        check: "pg_isready -h 127.0.0.1 kept failing".into(),
+                        lines: self.database.log.last(LINES_SHOWN),
+                    });
+                }
+                Ok(health == Some(Health::Healthy))
+            }
+            WaitFor::FusionAuthReady => match self.client.status().await {
+                Ok(readiness) => Ok(readiness.is_ready()),
+                Err(error) if error.is_unreachable() => Ok(false),
+                Err(error) => Err(error.into()),
+            },
+            WaitFor::KickstartFinished { probe } | WaitFor::SavedApiKeyAccepted { probe } => {
+                match self.client.get_user(user_id(probe)).await {
+                    Ok(_) => Ok(true),
+                    Err(
+                        FusionAuthError::Unauthorized { .. }
+                        | FusionAuthError::NotFound { .. }
+                        | FusionAuthError::Transport { .. },
+                    ) => Ok(false),
+                    Err(error) => Err(error.into()),
+                }
+            }
+        }
+    }
+
+    /// A container that stopped, or a kickstart request that failed, ends the wait at once.
+    async fn check_failures(&self) -> Result<(), StackError> {
+        let watches = std::iter::once(&self.database).chain(self.fusionauth.as_ref());
+        for watch in watches {
+            let Some(info) = self.docker.inspect(&watch.container).await? else {
+                return Err(self.exited(watch, -1, Some("It was removed.".into())).await);
+            };
+            if let RunState::Exited { code } = info.state {
+                let meaning = explain_exit(&watch.log.last(LINES_SHOWN));
+                return Err(self.exited(watch, code, meaning).await);
+            }
+        }
+        if let Some(fusionauth) = &self.fusionauth
+            && let Some(failure) = fusionauth.log.kickstart_failure()
+        {
+            return Err(StackError::KickstartFailed {
+                request: failure.join("\n  "),
+                lines: fusionauth.log.last(LINES_SHOWN),
+            });
+        }
+        Ok(())
+    }
+
+    async fn exited(&self, watch: &Watch, code: i64, meaning: Option<String>) -> StackError {
+        // The followed log may lag behind the exit: read the tail from Docker itself.
+        let mut lines = tail(self.docker, &watch.container).await;
+        if lines.is_empty() {
+            lines = watch.log.last(LINES_SHOWN);
+        }
+        let meaning = meaning.or_else(|| explain_exit(&lines));
+        StackError::ContainerExited {
+            container: watch.container.clone(),
+            code,
+            meaning,
+            lines,
+            project_flag: self.project_flag.clone(),
+        }
+    }
+}
+
+/// The last lines a (stopped) container wrote.
+pub async fn tail(docker: &Docker, container: &str) -> Vec<String> {
+    use futures_util::StreamExt;
+    let mut text = String::new();
+    let mut stream = Box::pin(docker.logs(container, false, Some(LINES_SHOWN)));
+    while let Some(Ok(chunk)) = stream.next().await {
+        text.push_str(&chunk.text);
+    }
+    text.lines().map(str::to_owned).collect()
+}
+
+/// What known log lines mean, for the message shown with a crash.
+fn explain_exit(lines: &[String]) -> Option<String> {
+    let all = lines.join("\n");
+    let known = [
+        (
+            "superuser password is not specified",
+            "This looks like a PostgreSQL image started without its settings: is the FusionAuth \
+             image right?",
+        ),
+        (
+            "password authentication failed",
+            "The database refused FusionAuth's password: the data volume was made with another \
+             one. `mcp-fa down --volumes` starts afresh.",
+        ),
+        (
+            "Connection refused",
+            "FusionAuth could not reach its database.",
+        ),
+        (
+            "license",
+            "FusionAuth could not activate the license (it needs outbound network access).",
+        ),
+    ];
+    known
+        .iter()
+        .find(|(needle, _)| all.contains(needle))
+        .map(|(_, meaning)| (*meaning).to_owned())
+}
+
+/// `/api/user/{id}` → `{id}`.
+fn user_id(probe: &str) -> &str {
+    probe.rsplit('/').next().unwrap_or(probe)
+}

@@ -1,0 +1,316 @@
+//! What `up` must remember about a stack between runs, one file per project: the ports and images
+//! it was started with, the API key kickstart created, the users and their passwords, the clients
+//! registered, and a hash of the configuration.
+//!
+//! FusionAuth's kickstart runs only on an empty database, so a kept database volume is only
+//! usable with this file: it is the one place the API key lives. The file holds secrets, so it is
+//! written with mode 0600 (directory 0700), atomically (a temporary file renamed over the old
+//! one, so a crash never leaves half a file), and `Debug` never shows a secret.
+//!
+//! Location: `$MCP_FA_STATE_DIR`, else `$XDG_STATE_HOME/mcp-fa`, else `~/.local/state/mcp-fa`.
+//! Nothing outside this module reads or writes the file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::fusionauth::Secret;
+
+/// Bumped when the file's meaning changes; older files are refused with a clear message.
+const FORMAT_VERSION: u32 = 1;
+
+/// One project's saved state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StackState {
+    pub format_version: u32,
+    pub project: String,
+    /// The public FusionAuth URL, also the tenant's issuer (`http://localhost:<port>`).
+    pub fusionauth_url: String,
+    pub fusionauth_port: u16,
+    pub mcp_port: u16,
+    pub fusionauth_image: String,
+    pub postgres_image: String,
+    /// The global API key kickstart created.
+    pub api_key: Secret,
+    /// PostgreSQL's superuser password, which FusionAuth also uses to create its schema.
+    pub database_password: Secret,
+    pub tenant_id: Option<String>,
+    /// The RS256 key that signs access and id tokens.
+    pub signing_key_id: String,
+    pub users: Vec<UserCredentials>,
+    #[serde(default)]
+    pub license_id: Option<Secret>,
+    /// MCP clients registered as FusionAuth applications (written by client registration).
+    #[serde(default)]
+    pub clients: Vec<RegisteredClient>,
+    /// Hash of the settings the containers were created with; see `stack::plan`.
+    pub config_hash: String,
+    /// Unix seconds when kickstart ran for this database.
+    pub created_at: u64,
+}
+
+/// A user kickstart created, with the password the user logs in with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserCredentials {
+    pub id: String,
+    pub email: String,
+    pub full_name: String,
+    pub password: Secret,
+    /// What the user is for: `demo` (logs in to MCP clients) or `admin` (the admin UI).
+    pub role: String,
+}
+
+/// An MCP client registered as a FusionAuth application.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredClient {
+    pub name: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+}
+
+impl StackState {
+    pub fn user(&self, role: &str) -> Option<&UserCredentials> {
+        self.users.iter().find(|user| user.role == role)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("could not {action} {}: {source}", .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the state file {} is unreadable ({reason}); move it away, then run `mcp-fa down --volumes` \
+         and `mcp-fa up` to start afresh",
+        .path.display()
+    )]
+    Corrupt { path: PathBuf, reason: String },
+    #[error(
+        "no state directory: set MCP_FA_STATE_DIR (or HOME or XDG_STATE_HOME) to where mcp-fa may \
+         keep its files"
+    )]
+    NoDirectory,
+}
+
+/// Where state files live.
+#[derive(Debug, Clone)]
+pub struct StateStore {
+    dir: PathBuf,
+}
+
+impl StateStore {
+    /// From `MCP_FA_STATE_DIR`, `XDG_STATE_HOME` or `HOME`, in that order.
+    pub fn from_env() -> Result<Self, StateError> {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|value| !value.is_empty())
+                .map(PathBuf::from)
+        };
+        let dir = var("MCP_FA_STATE_DIR")
+            .or_else(|| var("XDG_STATE_HOME").map(|dir| dir.join("mcp-fa")))
+            .or_else(|| var("HOME").map(|home| home.join(".local/state/mcp-fa")))
+            .ok_or(StateError::NoDirectory)?;
+        Ok(Self { dir })
+    }
+
+    pub fn at(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `<dir>/<project>.json`.
+    pub fn path(&self, project: &str) -> PathBuf {
+        self.dir.join(format!("{project}.json"))
+    }
+
+    pub fn load(&self, project: &str) -> Result<Option<StackState>, StateError> {
+        let path = self.path(project);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(StateError::Io {
+                    action: "read",
+                    path,
+                    source,
+                });
+            }
+        };
+        let state: StackState =
+            serde_json::from_str(&text).map_err(|error| StateError::Corrupt {
+                path: path.clone(),
+                reason: error.to_string(),
+            })?;
+        if state.format_version != FORMAT_VERSION {
+            return Err(StateError::Corrupt {
+                path,
+                reason: format!(
+                    "format {} is not the {FORMAT_VERSION} this mcp-fa reads",
+                    state.format_version
+                ),
+            });
+        }
+        Ok(Some(state))
+    }
+
+    /// Writes `state` atomically with mode 0600.
+    pub fn save(&self, state: &StackState) -> Result<(), StateError> {
+        let io = |action, path: &Path| {
+            let path = path.to_owned();
+            move |source| StateError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        create_private_dir(&self.dir).map_err(io("create", &self.dir))?;
+        let path = self.path(&state.project);
+        let temporary = self.dir.join(format!(
+            ".{}.json.{}.tmp",
+            state.project,
+            std::process::id()
+        ));
+        let mut state = state.clone();
+        state.format_version = FORMAT_VERSION;
+        let bytes = serde_json::to_vec_pretty(&state).expect("state serialises");
+        let written = (|| {
+            let mut file = private_file(&temporary)?;
+            file.write_all(&bytes)?;
+            file.write_all(b"\n")?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, &path)
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written.map_err(io("write", &path))
+    }
+
+    /// Removes the project's file; absent is fine.
+    pub fn remove(&self, project: &str) -> Result<bool, StateError> {
+        let path = self.path(project);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(source) => Err(StateError::Io {
+                action: "remove",
+                path,
+                source,
+            }),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(unix)]
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::create(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> StackState {
+        StackState {
+            format_version: FORMAT_VERSION,
+            project: "demo".into(),
+            fusionauth_url: "http://localhost:9011".into(),
+            fusionauth_port: 9011,
+            mcp_port: 8000,
+            fusionauth_image: "fusionauth/fusionauth-app:1.69.0".into(),
+            postgres_image: "postgres:16.9-bookworm".into(),
+            api_key: Secret::new("api-key-sentinel"),
+            database_password: Secret::new("db-password-sentinel"),
+            tenant_id: None,
+            signing_key_id: "key".into(),
+            users: vec![UserCredentials {
+                id: "u".into(),
+                email: "test@example.com".into(),
+                full_name: "Test User".into(),
+                password: Secret::new("user-password-sentinel"),
+                role: "demo".into(),
+            }],
+            license_id: Some(Secret::new("license-sentinel")),
+            clients: vec![],
+            config_hash: "h".into(),
+            created_at: 1,
+        }
+    }
+
+    #[test]
+    fn round_trips_with_private_permissions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = StateStore::at(dir.path().join("nested/state"));
+        assert_eq!(store.load("demo").expect("load"), None);
+        store.save(&sample()).expect("save");
+        store.save(&sample()).expect("overwrite");
+        assert_eq!(store.load("demo").expect("load"), Some(sample()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode(&store.path("demo")), 0o600);
+            assert_eq!(mode(store.dir()), 0o700);
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(store.dir())
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(leftovers, [std::ffi::OsString::from("demo.json")]);
+        assert!(store.remove("demo").expect("remove"));
+        assert!(!store.remove("demo").expect("idempotent"));
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let shown = format!("{:?}", sample());
+        assert!(!shown.contains("sentinel"), "{shown}");
+    }
+
+    #[test]
+    fn a_corrupt_file_is_explained() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = StateStore::at(dir.path());
+        std::fs::write(store.path("demo"), "{").expect("write");
+        let error = store.load("demo").expect_err("corrupt");
+        assert!(error.to_string().contains("down --volumes"), "{error}");
+    }
+}
