@@ -1,0 +1,332 @@
+//! The gate in front of `/mcp`: Origin check, bearer token from the `Authorization` header only,
+//! verification, per-tool scopes, and the exact challenges MCP clients act on. It also writes the
+//! one log line per request.
+//!
+//! Challenges (RFC 6750 §3, RFC 9728 §5.1, MCP authorization):
+//! - no token: `401`, `Bearer resource_metadata="…", scope="…"`
+//! - bad token: `401`, `Bearer error="invalid_token", resource_metadata="…", scope="…"`
+//! - missing scope: `403`, `Bearer error="insufficient_scope", scope="<every scope the call
+//!   needs>", resource_metadata="…"`
+//!
+//! The scope check must happen here, before rmcp, because only an HTTP 403 makes clients step
+//! up; so the JSON-RPC body is read (bounded) to find `tools/call` and its tool name.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ORIGIN, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::config::PublicUrls;
+use super::scopes::ScopeMode;
+use super::verifier::{Rejection, TokenVerifier, VerifiedToken, printable};
+
+/// Largest JSON-RPC body accepted on `/mcp`; the tools take no arguments, so this is generous.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What the gate needs, shared by every request.
+pub struct Gate {
+    /// `None` with `--no-auth`.
+    pub verifier: Option<TokenVerifier>,
+    pub scopes: ScopeMode,
+    pub urls: PublicUrls,
+    pub origins: OriginPolicy,
+}
+
+/// Browser origins allowed to call `/mcp` (DNS-rebinding protection): the public URL's origin,
+/// loopback origins (a page on this machine; rebinding needs a foreign host name), and any added
+/// with `--allowed-origin`. Requests without `Origin` (non-browser clients) pass.
+#[derive(Debug, Clone)]
+pub struct OriginPolicy {
+    allowed: Vec<String>,
+}
+
+impl OriginPolicy {
+    pub fn new(public_origin: &str, extra: &[String]) -> Self {
+        let mut allowed = vec![public_origin.to_owned()];
+        allowed.extend(extra.iter().cloned());
+        Self { allowed }
+    }
+
+    pub fn allows(&self, origin: &HeaderValue) -> bool {
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        if self.allowed.iter().any(|allowed| allowed == origin) {
+            return true;
+        }
+        let Ok(url) = url::Url::parse(origin) else {
+            return false;
+        };
+        let loopback = match url.host() {
+            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        loopback && matches!(url.scheme(), "http" | "https") && url.path() == "/"
+    }
+}
+
+/// What the request asks rmcp to do, as far as the log and the scope check care.
+#[derive(Debug, Default)]
+struct RpcSummary {
+    /// `tools/list`, `tools/call`, … (several for a batch, comma separated).
+    method: Option<String>,
+    /// The tools called.
+    tools: Vec<String>,
+}
+
+impl RpcSummary {
+    fn read(body: &[u8]) -> Self {
+        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+            return Self::default();
+        };
+        let messages = match value {
+            Value::Array(batch) => batch,
+            one => vec![one],
+        };
+        let mut methods = Vec::new();
+        let mut tools = Vec::new();
+        for message in &messages {
+            let Some(method) = message.get("method").and_then(Value::as_str) else {
+                continue;
+            };
+            methods.push(printable(method, 64));
+            if method == "tools/call"
+                && let Some(name) = message.pointer("/params/name").and_then(Value::as_str)
+            {
+                tools.push(name.to_owned());
+            }
+        }
+        Self {
+            method: (!methods.is_empty()).then(|| methods.join(",")),
+            tools,
+        }
+    }
+}
+
+/// axum middleware for `/mcp`.
+pub async fn protect(State(gate): State<Arc<Gate>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let http_method = request.method().clone();
+    let (mut parts, body) = request.into_parts();
+
+    if let Some(origin) = parts.headers.get(ORIGIN)
+        && !gate.origins.allows(origin)
+    {
+        let origin = origin.to_str().unwrap_or("(not text)").to_owned();
+        tracing::warn!(
+            target: "mcp_fa::server::request",
+            %http_method, outcome = "forbidden origin", %origin,
+            latency_ms = started.elapsed().as_millis() as u64,
+            "refused a request from a foreign origin (DNS-rebinding protection)"
+        );
+        return (
+            StatusCode::FORBIDDEN,
+            axum::Json(json!({
+                "error": "forbidden_origin",
+                "error_description": "Requests from this Origin are not allowed."
+            })),
+        )
+            .into_response();
+    }
+
+    let bytes = match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+    };
+    let rpc = RpcSummary::read(&bytes);
+    let method = rpc
+        .method
+        .as_deref()
+        .unwrap_or(http_method.as_str())
+        .to_owned();
+    // Raw names decide the scope check; the log gets them without control characters.
+    let tool = printable(&rpc.tools.join(","), 200);
+    let log_at = |outcome: &str,
+                  token: Option<&VerifiedToken>,
+                  status: StatusCode,
+                  why: &str,
+                  warn: bool| {
+        let client_id = token.and_then(|t| t.client_id.as_deref()).unwrap_or("-");
+        let subject = token.map_or("-", |t| t.subject.as_str());
+        let latency_ms = started.elapsed().as_millis() as u64;
+        // A server-side misconfiguration (HMAC-signed tokens) is worth a warning, not a shrug.
+        if warn {
+            tracing::warn!(
+                target: "mcp_fa::server::request",
+                client_id, subject, method = %method, tool = %tool, outcome,
+                status = status.as_u16(), latency_ms, "{why}"
+            );
+        } else {
+            tracing::info!(
+                target: "mcp_fa::server::request",
+                client_id, subject, method = %method, tool = %tool, outcome,
+                status = status.as_u16(), latency_ms, "{why}"
+            );
+        }
+    };
+    let log = |outcome: &str, token: Option<&VerifiedToken>, status: StatusCode, why: &str| {
+        log_at(outcome, token, status, why, false)
+    };
+
+    let Some(verifier) = &gate.verifier else {
+        let response = next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+        log("served (no auth)", None, response.status(), "");
+        return response;
+    };
+
+    let Some(token) = bearer(&parts.headers) else {
+        log("no token", None, StatusCode::UNAUTHORIZED, "");
+        return challenge(&gate, None);
+    };
+    let verified = match verifier.verify(token).await {
+        Ok(verified) => verified,
+        Err(rejection) => {
+            let misconfigured = matches!(rejection, Rejection::SymmetricAlgorithm { .. });
+            log_at(
+                "invalid token",
+                None,
+                StatusCode::UNAUTHORIZED,
+                &rejection.to_string(),
+                misconfigured,
+            );
+            return challenge(&gate, Some(&rejection));
+        }
+    };
+
+    for tool in &rpc.tools {
+        let missing = gate.scopes.missing(tool, &verified.scopes);
+        if !missing.is_empty() {
+            let why = format!("`{tool}` needs the scopes {missing:?}");
+            log(
+                "insufficient scope",
+                Some(&verified),
+                StatusCode::FORBIDDEN,
+                &why,
+            );
+            return insufficient_scope(&gate, gate.scopes.required_for(tool));
+        }
+    }
+
+    parts.extensions.insert(verified.clone());
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    log("served", Some(&verified), response.status(), "");
+    response
+}
+
+/// The token from `Authorization: Bearer …`; the query string is never looked at.
+fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// 401 for a missing (`None`) or rejected token.
+fn challenge(gate: &Gate, rejection: Option<&Rejection>) -> Response {
+    let scope = gate.scopes.requested().join(" ");
+    let metadata = &gate.urls.metadata;
+    let (header, body) = match rejection {
+        None => (
+            format!("Bearer resource_metadata=\"{metadata}\", scope=\"{scope}\""),
+            json!({
+                "error": "invalid_request",
+                "error_description": "This MCP server requires a FusionAuth access token \
+                    (Authorization: Bearer …)."
+            }),
+        ),
+        Some(rejection) => (
+            format!(
+                "Bearer error=\"invalid_token\", resource_metadata=\"{metadata}\", scope=\"{scope}\""
+            ),
+            json!({"error": "invalid_token", "error_description": rejection.description()}),
+        ),
+    };
+    with_challenge(StatusCode::UNAUTHORIZED, &header, body)
+}
+
+/// 403 naming every scope the call needs, so the client can re-authorize with their union.
+fn insufficient_scope(gate: &Gate, needed: &[&str]) -> Response {
+    let scope = needed.join(" ");
+    let header = format!(
+        "Bearer error=\"insufficient_scope\", scope=\"{scope}\", resource_metadata=\"{}\"",
+        gate.urls.metadata
+    );
+    with_challenge(
+        StatusCode::FORBIDDEN,
+        &header,
+        json!({
+            "error": "insufficient_scope",
+            "error_description": format!("This call needs the scopes: {scope}."),
+            "scope": scope,
+        }),
+    )
+}
+
+fn with_challenge(status: StatusCode, header: &str, body: Value) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(header) {
+        response.headers_mut().insert(WWW_AUTHENTICATE, value);
+    }
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_bearer_scheme_in_the_authorization_header_counts() {
+        let mut headers = axum::http::HeaderMap::new();
+        assert_eq!(bearer(&headers), None);
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(bearer(&headers), None);
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_static("bearer abc.def.ghi"),
+        );
+        assert_eq!(bearer(&headers), Some("abc.def.ghi"));
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer "));
+        assert_eq!(bearer(&headers), None);
+    }
+
+    #[test]
+    fn loopback_and_public_origins_pass_foreign_ones_do_not() {
+        let policy = OriginPolicy::new("https://mcp.example.com", &[]);
+        let allows = |o: &'static str| policy.allows(&HeaderValue::from_static(o));
+        assert!(allows("https://mcp.example.com"));
+        assert!(allows("http://localhost:6274"));
+        assert!(allows("http://127.0.0.1:3000"));
+        assert!(allows("http://[::1]:3000"));
+        assert!(!allows("http://evil.example:8000"));
+        assert!(!allows("http://localhost.evil.example"));
+        assert!(!allows("null"));
+    }
+
+    #[test]
+    fn tool_calls_are_found_in_single_and_batched_messages() {
+        let one = RpcSummary::read(
+            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_name"}}"#,
+        );
+        assert_eq!(one.tools, ["get_name"]);
+        let batch = RpcSummary::read(
+            br#"[{"method":"tools/list","id":1},{"method":"tools/call","id":2,"params":{"name":"whoami"}}]"#,
+        );
+        assert_eq!(batch.method.as_deref(), Some("tools/list,tools/call"));
+        assert_eq!(batch.tools, ["whoami"]);
+    }
+}

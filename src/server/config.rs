@@ -1,0 +1,237 @@
+//! What the server is told, checked once: issuer, where FusionAuth answers, where to listen, the
+//! public URL that names this resource, and the security knobs.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use url::Url;
+
+use super::error::ServerError;
+use super::scopes::ScopeMode;
+use crate::cli::{ServeArgs, ServeScopes, ServeValidation};
+
+/// How a token's signature and expiry are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValidationMode {
+    /// With the issuer's published keys (JWKS, from OIDC discovery): no call per request.
+    Local,
+    /// With FusionAuth's `/api/jwt/validate`, one call per request, as the tutorial does. The
+    /// audience, issuer and scopes are still checked here, because FusionAuth does not.
+    FusionAuth,
+}
+
+/// Everything [`super::start`] needs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Compared exactly with tokens' `iss`. `None` only with `no_auth`.
+    pub issuer: Option<String>,
+    /// Where discovery, JWKS, userinfo and JWT validation are fetched from.
+    pub fusionauth_url: Option<Url>,
+    pub bind: SocketAddr,
+    /// The origin clients reach this server at (no path). `None`: `http://localhost:<port>`,
+    /// decided after binding so an OS-chosen port works.
+    pub public_url: Option<Url>,
+    pub scopes: ScopeMode,
+    pub no_auth: bool,
+    pub validation: ValidationMode,
+    /// Legacy opt-in for FusionAuth before 1.67: an `aud` naming one of these client ids is
+    /// accepted in place of the resource URI.
+    pub client_id_audiences: Vec<String>,
+    /// Browser origins allowed besides the public URL's and loopback origins (`scheme://host[:port]`).
+    pub allowed_origins: Vec<String>,
+    /// Clock skew tolerated on `exp` and `nbf`.
+    pub leeway: Duration,
+    /// At most one JWKS refetch per this interval, however many unknown `kid`s arrive.
+    pub jwks_refetch_interval: Duration,
+}
+
+impl ServeConfig {
+    /// A configuration for `issuer` with every other setting at its default; the base of
+    /// [`ServeConfig::from_args`] and of tests.
+    pub fn new(issuer: &str) -> Result<Self, ServerError> {
+        let url = parse_url("issuer", issuer)?;
+        Ok(Self {
+            issuer: Some(issuer.to_owned()),
+            fusionauth_url: Some(url),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            public_url: None,
+            scopes: ScopeMode::Standard,
+            no_auth: false,
+            validation: ValidationMode::Local,
+            client_id_audiences: Vec::new(),
+            allowed_origins: Vec::new(),
+            leeway: Duration::from_secs(30),
+            jwks_refetch_interval: Duration::from_secs(30),
+        })
+    }
+
+    /// The unprotected server of the tutorial's first step.
+    pub fn unprotected() -> Self {
+        Self {
+            issuer: None,
+            fusionauth_url: None,
+            no_auth: true,
+            ..Self::new("http://localhost").expect("a valid URL")
+        }
+    }
+
+    /// Checks the command line. Without `--issuer` or `--fusionauth-url` this fails; reading
+    /// the running stack's state will become the fallback here.
+    pub fn from_args(args: &ServeArgs) -> Result<Self, ServerError> {
+        let mut config = if args.no_auth {
+            Self::unprotected()
+        } else {
+            let fusionauth_url = args
+                .fusionauth_url
+                .as_deref()
+                .map(|url| parse_url("FusionAuth URL", url))
+                .transpose()?;
+            match (&args.issuer, fusionauth_url) {
+                (Some(issuer), fusionauth_url) => {
+                    let mut config = Self::new(issuer)?;
+                    if let Some(url) = fusionauth_url {
+                        config.fusionauth_url = Some(url);
+                    }
+                    config
+                }
+                // The issuer is then read from FusionAuth's discovery document at start.
+                (None, Some(url)) => Self {
+                    issuer: None,
+                    fusionauth_url: Some(url),
+                    ..Self::unprotected()
+                },
+                (None, None) => return Err(ServerError::NoIssuer),
+            }
+        };
+        config.no_auth = args.no_auth;
+        config.bind = args.bind;
+        config.public_url = args
+            .public_url
+            .as_deref()
+            .map(parse_public_url)
+            .transpose()?;
+        config.scopes = match args.scopes {
+            ServeScopes::Standard => ScopeMode::Standard,
+            ServeScopes::Custom => ScopeMode::Custom,
+        };
+        config.validation = match args.validation {
+            ServeValidation::Local => ValidationMode::Local,
+            ServeValidation::Fusionauth => ValidationMode::FusionAuth,
+        };
+        config.client_id_audiences = args.accept_client_id_audience.clone();
+        config.allowed_origins = args
+            .allowed_origins
+            .iter()
+            .map(|origin| parse_origin(origin))
+            .collect::<Result<_, _>>()?;
+        config.check_bind()?;
+        Ok(config)
+    }
+
+    /// A non-loopback bind without a public URL would advertise `localhost` to remote clients.
+    pub fn check_bind(&self) -> Result<(), ServerError> {
+        if !self.bind.ip().is_loopback() && self.public_url.is_none() {
+            return Err(ServerError::PublicUrlRequired { bind: self.bind });
+        }
+        Ok(())
+    }
+}
+
+/// The URLs derived from the public URL once the port is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrls {
+    /// `scheme://host[:port]`, for the Origin check.
+    pub origin: String,
+    /// The canonical resource URI, `<public>/mcp`, no trailing slash (RFC 8707 / MCP).
+    pub resource: String,
+    /// RFC 9728 path-suffixed metadata URL, the one the `WWW-Authenticate` challenge names.
+    pub metadata: String,
+    /// The public host, for rmcp's `Host` check.
+    pub host: String,
+}
+
+impl PublicUrls {
+    pub fn new(public_url: Option<&Url>, bound: SocketAddr) -> Self {
+        let url = public_url.cloned().unwrap_or_else(|| {
+            Url::parse(&format!("http://localhost:{}", bound.port())).expect("a valid URL")
+        });
+        let origin = url.origin().ascii_serialization();
+        Self {
+            resource: format!("{origin}/mcp"),
+            metadata: format!("{origin}/.well-known/oauth-protected-resource/mcp"),
+            host: url.host_str().unwrap_or("localhost").to_owned(),
+            origin,
+        }
+    }
+}
+
+fn parse_url(what: &'static str, value: &str) -> Result<Url, ServerError> {
+    let invalid = |reason: String| ServerError::InvalidUrl {
+        what,
+        value: value.to_owned(),
+        reason,
+    };
+    let url = Url::parse(value).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(invalid("it must be an http:// or https:// URL".into()));
+    }
+    Ok(url)
+}
+
+/// Only an origin: this server mounts `/mcp` at the root, so a path would name a resource it
+/// does not serve (a proxy mapping a path prefix is not supported yet).
+fn parse_public_url(value: &str) -> Result<Url, ServerError> {
+    let url = parse_url("public URL", value)?;
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(ServerError::InvalidUrl {
+            what: "public URL",
+            value: value.to_owned(),
+            reason: "give only scheme, host and port (the server adds `/mcp`)".into(),
+        });
+    }
+    Ok(url)
+}
+
+fn parse_origin(value: &str) -> Result<String, ServerError> {
+    let url = parse_url("origin", value)?;
+    Ok(url.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_is_the_public_origin_plus_mcp_without_trailing_slash() {
+        let bound: SocketAddr = "127.0.0.1:8123".parse().expect("addr");
+        let local = PublicUrls::new(None, bound);
+        assert_eq!(local.resource, "http://localhost:8123/mcp");
+        assert_eq!(
+            local.metadata,
+            "http://localhost:8123/.well-known/oauth-protected-resource/mcp"
+        );
+        let public = Url::parse("https://mcp.example.com/").expect("url");
+        let urls = PublicUrls::new(Some(&public), bound);
+        assert_eq!(urls.resource, "https://mcp.example.com/mcp");
+        assert_eq!(urls.origin, "https://mcp.example.com");
+        assert_eq!(urls.host, "mcp.example.com");
+    }
+
+    #[test]
+    fn public_url_with_a_path_is_refused() {
+        assert!(parse_public_url("https://example.com/tools").is_err());
+        assert!(parse_public_url("https://example.com").is_ok());
+    }
+
+    #[test]
+    fn non_loopback_bind_needs_a_public_url() {
+        let mut config = ServeConfig::new("http://localhost:9011").expect("config");
+        config.bind = "0.0.0.0:8000".parse().expect("addr");
+        assert!(matches!(
+            config.check_bind(),
+            Err(ServerError::PublicUrlRequired { .. })
+        ));
+        config.public_url = Some(Url::parse("https://mcp.example.com").expect("url"));
+        assert!(config.check_bind().is_ok());
+    }
+}

@@ -1,0 +1,75 @@
+use crate::fusionauth::FusionAuthError;
+
+/// Why the MCP server could not be configured or started. Each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// No issuer was named. Later this falls back to the running stack's state file; until that
+    /// exists the flags are required.
+    #[error(
+        "`serve` needs to know which FusionAuth issues the tokens: pass `--issuer URL` (the \
+         tenant's issuer, e.g. http://localhost:9011) or `--fusionauth-url URL` (reading the \
+         running stack's settings is not available yet)"
+    )]
+    NoIssuer,
+
+    #[error("`{value}` is not a usable {what}: {reason}")]
+    InvalidUrl {
+        what: &'static str,
+        value: String,
+        reason: String,
+    },
+
+    #[error(
+        "binding {bind} makes the server reachable from other machines, so clients cannot reach \
+         it as `localhost`: pass `--public-url` with the URL they use (e.g. https://mcp.example.com)"
+    )]
+    PublicUrlRequired { bind: std::net::SocketAddr },
+
+    #[error("could not listen on {bind}: {source} (is another server using the port?)")]
+    Bind {
+        bind: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("could not read the issuer's OpenID Connect discovery document: {0}")]
+    Discovery(#[source] FusionAuthError),
+
+    /// FusionAuth's tenant issuer is still its default (`acme.com`) or names another URL.
+    #[error(
+        "the issuer's discovery document names `{discovered}` as the issuer, not `{configured}`. \
+         Tokens will carry `{discovered}`; clients compare it with the URL they were sent to. Set \
+         the FusionAuth tenant's issuer to `{configured}` (mcp-fa's kickstart does this), or pass \
+         `--issuer {discovered}` if that is really the issuer"
+    )]
+    IssuerMismatch {
+        configured: String,
+        discovered: String,
+    },
+
+    #[error("could not fetch the issuer's signing keys from {url}: {reason}")]
+    Jwks { url: String, reason: String },
+
+    #[error("the MCP server stopped with an error: {0}")]
+    Serve(#[source] std::io::Error),
+
+    #[error("could not wait for Ctrl-C / SIGTERM: {0}")]
+    Signal(#[source] std::io::Error),
+}
+
+impl ServerError {
+    /// A stable, machine-readable code for scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoIssuer => "SERVE_NO_ISSUER",
+            Self::InvalidUrl { .. } => "SERVE_INVALID_URL",
+            Self::PublicUrlRequired { .. } => "SERVE_PUBLIC_URL_REQUIRED",
+            Self::Bind { .. } => "SERVE_BIND_FAILED",
+            Self::Discovery(_) => "SERVE_DISCOVERY_FAILED",
+            Self::IssuerMismatch { .. } => "SERVE_ISSUER_MISMATCH",
+            Self::Jwks { .. } => "SERVE_JWKS_FAILED",
+            Self::Serve(_) => "SERVE_FAILED",
+            Self::Signal(_) => "SERVE_SIGNAL_FAILED",
+        }
+    }
+}

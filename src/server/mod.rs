@@ -1,0 +1,298 @@
+//! The OAuth-protected MCP server: rmcp's Streamable HTTP service at `/mcp` (both the stateless
+//! 2026-07-28 protocol and the older session protocol), Protected Resource Metadata, and local
+//! verification of FusionAuth access tokens bound to this server (RFC 8707 audience).
+//!
+//! It owns: the HTTP routes, the auth gate and its challenges, token verification, the tools,
+//! and the request log. It must not: print (callers decide; `serve_command` logs through
+//! `tracing`), send a caller's token anywhere but its issuer's userinfo, accept a token from
+//! anywhere but the `Authorization` header, or log a token. It talks to FusionAuth only through
+//! [`crate::fusionauth`], and does not read the stack's state file (another module's job; the
+//! `serve` flags are required until then).
+//!
+//! [`start`] runs it in-process and returns a [`ServerHandle`] once it is ready to answer (keys
+//! loaded), so `mcp-fa up` can start it and tests can too.
+
+mod auth;
+mod config;
+mod error;
+mod router;
+mod scopes;
+mod tools;
+mod verifier;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use auth::{MAX_BODY_BYTES, OriginPolicy};
+pub use config::{PublicUrls, ServeConfig, ValidationMode};
+pub use error::ServerError;
+pub use scopes::ScopeMode;
+pub use tools::greeting;
+pub use verifier::{Rejection, TokenVerifier, VerifiedToken, VerifierSettings};
+
+use crate::fusionauth::{FusionAuthClient, Timeouts};
+
+/// Something the operator should read at start (modes, weakened checks, misconfigurations).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub warning: bool,
+    pub text: String,
+}
+
+impl Notice {
+    fn info(text: impl Into<String>) -> Self {
+        Self {
+            warning: false,
+            text: text.into(),
+        }
+    }
+
+    fn warning(text: impl Into<String>) -> Self {
+        Self {
+            warning: true,
+            text: text.into(),
+        }
+    }
+}
+
+/// A running server. Dropping it leaves the server running until the runtime ends; call
+/// [`ServerHandle::shutdown`] to stop it cleanly.
+pub struct ServerHandle {
+    local_addr: SocketAddr,
+    urls: PublicUrls,
+    issuer: Option<String>,
+    notes: Vec<Notice>,
+    cancel: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl ServerHandle {
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The canonical resource URI clients are told to use: `<public URL>/mcp`.
+    pub fn resource(&self) -> &str {
+        &self.urls.resource
+    }
+
+    /// `http://<bound address>/mcp`, for in-process callers and tests.
+    pub fn local_endpoint(&self) -> String {
+        format!("http://{}/mcp", self.local_addr)
+    }
+
+    pub fn urls(&self) -> &PublicUrls {
+        &self.urls
+    }
+
+    /// The issuer tokens must come from (`None` with `--no-auth`).
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+
+    pub fn notes(&self) -> &[Notice] {
+        &self.notes
+    }
+
+    /// Stops accepting requests, ends MCP sessions and open streams, and waits (at most a few
+    /// seconds) for in-flight requests.
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        self.cancel.cancel();
+        let mut task = self.task;
+        match tokio::time::timeout(Duration::from_secs(5), &mut task).await {
+            Ok(Ok(result)) => result.map_err(ServerError::Serve),
+            Ok(Err(join)) => Err(ServerError::Serve(std::io::Error::other(join))),
+            Err(_) => {
+                task.abort();
+                Ok(())
+            }
+        }
+    }
+
+    /// Waits until the server stops on its own (an I/O error), which normally never happens.
+    async fn stopped(&mut self) -> Result<(), ServerError> {
+        match (&mut self.task).await {
+            Ok(result) => result.map_err(ServerError::Serve),
+            Err(join) => Err(ServerError::Serve(std::io::Error::other(join))),
+        }
+    }
+}
+
+/// Binds, discovers the issuer's keys, and serves in the background. Returns once requests can
+/// be answered.
+pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
+    config.check_bind()?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| ServerError::Bind {
+            bind: config.bind,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
+        bind: config.bind,
+        source,
+    })?;
+    let urls = PublicUrls::new(config.public_url.as_ref(), local_addr);
+    let mut notes = Vec::new();
+
+    let (verifier, fusionauth, metadata) = if config.no_auth {
+        notes.push(Notice::warning(
+            "NO AUTHENTICATION: --no-auth serves every tool to anyone who can reach this port. \
+             This is the tutorial's unprotected starting point; never expose it.",
+        ));
+        (None, None, None)
+    } else {
+        let base = config.fusionauth_url.clone().ok_or(ServerError::NoIssuer)?;
+        let timeouts = Timeouts {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(10),
+        };
+        let fusionauth = FusionAuthClient::new(base, timeouts).map_err(ServerError::Discovery)?;
+        let discovered = TokenVerifier::discover(
+            fusionauth.clone(),
+            VerifierSettings {
+                issuer: config.issuer.as_deref(),
+                resource: &urls.resource,
+                client_id_audiences: &config.client_id_audiences,
+                leeway: config.leeway,
+                mode: config.validation,
+                refetch_interval: config.jwks_refetch_interval,
+            },
+        )
+        .await?;
+        notes.push(Notice::info(config.scopes.describe()));
+        match config.validation {
+            ValidationMode::Local => {
+                notes.push(Notice::info(format!(
+                    "tokens verified locally with {} published key(s) of {}",
+                    discovered.key_count, discovered.issuer
+                )));
+                if discovered.key_count == 0 {
+                    notes.push(Notice::warning(format!(
+                        "{} publishes no asymmetric signing key, so no token can verify. \
+                         FusionAuth signs with the tenant's default HMAC (HS256) key until \
+                         the tenant's jwtConfiguration.accessTokenKeyId names an RSA key: \
+                         generate one (POST /api/key/generate) and set it, as mcp-fa's \
+                         kickstart does",
+                        discovered.issuer
+                    )));
+                }
+            }
+            ValidationMode::FusionAuth => notes.push(Notice::info(
+                "tokens validated by FusionAuth's /api/jwt/validate on every request \
+                 (audience, issuer and scopes still checked here)",
+            )),
+        }
+        if !config.client_id_audiences.is_empty() {
+            notes.push(Notice::warning(format!(
+                "also accepting tokens whose audience is the client id {:?} (for FusionAuth \
+                 before 1.67, which has no resource indicators): such tokens are not bound to \
+                 this server",
+                config.client_id_audiences
+            )));
+        }
+        let metadata = router::ResourceMetadata {
+            resource: urls.resource.clone(),
+            issuer: discovered.issuer.clone(),
+            scopes: config
+                .scopes
+                .requested()
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        };
+        (Some(discovered.verifier), Some(fusionauth), Some(metadata))
+    };
+
+    let issuer = verifier.as_ref().map(|v| v.issuer().to_owned());
+    let gate = Arc::new(auth::Gate {
+        verifier,
+        scopes: config.scopes,
+        origins: OriginPolicy::new(&urls.origin, &config.allowed_origins),
+        urls: urls.clone(),
+    });
+    let cancel = CancellationToken::new();
+    let app = router::build(gate, fusionauth, metadata, cancel.child_token());
+    let stop = cancel.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+    });
+    Ok(ServerHandle {
+        local_addr,
+        urls,
+        issuer,
+        notes,
+        cancel,
+        task,
+    })
+}
+
+/// `mcp-fa serve`: start, log the start-up notes, serve until Ctrl-C or SIGTERM.
+pub async fn serve_command(args: &crate::cli::ServeArgs) -> Result<(), ServerError> {
+    init_logging();
+    let config = ServeConfig::from_args(args)?;
+    let mut handle = start(config).await?;
+    for note in handle.notes() {
+        if note.warning {
+            tracing::warn!("{}", note.text);
+        } else {
+            tracing::info!("{}", note.text);
+        }
+    }
+    tracing::info!(
+        "MCP server ready at {} (listening on {}); Ctrl-C stops it",
+        handle.resource(),
+        handle.local_addr()
+    );
+    tokio::select! {
+        signal = shutdown_signal() => {
+            signal?;
+            tracing::info!("stopping");
+            handle.shutdown().await
+        }
+        stopped = handle.stopped() => stopped,
+    }
+}
+
+/// Start-up notes and one line per request to stderr. rmcp's own session chatter is kept to
+/// warnings: the request line already says what happened.
+fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::{Layer as _, filter::Targets, fmt};
+
+    let filter = Targets::new()
+        .with_target("rmcp", tracing::Level::WARN)
+        .with_default(tracing::Level::INFO);
+    let _ = tracing_subscriber::registry()
+        .with(
+            fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .with_filter(filter),
+        )
+        .try_init();
+}
+
+async fn shutdown_signal() -> Result<(), ServerError> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(ServerError::Signal)?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.map_err(ServerError::Signal),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map_err(ServerError::Signal)
+    }
+}

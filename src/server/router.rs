@@ -1,0 +1,111 @@
+//! The HTTP surface: `/mcp` (rmcp's Streamable HTTP service behind the auth gate) and the
+//! Protected Resource Metadata at both well-known paths, each with the CORS browser clients need.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderName, Method, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+use tower_http::cors::{AllowHeaders, AllowOrigin, Any, CorsLayer};
+
+use super::auth::{self, Gate, MAX_BODY_BYTES};
+use super::tools;
+use crate::fusionauth::FusionAuthClient;
+
+/// RFC 9728 metadata, as served at both paths.
+#[derive(Debug, Clone)]
+pub struct ResourceMetadata {
+    pub resource: String,
+    pub issuer: String,
+    pub scopes: Vec<String>,
+}
+
+pub fn build(
+    gate: Arc<Gate>,
+    fusionauth: Option<FusionAuthClient>,
+    metadata: Option<ResourceMetadata>,
+    cancel: CancellationToken,
+) -> Router {
+    let mut hosts = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    if !hosts.contains(&gate.urls.host) {
+        hosts.push(gate.urls.host.clone());
+    }
+    let mcp = StreamableHttpService::new(
+        tools::factory(fusionauth, gate.scopes),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default()
+            .with_allowed_hosts(hosts)
+            .with_cancellation_token(cancel)
+            .with_max_request_body_bytes(MAX_BODY_BYTES),
+    );
+
+    let origins = gate.origins.clone();
+    let mcp_cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            origins.allows(origin)
+        }))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("mcp-session-id"),
+            HeaderName::from_static("mcp-protocol-version"),
+            HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([
+            header::WWW_AUTHENTICATE,
+            HeaderName::from_static("mcp-session-id"),
+            HeaderName::from_static("mcp-protocol-version"),
+        ])
+        .max_age(Duration::from_secs(600));
+
+    let mcp_routes = Router::new()
+        .route_service("/mcp", mcp)
+        .layer(axum::middleware::from_fn_with_state(gate, auth::protect))
+        .layer(mcp_cors);
+
+    let Some(metadata) = metadata else {
+        return mcp_routes;
+    };
+    // Public documents: any origin may read them (no credentials involved).
+    let prm_cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET])
+        // Mirrored rather than `*`: clients send `MCP-Protocol-Version` on discovery.
+        .allow_headers(AllowHeaders::mirror_request())
+        .max_age(Duration::from_secs(600));
+    let prm = Router::new()
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(metadata_document),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource/mcp",
+            get(metadata_document),
+        )
+        .with_state(Arc::new(metadata))
+        .layer(prm_cors);
+    mcp_routes.merge(prm)
+}
+
+async fn metadata_document(State(metadata): State<Arc<ResourceMetadata>>) -> impl IntoResponse {
+    axum::Json(json!({
+        "resource": metadata.resource,
+        "authorization_servers": [metadata.issuer],
+        "scopes_supported": metadata.scopes,
+        "bearer_methods_supported": ["header"],
+        "resource_name": "mcp-fa demo MCP server",
+    }))
+}

@@ -1,0 +1,106 @@
+//! `mcp-fa serve` as a user runs it: against the stand-in, answering with the challenge, logging
+//! each request, and stopping cleanly on SIGTERM.
+
+mod server_support;
+mod support;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use server_support::{initialize, no_token_challenge, post};
+use support::{Options, stack};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_answers_with_the_challenge_and_stops_cleanly_on_sigterm() {
+    let stack = stack(Options::default()).await;
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-fa"))
+        .args([
+            "serve",
+            "--issuer",
+            &stack.sim.url(),
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--public-url",
+            server_support::PUBLIC_URL,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mcp-fa starts");
+
+    let endpoint = format!("http://127.0.0.1:{port}/mcp");
+    let prm = format!("http://127.0.0.1:{port}/.well-known/oauth-protected-resource");
+    let mut ready = false;
+    for _ in 0..100 {
+        if reqwest::get(&prm).await.is_ok_and(|r| r.status() == 200) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "serve never answered on {prm}");
+    let answer = post(&endpoint, None, &initialize(), &[]).await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(
+        answer.challenge.as_deref(),
+        Some(no_token_challenge("openid profile").as_str())
+    );
+
+    let pid = child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let asked = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if asked.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("serve did not stop within 10 s of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    println!("stopped {} ms after SIGTERM", asked.elapsed().as_millis());
+    assert!(status.success(), "{status}");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert!(
+        stderr.contains("MCP server ready at http://localhost:8000/mcp"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`profile` guards get_name"), "{stderr}");
+    assert!(stderr.contains("outcome=\"no token\""), "{stderr}");
+    assert!(stderr.contains("stopping"), "{stderr}");
+}
+
+#[test]
+fn serve_without_an_issuer_says_which_flag_is_missing() {
+    let output = Command::new(env!("CARGO_BIN_EXE_mcp-fa"))
+        .arg("serve")
+        .env_remove("MCP_FA_ISSUER")
+        .env_remove("MCP_FA_FUSIONAUTH_URL")
+        .output()
+        .expect("mcp-fa runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--issuer"), "{stderr}");
+}

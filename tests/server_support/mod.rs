@@ -1,0 +1,259 @@
+//! Helpers for the MCP server tests: real tokens from the stand-in's login flow, a server started
+//! in-process against it, raw `/mcp` requests, and a tiny OIDC issuer whose key the test holds
+//! (to mint tokens FusionAuth would never issue: wrong issuer, `nbf` in the future, …).
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
+use aws_lc_rs::signature::KeyPair as _;
+use axum::Json;
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use mcp_fa::server::{ServeConfig, ServerHandle};
+use serde_json::{Value, json};
+
+use crate::support::browser::{Authorize, Browser, Pkce, query, token_request};
+use crate::support::{DEMO_EMAIL, DEMO_PASSWORD, Stack};
+
+/// The public URL the kickstart's application authorizes as a resource (support::RESOURCE).
+pub const PUBLIC_URL: &str = "http://localhost:8000";
+pub const PRM_URL: &str = "http://localhost:8000/.well-known/oauth-protected-resource/mcp";
+
+/// Logs the demo user in through the stand-in's hosted pages and returns the access token.
+/// `resource: None` leaves out the RFC 8707 parameter (the token is then for the client id only).
+pub async fn login(stack: &Stack, scope: &str, resource: Option<&str>) -> String {
+    let base = stack.sim.url();
+    let pkce = Pkce::new();
+    let authorize = Authorize {
+        client_id: &stack.client_id,
+        redirect_uri: &stack.redirect_uri,
+        scope,
+        state: "server-test",
+        challenge: Some(&pkce.challenge),
+        resources: resource.into_iter().collect(),
+    };
+    let callback = Browser::new(&base)
+        .log_in(&authorize.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .redirect();
+    let params = query(&callback);
+    let code = params.get("code").expect("an authorization code");
+    let mut fields = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", stack.redirect_uri.as_str()),
+        ("client_id", stack.client_id.as_str()),
+        ("code_verifier", pkce.verifier.as_str()),
+    ];
+    if let Some(resource) = resource {
+        fields.push(("resource", resource));
+    }
+    let (status, tokens) = token_request(&base, &fields).await;
+    assert_eq!(status, 200, "token request failed: {}", tokens["error"]);
+    tokens["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
+}
+
+/// A server against `issuer`, bound to an OS-chosen port, public as http://localhost:8000.
+pub fn config(issuer: &str) -> ServeConfig {
+    let mut config = ServeConfig::new(issuer).expect("config");
+    config.bind = "127.0.0.1:0".parse().expect("addr");
+    config.public_url = Some(url::Url::parse(PUBLIC_URL).expect("url"));
+    config
+}
+
+pub async fn serve(config: ServeConfig) -> ServerHandle {
+    mcp_fa::server::start(config)
+        .await
+        .expect("the server starts")
+}
+
+/// The answer to one raw `/mcp` request.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub challenge: Option<String>,
+    pub body: Value,
+}
+
+pub fn tools_call(name: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": name, "arguments": {}}})
+}
+
+pub fn initialize() -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "server-test", "version": "0"}}})
+}
+
+/// POSTs `body` to `url` with optional bearer token and extra headers.
+pub async fn post(
+    url: &str,
+    token: Option<&str>,
+    body: &Value,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().expect("ascii").to_owned());
+    let text = response.text().await.expect("body");
+    Answer {
+        status,
+        challenge,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    }
+}
+
+pub fn no_token_challenge(scope: &str) -> String {
+    format!("Bearer resource_metadata=\"{PRM_URL}\", scope=\"{scope}\"")
+}
+
+pub fn invalid_token_challenge(scope: &str) -> String {
+    format!("Bearer error=\"invalid_token\", resource_metadata=\"{PRM_URL}\", scope=\"{scope}\"")
+}
+
+pub fn insufficient_scope_challenge(scope: &str) -> String {
+    format!(
+        "Bearer error=\"insufficient_scope\", scope=\"{scope}\", resource_metadata=\"{PRM_URL}\""
+    )
+}
+
+/// The JWT's parts, decoded, for tests that rebuild a token.
+pub fn decode_part(token: &str, index: usize) -> Value {
+    let part = token.split('.').nth(index).expect("a JWT part");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64url")).expect("json")
+}
+
+pub fn encode_part(value: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).expect("json"))
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64
+}
+
+/// An OIDC issuer serving discovery and a JWKS with one RSA key the test can sign with.
+pub struct TestIssuer {
+    pub url: String,
+    pub kid: String,
+    pub public_pem: String,
+    private_pem: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestIssuer {
+    pub async fn start() -> TestIssuer {
+        let pair = KeyPair::generate(KeySize::Rsa2048).expect("RSA key");
+        let private_pem = pem("PRIVATE KEY", pair.as_der().expect("der").as_ref());
+        let public_pem = pem(
+            "PUBLIC KEY",
+            pair.public_key().as_der().expect("der").as_ref(),
+        );
+        let components: PublicKeyComponents<Vec<u8>> = pair.public_key().into();
+        let kid = "test-issuer-key".to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let discovery = json!({
+            "issuer": url,
+            "authorization_endpoint": format!("{url}/authorize"),
+            "token_endpoint": format!("{url}/token"),
+            "jwks_uri": format!("{url}/keys"),
+        });
+        let jwks = json!({"keys": [{
+            "kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
+            "n": URL_SAFE_NO_PAD.encode(&components.n),
+            "e": URL_SAFE_NO_PAD.encode(&components.e),
+        }]});
+        let app = axum::Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(move || std::future::ready(Json(discovery.clone()))),
+            )
+            .route("/keys", get(move || std::future::ready(Json(jwks.clone()))));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        TestIssuer {
+            url,
+            kid,
+            public_pem,
+            private_pem,
+            task,
+        }
+    }
+
+    /// Claims a valid token for the test server would carry; tests change one thing.
+    pub fn claims(&self) -> Value {
+        json!({
+            "iss": self.url,
+            "sub": "11111111-2222-3333-4444-555555555555",
+            "aud": ["client-abc", format!("{PUBLIC_URL}/mcp")],
+            "exp": now() + 600,
+            "iat": now(),
+            "scope": "openid profile",
+        })
+    }
+
+    /// RS256 with the issuer's published key and `kid`.
+    pub fn sign(&self, claims: &Value) -> String {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        let key =
+            jsonwebtoken::EncodingKey::from_rsa_pem(self.private_pem.as_bytes()).expect("key");
+        jsonwebtoken::encode(&header, claims, &key).expect("sign")
+    }
+}
+
+impl Drop for TestIssuer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let body = STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in body.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).expect("ascii"));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// How often the stand-in served its JWKS.
+pub fn jwks_fetches(stack: &Stack) -> usize {
+    stack
+        .sim
+        .exchanges()
+        .iter()
+        .filter(|e| e.path == "/.well-known/jwks.json")
+        .count()
+}
+
+pub async fn settle() {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+}
