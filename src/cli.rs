@@ -13,9 +13,344 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the OAuth-protected MCP server (Streamable HTTP at `/mcp`) against a FusionAuth.
+    Serve(ServeArgs),
+    /// Start FusionAuth and PostgreSQL in Docker, kickstarted with a demo user and an API key.
+    Up(UpArgs),
+    /// Stop and remove the stack's containers and network (the data is kept unless --volumes).
+    Down(DownArgs),
+    /// Show what is running, URLs and logins (`-o env` for a .env file).
+    Status(StatusArgs),
+    /// Show a container's log (FusionAuth by default).
+    Logs(LogsArgs),
+    /// Check Docker, ports, images, the state file and FusionAuth, with a verdict per line.
+    Doctor(DoctorArgs),
+    /// Register MCP clients (Claude Code, Cursor, VS Code, ...) and print their configuration.
+    Clients(ClientsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to generate completions for.
         shell: clap_complete::Shell,
     },
+}
+
+/// `mcp-fa serve`: the protected MCP server, standalone, against any FusionAuth (local,
+/// self-hosted, FusionAuth Cloud) or, with `--validation local`, any OIDC issuer.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// The token issuer, exactly as it appears in tokens' `iss` and in the issuer's OIDC
+    /// discovery document (FusionAuth: the tenant's issuer), e.g. `http://localhost:9011`.
+    #[arg(long, env = "MCP_FA_ISSUER", value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// Where to reach FusionAuth's API (discovery, JWKS, userinfo, JWT validation), when it
+    /// differs from the issuer (e.g. inside a Docker network). Defaults to the issuer.
+    #[arg(long, env = "MCP_FA_FUSIONAUTH_URL", value_name = "URL")]
+    pub fusionauth_url: Option<String>,
+
+    /// The address to listen on. Anything but a loopback address needs `--public-url`.
+    #[arg(long, default_value = "127.0.0.1:8000", value_name = "ADDR")]
+    pub bind: std::net::SocketAddr,
+
+    /// The URL clients use to reach this server, without `/mcp` (e.g.
+    /// `https://mcp.example.com`). Tokens must name `<public-url>/mcp` in their audience.
+    /// Defaults to `http://localhost:<port>` for a loopback bind.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Which scope guards `get_name`: `standard` uses `profile` (works on every FusionAuth);
+    /// `custom` uses the custom `get_name` scope (needs a paid FusionAuth plan).
+    #[arg(long, value_enum, default_value = "standard")]
+    pub scopes: ServeScopes,
+
+    /// Serve without any authentication: the tutorial's unprotected starting point.
+    #[arg(long)]
+    pub no_auth: bool,
+
+    /// `local` verifies tokens with the issuer's published keys; `fusionauth` asks FusionAuth's
+    /// `/api/jwt/validate` for every request, as the tutorial does (audience, issuer and scopes
+    /// are still checked here).
+    #[arg(long, value_enum, default_value = "local")]
+    pub validation: ServeValidation,
+
+    /// For FusionAuth older than 1.67 (no resource indicators): also accept tokens whose audience
+    /// is this client id instead of this server. Repeat for several clients. Weaker: any token
+    /// for that client is accepted, whichever server it was meant for.
+    #[arg(long = "accept-client-id-audience", value_name = "CLIENT_ID")]
+    pub accept_client_id_audience: Vec<String>,
+
+    /// A browser origin allowed to call `/mcp` besides the public URL's and loopback origins
+    /// (e.g. `https://inspector.example.com`). Repeatable.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+}
+
+/// See [`ServeArgs::scopes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServeScopes {
+    Standard,
+    Custom,
+}
+
+/// See [`ServeArgs::validation`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServeValidation {
+    Local,
+    Fusionauth,
+}
+
+/// The project a stack command acts on: every Docker object of a stack carries its name.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProjectArg {
+    /// Project name: several stacks can run side by side under different names (and ports).
+    #[arg(
+        long,
+        env = "MCP_FA_PROJECT",
+        default_value = "default",
+        value_name = "NAME"
+    )]
+    pub project: String,
+}
+
+/// `mcp-fa up`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// The FusionAuth image (a mirror, or another pinned version >= 1.67.0).
+    #[arg(long, env = "MCP_FA_FUSIONAUTH_IMAGE", value_name = "IMAGE",
+          default_value = crate::stack::DEFAULT_FUSIONAUTH_IMAGE)]
+    pub fusionauth_image: String,
+
+    /// The PostgreSQL image (keep it at 16: newer images moved the data directory).
+    #[arg(long, env = "MCP_FA_POSTGRES_IMAGE", value_name = "IMAGE",
+          default_value = crate::stack::DEFAULT_POSTGRES_IMAGE)]
+    pub postgres_image: String,
+
+    /// The port FusionAuth is published on (127.0.0.1 only).
+    #[arg(long, default_value_t = crate::stack::DEFAULT_FUSIONAUTH_PORT, value_name = "PORT")]
+    pub fusionauth_port: u16,
+
+    /// The port the MCP server will listen on (checked to be free).
+    #[arg(long, default_value_t = crate::stack::DEFAULT_MCP_PORT, value_name = "PORT")]
+    pub mcp_port: u16,
+
+    /// A FusionAuth license id, activated by kickstart (needs outbound network access).
+    #[arg(
+        long,
+        env = "FUSIONAUTH_LICENSE_ID",
+        value_name = "ID",
+        hide_env_values = true
+    )]
+    pub license_id: Option<String>,
+
+    /// Seconds to wait for the whole stack to be ready.
+    #[arg(long, env = "MCP_FA_STARTUP_TIMEOUT", default_value_t = crate::stack::DEFAULT_TIMEOUT.as_secs(),
+          value_name = "SECS")]
+    pub timeout: u64,
+
+    /// Return once everything is ready, leaving the MCP server running in the background.
+    #[arg(long)]
+    pub detach: bool,
+
+    /// Do not hand over to the tutorial once the stack is up.
+    #[arg(long)]
+    pub no_tutorial: bool,
+
+    /// Use the tutorial's well-known passwords ("password") instead of generated ones.
+    #[arg(long)]
+    pub demo_passwords: bool,
+
+    /// Answer yes to every question (there is nothing to confirm yet; for scripts).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Print one JSON document (and no progress) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `mcp-fa down`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DownArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// Also delete the database volume and the state file: the next `up` starts afresh.
+    #[arg(long)]
+    pub volumes: bool,
+
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `mcp-fa status`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// Output format: text, JSON, or `KEY=value` lines for a .env file.
+    #[arg(long, short = 'o', value_enum, default_value = "pretty")]
+    pub output: StatusFormat,
+
+    /// Include the API key and passwords.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// See [`StatusArgs::output`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    Pretty,
+    Json,
+    Env,
+}
+
+/// `mcp-fa logs`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogsArgs {
+    /// Whose log.
+    #[arg(value_enum, default_value = "fusionauth")]
+    pub service: LogService,
+
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// Keep printing new lines until interrupted.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+
+    /// Only the last N lines.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
+}
+
+/// See [`LogsArgs::service`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogService {
+    Fusionauth,
+    Db,
+    Mcp,
+}
+
+/// `mcp-fa doctor`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `mcp-fa clients`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientsArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    #[command(subcommand)]
+    pub command: ClientsCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ClientsCommand {
+    /// Register an MCP client as a FusionAuth application and print its configuration.
+    Add(ClientsAddArgs),
+    /// List the registered clients with their last login.
+    List(ClientsListArgs),
+    /// Delete a client's FusionAuth application (it stops working at once).
+    Remove(ClientsRemoveArgs),
+    /// Delete the clients nobody has logged in with lately.
+    Prune(ClientsPruneArgs),
+    /// Print a registered client's configuration again.
+    Config(ClientsConfigArgs),
+}
+
+/// `mcp-fa clients add`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientsAddArgs {
+    /// Which client (asked for on a terminal when left out).
+    #[arg(long, value_parser = parse_client_kind, value_name = "KIND",
+          help = "Which client: claude-code, claude-desktop, cursor, vscode, mcp-remote, inspector or custom (asked on a terminal when left out)")]
+    pub kind: Option<crate::clients::ClientKind>,
+
+    /// The name to register it under (default: the kind's name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// The local callback port, for clients that take one (claude-code, claude-desktop,
+    /// mcp-remote); pinned so the registered redirect URI stays valid.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// An exact redirect URI to register (repeatable; required for `custom`).
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    pub redirect_uri: Vec<String>,
+
+    /// Merge the entry into the client's own config file (a backup is written first).
+    #[arg(long)]
+    pub write_config: bool,
+
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_client_kind(raw: &str) -> Result<crate::clients::ClientKind, String> {
+    raw.parse()
+}
+
+/// Output format for listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Pretty,
+    Json,
+}
+
+/// `mcp-fa clients list`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientsListArgs {
+    #[arg(long, short = 'o', value_enum, default_value = "pretty")]
+    pub output: OutputFormat,
+}
+
+/// `mcp-fa clients remove`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientsRemoveArgs {
+    /// The client's name or client id.
+    #[arg(value_name = "NAME|ID")]
+    pub client: String,
+
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// `mcp-fa clients prune`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientsPruneArgs {
+    /// Remove clients with no login in this many days (and at least that old).
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub unused_for: u32,
+
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// `mcp-fa clients config`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientsConfigArgs {
+    /// The client's name or client id.
+    #[arg(value_name = "NAME|ID")]
+    pub client: String,
+
+    /// Merge the entry into the client's own config file (a backup is written first).
+    #[arg(long)]
+    pub write_config: bool,
 }

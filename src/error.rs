@@ -11,6 +11,12 @@ pub enum Error {
     FusionAuth(#[from] FusionAuthError),
     #[error("could not write to standard output: {0}")]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    Server(#[from] crate::server::ServerError),
+    #[error(transparent)]
+    Stack(#[from] crate::stack::StackError),
+    #[error(transparent)]
+    Clients(#[from] crate::clients::ClientsError),
 }
 
 impl Error {
@@ -19,11 +25,20 @@ impl Error {
         match self {
             Error::FusionAuth(_) => "FUSIONAUTH_ERROR",
             Error::Output(_) => "OUTPUT_FAILED",
+            Error::Server(error) => error.code(),
+            Error::Stack(error) => error.code(),
+            Error::Clients(error) => error.code(),
         }
     }
 
-    /// 1 for failures of the work itself; clap uses 2 for usage errors.
+    /// 1 for failures of the work itself; clap uses 2 for usage errors. Stack failures a
+    /// script may want to tell apart have their own codes: 3 Docker unavailable, 4 port in use,
+    /// 5 image pull failed, 6 startup timeout, 7 kickstart failed, 8 container exited,
+    /// 130 interrupted.
     pub fn exit_code(&self) -> ExitCode {
-        ExitCode::FAILURE
+        match self {
+            Error::Stack(error) => ExitCode::from(error.exit_code()),
+            _ => ExitCode::FAILURE,
+        }
     }
 }

@@ -2,15 +2,18 @@
 //! application FusionAuth needs for it (FusionAuth has no Dynamic Client Registration, so every
 //! client is pre-registered), and the configuration the user pastes or lets us write.
 //!
-//! This module talks to FusionAuth only through `crate::fusionauth`, never prints, and never
-//! touches Docker or the state file: callers decide where results are kept and what is shown.
+//! The library part talks to FusionAuth only through `crate::fusionauth`, never prints, and
+//! never touches Docker. `commands` is the CLI face: it alone prompts, prints and keeps the
+//! registered clients in the state file.
 
+mod commands;
 mod config_file;
 mod kind;
 mod redirect;
 mod registration;
 mod snippet;
 
+pub use commands::{ClientsError, clients_command};
 pub use config_file::{ConfigChange, ConfigFileError, merge_server_entry};
 pub use kind::ClientKind;
 pub use redirect::{RedirectUri, RedirectUriError};
