@@ -65,7 +65,9 @@ impl DatabaseClient {
             .tls_certs_only(std::iter::empty::<reqwest::Certificate>())
             .build()
             .map_err(|e| {
-                let source = std::error::Error::source(&e).map(|s| format!(": {s}")).unwrap_or_default();
+                let source = std::error::Error::source(&e)
+                    .map(|s| format!(": {s}"))
+                    .unwrap_or_default();
                 format!("cannot create the database client: {e}{source}")
             })?;
         Ok(DatabaseClient {
