@@ -16,14 +16,18 @@ use super::registration::{
     RegistrationRequest,
 };
 use super::snippet::{ConfigSnippet, SnippetContext, snippet_for};
-use crate::cli::{ClientsAddArgs, ClientsArgs, ClientsCommand, ClientsConfigArgs, ClientsListArgs,
-    ClientsPruneArgs, ClientsRemoveArgs, OutputFormat};
+use crate::cli::{
+    ClientsAddArgs, ClientsArgs, ClientsCommand, ClientsConfigArgs, ClientsListArgs,
+    ClientsPruneArgs, ClientsRemoveArgs, OutputFormat,
+};
 use crate::fusionauth::{FusionAuthClient, FusionAuthError, Timeouts};
 use crate::state::{self, StackState, StateError, StateStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientsError {
-    #[error("no stack named '{project}' is known here; start one with `mcp-fa up --project {project}`")]
+    #[error(
+        "no stack named '{project}' is known here; start one with `mcp-fa up --project {project}`"
+    )]
     NoStack { project: String },
     #[error(transparent)]
     State(#[from] StateError),
@@ -60,7 +64,9 @@ impl ClientsError {
             ClientsError::Registration(RegistrationError::NameTaken { .. }) => "CLIENT_NAME_TAKEN",
             ClientsError::Registration(_) | ClientsError::FusionAuth(_) => "FUSIONAUTH_ERROR",
             ClientsError::ConfigFile(_) => "CONFIG_FILE_REFUSED",
-            ClientsError::Name(_) | ClientsError::RedirectUri(_) | ClientsError::KindNeeded => "INVALID_INPUT",
+            ClientsError::Name(_) | ClientsError::RedirectUri(_) | ClientsError::KindNeeded => {
+                "INVALID_INPUT"
+            }
             ClientsError::NothingToWrite { .. } => "INVALID_INPUT",
             ClientsError::ConfirmationNeeded { .. } | ClientsError::Cancelled => "NOT_CONFIRMED",
             ClientsError::Prompt(_) | ClientsError::Output(_) => "OUTPUT_FAILED",
@@ -78,16 +84,20 @@ struct Context {
 impl Context {
     fn load(project: &str) -> Result<Context, ClientsError> {
         let store = StateStore::from_env()?;
-        let state = store
-            .load(project)?
-            .ok_or_else(|| ClientsError::NoStack { project: project.to_string() })?;
+        let state = store.load(project)?.ok_or_else(|| ClientsError::NoStack {
+            project: project.to_string(),
+        })?;
         let url = url::Url::parse(&state.fusionauth_url).map_err(|_| ClientsError::NoStack {
             project: project.to_string(),
         })?;
         let fusionauth = FusionAuthClient::new(url, Timeouts::default())?
             .with_api_key(state.api_key.clone())
             .with_new_key_grace(Duration::from_secs(10));
-        Ok(Context { store, state, fusionauth })
+        Ok(Context {
+            store,
+            state,
+            fusionauth,
+        })
     }
 
     fn server_url(&self) -> String {
@@ -155,13 +165,24 @@ fn pick_kind() -> Result<ClientKind, ClientsError> {
     let mut out = std::io::stdout();
     writeln!(out, "Which MCP client do you want to connect?")?;
     for (i, kind) in ClientKind::ALL.iter().enumerate() {
-        writeln!(out, "  {}) {} ({})", i + 1, kind.display_name(), kind.as_str())?;
+        writeln!(
+            out,
+            "  {}) {} ({})",
+            i + 1,
+            kind.display_name(),
+            kind.as_str()
+        )?;
     }
     loop {
         write!(out, "Number or name: ")?;
         out.flush()?;
         let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line).map_err(ClientsError::Prompt)? == 0 {
+        if std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(ClientsError::Prompt)?
+            == 0
+        {
             return Err(ClientsError::Cancelled);
         }
         let answer = line.trim();
@@ -173,7 +194,10 @@ fn pick_kind() -> Result<ClientKind, ClientsError> {
         {
             return Ok(kind);
         }
-        writeln!(out, "Please answer with a number from the list or a kind's name.")?;
+        writeln!(
+            out,
+            "Please answer with a number from the list or a kind's name."
+        )?;
     }
 }
 
@@ -188,7 +212,10 @@ fn confirm(question: &str, yes: bool, action: &'static str) -> Result<(), Client
     write!(out, "{question} [y/N] ")?;
     out.flush()?;
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(ClientsError::Prompt)?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(ClientsError::Prompt)?;
     if matches!(line.trim(), "y" | "Y" | "yes") {
         Ok(())
     } else {
@@ -220,17 +247,35 @@ async fn add(project: &str, args: &ClientsAddArgs) -> Result<(), ClientsError> {
     let all = ClientRegistrar::new(&ctx.fusionauth).list().await?;
     ctx.remember(&all)?;
     let snippet = ctx.snippet(&client);
-    let change = if args.write_config { Some(write_config(kind, &snippet, &ctx.server_name())?) } else { None };
+    let change = if args.write_config {
+        Some(write_config(kind, &snippet, &ctx.server_name())?)
+    } else {
+        None
+    };
     let mut out = std::io::stdout().lock();
     if args.json {
         let doc = json!({"ok": true, "client": client, "config": snippet, "configChange": change});
-        writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )?;
         return Ok(());
     }
     if client.created {
-        writeln!(out, "Registered {} ({}) as FusionAuth application {}.", client.name, kind.display_name(), client.client_id)?;
+        writeln!(
+            out,
+            "Registered {} ({}) as FusionAuth application {}.",
+            client.name,
+            kind.display_name(),
+            client.client_id
+        )?;
     } else {
-        writeln!(out, "{} is already registered (client id {}); nothing was created.", client.name, client.client_id)?;
+        writeln!(
+            out,
+            "{} is already registered (client id {}); nothing was created.",
+            client.name, client.client_id
+        )?;
     }
     print_client_details(&mut out, &client)?;
     print_snippet(&mut out, kind, &snippet)?;
@@ -240,9 +285,15 @@ async fn add(project: &str, args: &ClientsAddArgs) -> Result<(), ClientsError> {
     Ok(())
 }
 
-fn write_config(kind: ClientKind, snippet: &ConfigSnippet, server_name: &str) -> Result<ConfigChange, ClientsError> {
+fn write_config(
+    kind: ClientKind,
+    snippet: &ConfigSnippet,
+    server_name: &str,
+) -> Result<ConfigChange, ClientsError> {
     match (&snippet.config_path, snippet.container_key, &snippet.entry) {
-        (Some(path), Some(key), Some(entry)) => Ok(merge_server_entry(path, key, server_name, entry)?),
+        (Some(path), Some(key), Some(entry)) => {
+            Ok(merge_server_entry(path, key, server_name, entry)?)
+        }
         _ => Err(ClientsError::NothingToWrite { kind }),
     }
 }
@@ -252,7 +303,11 @@ fn print_client_details(out: &mut impl Write, client: &RegisteredClient) -> std:
     writeln!(
         out,
         "  Consent screen: {}",
-        if client.third_party { "yes" } else { "no (FirstParty; consent screens need a FusionAuth license)" }
+        if client.third_party {
+            "yes"
+        } else {
+            "no (FirstParty; consent screens need a FusionAuth license)"
+        }
     )?;
     if !client.scopes.is_empty() {
         writeln!(out, "  Custom scopes: {}", client.scopes.join(", "))?;
@@ -260,8 +315,17 @@ fn print_client_details(out: &mut impl Write, client: &RegisteredClient) -> std:
     Ok(())
 }
 
-fn print_snippet(out: &mut impl Write, kind: ClientKind, snippet: &ConfigSnippet) -> std::io::Result<()> {
-    writeln!(out, "\nConnect {}: {}\n", kind.display_name(), snippet.instructions)?;
+fn print_snippet(
+    out: &mut impl Write,
+    kind: ClientKind,
+    snippet: &ConfigSnippet,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "\nConnect {}: {}\n",
+        kind.display_name(),
+        snippet.instructions
+    )?;
     for line in snippet.text.lines() {
         writeln!(out, "    {line}")?;
     }
@@ -270,23 +334,36 @@ fn print_snippet(out: &mut impl Write, kind: ClientKind, snippet: &ConfigSnippet
 
 async fn list(project: &str, args: &ClientsListArgs) -> Result<(), ClientsError> {
     let mut ctx = Context::load(project)?;
-    let clients = ClientRegistrar::new(&ctx.fusionauth).list_with_last_login().await?;
+    let clients = ClientRegistrar::new(&ctx.fusionauth)
+        .list_with_last_login()
+        .await?;
     ctx.remember(&clients)?;
     let mut out = std::io::stdout().lock();
     match args.output {
         OutputFormat::Json => {
-            writeln!(out, "{}", serde_json::to_string_pretty(&json!({"clients": clients})).unwrap_or_default())?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&json!({"clients": clients})).unwrap_or_default()
+            )?;
         }
         OutputFormat::Pretty => {
             if clients.is_empty() {
-                writeln!(out, "No MCP clients registered yet; add one with `mcp-fa clients add`.")?;
+                writeln!(
+                    out,
+                    "No MCP clients registered yet; add one with `mcp-fa clients add`."
+                )?;
             }
             for c in &clients {
                 let last = match c.last_login {
                     Some(ms) => format_age(now_millis() - ms),
                     None => "never".to_string(),
                 };
-                writeln!(out, "{}  ({})  client id {}  last login: {last}", c.name, c.kind, c.client_id)?;
+                writeln!(
+                    out,
+                    "{}  ({})  client id {}  last login: {last}",
+                    c.name, c.kind, c.client_id
+                )?;
                 writeln!(out, "    redirect URIs: {}", c.redirect_uris.join(", "))?;
             }
         }
@@ -319,21 +396,32 @@ async fn remove(project: &str, args: &ClientsRemoveArgs) -> Result<(), ClientsEr
         .await?
         .ok_or_else(|| RegistrationError::NotFound(args.client.clone()))?;
     confirm(
-        &format!("Delete {} (client id {}) from FusionAuth? It stops working at once.", client.name, client.client_id),
+        &format!(
+            "Delete {} (client id {}) from FusionAuth? It stops working at once.",
+            client.name, client.client_id
+        ),
         args.yes,
         "remove",
     )?;
     registrar.remove(&client.client_id).await?;
     let all = registrar.list().await?;
     ctx.remember(&all)?;
-    writeln!(std::io::stdout(), "Removed {} (client id {}).", client.name, client.client_id)?;
+    writeln!(
+        std::io::stdout(),
+        "Removed {} (client id {}).",
+        client.name,
+        client.client_id
+    )?;
     Ok(())
 }
 
 async fn prune(project: &str, args: &ClientsPruneArgs) -> Result<(), ClientsError> {
     let mut ctx = Context::load(project)?;
     confirm(
-        &format!("Delete every MCP client nobody has logged in with for {} days?", args.unused_for),
+        &format!(
+            "Delete every MCP client nobody has logged in with for {} days?",
+            args.unused_for
+        ),
         args.yes,
         "prune",
     )?;
@@ -345,7 +433,11 @@ async fn prune(project: &str, args: &ClientsPruneArgs) -> Result<(), ClientsErro
     ctx.remember(&all)?;
     let mut out = std::io::stdout().lock();
     if removed.is_empty() {
-        writeln!(out, "Every client was used in the last {} days; nothing removed.", args.unused_for)?;
+        writeln!(
+            out,
+            "Every client was used in the last {} days; nothing removed.",
+            args.unused_for
+        )?;
     }
     for c in removed {
         writeln!(out, "Removed {} (client id {}).", c.name, c.client_id)?;

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 /// What `merge_server_entry` did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "change", rename_all = "snake_case")]
+#[serde(tag = "change", rename_all = "camelCase")]
 pub enum ConfigChange {
     /// The file did not exist and now holds only our entry.
     Created { path: PathBuf },

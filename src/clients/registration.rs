@@ -78,6 +78,7 @@ pub struct RegistrationRequest {
 
 /// A client as registered in FusionAuth.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RegisteredClient {
     pub name: String,
     pub kind: ClientKind,

@@ -25,6 +25,7 @@ pub struct SnippetContext<'a> {
 
 /// How to configure one client.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ConfigSnippet {
     /// One line saying what to do with `text`.
     pub instructions: String,
