@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{PatchStyle, json_body, merge_patch, path_uuid, request_object};
+use super::{PatchStyle, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::State as Model;
@@ -294,15 +294,7 @@ fn update(
         .get(&id)
         .ok_or(ApiError::NotFound)?
         .clone();
-    let mut app = if let Some(style) = merge {
-        let mut a = current.clone();
-        merge_patch(&mut a, &incoming, style);
-        a
-    } else {
-        incoming
-    };
-    app["id"] = json!(id);
-    app["insertInstant"] = current["insertInstant"].clone();
+    let mut app = super::updated(&current, incoming, merge, id);
     // Scopes belong to their own API; an update keeps them.
     app["scopes"] = current["scopes"].clone();
     if app["tenantId"].is_null() {

@@ -67,6 +67,22 @@ impl PatchStyle {
     }
 }
 
+/// The object a PUT (`style: None`) or PATCH makes of `current`: the same id and creation time
+/// whatever the body says.
+pub fn updated(current: &Value, incoming: Value, style: Option<PatchStyle>, id: Uuid) -> Value {
+    let mut next = match style {
+        Some(style) => {
+            let mut merged = current.clone();
+            merge_patch(&mut merged, &incoming, style);
+            merged
+        }
+        None => incoming,
+    };
+    next["id"] = serde_json::json!(id);
+    next["insertInstant"] = current["insertInstant"].clone();
+    next
+}
+
 /// Applies a PATCH body to a stored object.
 pub fn merge_patch(target: &mut Value, patch: &Value, style: PatchStyle) {
     match (target, patch) {

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
-use super::{PatchStyle, json_body, merge_patch, path_uuid, request_object};
+use super::{PatchStyle, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::State as Model;
@@ -55,15 +55,7 @@ fn update(
     let incoming = request_object(&json_body(body)?, "tenant")?;
     let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
     let current = state.tenants.get(&id).ok_or(ApiError::NotFound)?.clone();
-    let mut updated = if let Some(style) = merge {
-        let mut t = current.clone();
-        merge_patch(&mut t, &incoming, style);
-        t
-    } else {
-        incoming
-    };
-    updated["id"] = json!(id);
-    updated["insertInstant"] = current["insertInstant"].clone();
+    let mut updated = super::updated(&current, incoming, merge, id);
     updated["lastUpdateInstant"] = json!(sim.clock.now_millis());
     validate(&state, &updated)?;
     state.tenants.insert(id, updated.clone());

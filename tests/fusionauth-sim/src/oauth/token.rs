@@ -161,6 +161,41 @@ fn authenticate(
     Ok(())
 }
 
+fn required_client_id(presented: &Presented) -> Result<String, OAuthError> {
+    presented.client_id.clone().ok_or_else(|| {
+        OAuthError::new(
+            "invalid_request",
+            "missing_client_id",
+            "The client_id parameter is required.",
+        )
+    })
+}
+
+/// The active application `client_id` names, if it may use `grant`.
+fn client_for_grant(
+    state: &crate::state::State,
+    client_id: &str,
+    grant: &str,
+) -> Result<ClientSettings, OAuthError> {
+    let client = ClientSettings::load(state, client_id)
+        .filter(|c| c.active)
+        .ok_or_else(|| {
+            OAuthError::new(
+                "invalid_client",
+                "invalid_client_id",
+                "The client is unknown or inactive.",
+            )
+        })?;
+    if !client.grant_enabled(grant) {
+        return Err(OAuthError::new(
+            "unauthorized_client",
+            "grant_type_disabled",
+            format!("The {grant} grant is not enabled for this application."),
+        ));
+    }
+    Ok(client)
+}
+
 fn authorization_code(
     sim: &Sim,
     headers: &HeaderMap,
@@ -193,13 +228,7 @@ fn authorization_code(
         ));
     }
     let request = stored.request;
-    let client_id = presented.client_id.clone().ok_or_else(|| {
-        OAuthError::new(
-            "invalid_request",
-            "missing_client_id",
-            "The client_id parameter is required.",
-        )
-    })?;
+    let client_id = required_client_id(&presented)?;
     if client_id != request.client_id.to_string() {
         return Err(OAuthError::new(
             "invalid_grant",
@@ -207,22 +236,7 @@ fn authorization_code(
             "The code was issued to another client.",
         ));
     }
-    let client = ClientSettings::load(&state, &client_id)
-        .filter(|c| c.active)
-        .ok_or_else(|| {
-            OAuthError::new(
-                "invalid_client",
-                "invalid_client_id",
-                "The client is unknown or inactive.",
-            )
-        })?;
-    if !client.grant_enabled("authorization_code") {
-        return Err(OAuthError::new(
-            "unauthorized_client",
-            "grant_type_disabled",
-            "The authorization_code grant is not enabled.",
-        ));
-    }
+    let client = client_for_grant(&state, &client_id, "authorization_code")?;
     if form.get("redirect_uri") != Some(request.redirect_uri.as_str()) {
         return Err(OAuthError::new(
             "invalid_request",
@@ -341,13 +355,7 @@ fn refresh_token(
                 "The refresh token is invalid or expired.",
             )
         })?;
-    let client_id = presented.client_id.clone().ok_or_else(|| {
-        OAuthError::new(
-            "invalid_request",
-            "missing_client_id",
-            "The client_id parameter is required.",
-        )
-    })?;
+    let client_id = required_client_id(&presented)?;
     if client_id != grant.client_id.to_string() {
         return Err(OAuthError::new(
             "invalid_grant",
@@ -355,22 +363,7 @@ fn refresh_token(
             "The refresh token was issued to another client.",
         ));
     }
-    let client = ClientSettings::load(&state, &client_id)
-        .filter(|c| c.active)
-        .ok_or_else(|| {
-            OAuthError::new(
-                "invalid_client",
-                "invalid_client_id",
-                "The client is unknown or inactive.",
-            )
-        })?;
-    if !client.grant_enabled("refresh_token") {
-        return Err(OAuthError::new(
-            "unauthorized_client",
-            "grant_type_disabled",
-            "The refresh_token grant is not enabled.",
-        ));
-    }
+    let client = client_for_grant(&state, &client_id, "refresh_token")?;
     authenticate(&client, &presented, grant.used_pkce)?;
     let requested = form.all("resource");
     for r in &requested {
