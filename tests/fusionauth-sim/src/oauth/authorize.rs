@@ -14,43 +14,13 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use uuid::Uuid;
 
-use super::{ClientSettings, STANDARD_SCOPES};
+use super::{ClientSettings, Params, STANDARD_SCOPES};
 use crate::Sim;
 use crate::state::{AuthCode, AuthRequest, LoginRecord};
 use crate::tokens;
 
 /// How long an authorization code can be exchanged.
 const CODE_TTL_MILLIS: i64 = 60_000;
-
-/// The OAuth parameters of one request, as sent (query or hidden fields).
-#[derive(Default, Debug)]
-struct Params {
-    fields: Vec<(String, String)>,
-}
-
-impl Params {
-    fn parse(raw: &[u8]) -> Params {
-        Params {
-            fields: url::form_urlencoded::parse(raw).into_owned().collect(),
-        }
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.fields
-            .iter()
-            .filter(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-}
 
 /// The OAuth parameters that travel through the login form as hidden fields.
 const CARRIED: &[&str] = &[

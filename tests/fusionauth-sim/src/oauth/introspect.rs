@@ -10,20 +10,14 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::ClientSettings;
 use super::token::presented_credentials;
+use super::{ClientSettings, Params};
 use crate::errors::OAuthError;
 use crate::{Sim, tokens};
 
 pub async fn introspect(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
-    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    };
+    let form = Params::parse(&body);
+    let get = |name: &str| form.get(name);
     let presented = presented_credentials(&headers, get("client_id"), get("client_secret"));
     let Some(client_id) = presented.client_id.clone() else {
         return OAuthError::new(

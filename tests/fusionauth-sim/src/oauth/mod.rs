@@ -13,6 +13,37 @@ use uuid::Uuid;
 
 use crate::state::State;
 
+/// Form or query parameters as sent. OAuth parameters may repeat (`resource`), and an empty
+/// value counts as absent.
+#[derive(Default, Debug)]
+pub struct Params {
+    pub fields: Vec<(String, String)>,
+}
+
+impl Params {
+    pub fn parse(raw: &[u8]) -> Params {
+        Params {
+            fields: url::form_urlencoded::parse(raw).into_owned().collect(),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
 /// The scopes every application knows without a license.
 pub const STANDARD_SCOPES: &[&str] = &[
     "openid",

@@ -11,33 +11,11 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::ClientSettings;
 use super::issue::{Grant, token_response};
+use super::{ClientSettings, Params};
 use crate::Sim;
 use crate::errors::OAuthError;
 use crate::tokens;
-
-struct Form {
-    fields: Vec<(String, String)>,
-}
-
-impl Form {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.fields
-            .iter()
-            .filter(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-}
 
 /// The client credentials presented: HTTP Basic first, then the form fields.
 pub struct Presented {
@@ -91,9 +69,7 @@ pub async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes)
         )
         .into_response();
     }
-    let form = Form {
-        fields: url::form_urlencoded::parse(&body).into_owned().collect(),
-    };
+    let form = Params::parse(&body);
     let result = match form.get("grant_type") {
         Some("authorization_code") => authorization_code(&sim, &headers, &form),
         Some("refresh_token") => refresh_token(&sim, &headers, &form),
@@ -199,7 +175,7 @@ fn client_for_grant(
 fn authorization_code(
     sim: &Sim,
     headers: &HeaderMap,
-    form: &Form,
+    form: &Params,
 ) -> Result<serde_json::Value, OAuthError> {
     let presented =
         presented_credentials(headers, form.get("client_id"), form.get("client_secret"));
@@ -331,7 +307,7 @@ fn authorization_code(
 fn refresh_token(
     sim: &Sim,
     headers: &HeaderMap,
-    form: &Form,
+    form: &Params,
 ) -> Result<serde_json::Value, OAuthError> {
     let presented =
         presented_credentials(headers, form.get("client_id"), form.get("client_secret"));
