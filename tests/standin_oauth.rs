@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::browser::{Authorize, Browser, Page, Pkce, query, token_request};
+use support::browser::{Authorize, Browser, Page, Pkce, login_and_exchange, query, token_request};
 use support::{Api, DEMO_EMAIL, DEMO_PASSWORD, Options, Stack, mcp_application, stack};
 
 fn authorize<'a>(stack: &'a Stack, pkce: &'a Pkce) -> Authorize<'a> {
@@ -20,31 +20,20 @@ fn authorize<'a>(stack: &'a Stack, pkce: &'a Pkce) -> Authorize<'a> {
 
 /// Logs in and exchanges the code; returns the token response.
 async fn tokens(stack: &Stack, scope: &str, with_resource: bool) -> Value {
-    let base = stack.sim.url();
     let pkce = Pkce::new();
     let mut a = authorize(stack, &pkce);
     a.scope = scope;
     if !with_resource {
         a.resources.clear();
     }
-    let code = query(
-        &Browser::new(&base)
-            .log_in(&a.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
-            .await
-            .redirect(),
-    )["code"]
-        .clone();
-    let mut fields = vec![
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", stack.redirect_uri.as_str()),
-        ("client_id", stack.client_id.as_str()),
-        ("code_verifier", pkce.verifier.as_str()),
-    ];
-    if with_resource {
-        fields.push(("resource", stack.resource.as_str()));
-    }
-    let (status, body) = token_request(&base, &fields).await;
+    let (status, body) = login_and_exchange(
+        &stack.sim.url(),
+        &a,
+        &pkce.verifier,
+        DEMO_EMAIL,
+        DEMO_PASSWORD,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     body
 }
@@ -215,25 +204,8 @@ async fn applications_without_authorized_resources_silently_ignore_resource() {
         challenge: Some(&pkce.challenge),
         resources: vec!["http://anything.example/mcp"],
     };
-    let code = query(
-        &Browser::new(&base)
-            .log_in(&a.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
-            .await
-            .redirect(),
-    )["code"]
-        .clone();
-    let (status, t) = token_request(
-        &base,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", redirect),
-            ("client_id", &client_id),
-            ("code_verifier", &pkce.verifier),
-            ("resource", "http://anything.example/mcp"),
-        ],
-    )
-    .await;
+    let (status, t) =
+        login_and_exchange(&base, &a, &pkce.verifier, DEMO_EMAIL, DEMO_PASSWORD).await;
     assert_eq!(status, 200, "{t}");
     let c = claims(t["access_token"].as_str().expect("token"));
     assert_eq!(
@@ -440,25 +412,8 @@ async fn userinfo_needs_openid_and_name_is_the_full_name_only() {
     let pkce = Pkce::new();
     let mut a = authorize(&stack, &pkce);
     a.scope = "openid profile";
-    let code = query(
-        &Browser::new(&base)
-            .log_in(&a.url(&base), "nofull@example.com", "password1")
-            .await
-            .redirect(),
-    )["code"]
-        .clone();
-    let (_, t) = token_request(
-        &base,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &stack.redirect_uri),
-            ("client_id", &stack.client_id),
-            ("code_verifier", &pkce.verifier),
-            ("resource", &stack.resource),
-        ],
-    )
-    .await;
+    let (_, t) =
+        login_and_exchange(&base, &a, &pkce.verifier, "nofull@example.com", "password1").await;
     let info: Value = http
         .get(format!("{base}/oauth2/userinfo"))
         .bearer_auth(t["access_token"].as_str().expect("t"))

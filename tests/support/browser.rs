@@ -261,3 +261,31 @@ fn unescape(s: &str) -> String {
         .replace("&gt;", ">")
         .replace("&amp;", "&")
 }
+
+/// What an MCP client does after the user logs in: the hosted login (consent allowed), then
+/// the code exchanged at the token endpoint with the PKCE verifier and the same resources.
+/// Returns the token endpoint's status and body.
+pub async fn login_and_exchange(
+    base: &str,
+    authorize: &Authorize<'_>,
+    verifier: &str,
+    login_id: &str,
+    password: &str,
+) -> (u16, Value) {
+    let callback = Browser::new(base)
+        .log_in(&authorize.url(base), login_id, password)
+        .await
+        .redirect();
+    let code = query(&callback)
+        .remove("code")
+        .unwrap_or_else(|| panic!("no code in {callback}"));
+    let mut fields = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", authorize.redirect_uri),
+        ("client_id", authorize.client_id),
+        ("code_verifier", verifier),
+    ];
+    fields.extend(authorize.resources.iter().map(|r| ("resource", *r)));
+    token_request(base, &fields).await
+}
