@@ -15,7 +15,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use mcp_fa::server::{ServeConfig, ServerHandle};
 use serde_json::{Value, json};
 
-use crate::support::browser::{Authorize, Browser, Pkce, query, token_request};
+use crate::support::browser::{Authorize, Pkce, login_and_exchange};
 use crate::support::{DEMO_EMAIL, DEMO_PASSWORD, Stack};
 
 /// The public URL the kickstart's application authorizes as a resource (support::RESOURCE).
@@ -35,23 +35,8 @@ pub async fn login(stack: &Stack, scope: &str, resource: Option<&str>) -> String
         challenge: Some(&pkce.challenge),
         resources: resource.into_iter().collect(),
     };
-    let callback = Browser::new(&base)
-        .log_in(&authorize.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
-        .await
-        .redirect();
-    let params = query(&callback);
-    let code = params.get("code").expect("an authorization code");
-    let mut fields = vec![
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", stack.redirect_uri.as_str()),
-        ("client_id", stack.client_id.as_str()),
-        ("code_verifier", pkce.verifier.as_str()),
-    ];
-    if let Some(resource) = resource {
-        fields.push(("resource", resource));
-    }
-    let (status, tokens) = token_request(&base, &fields).await;
+    let (status, tokens) =
+        login_and_exchange(&base, &authorize, &pkce.verifier, DEMO_EMAIL, DEMO_PASSWORD).await;
     assert_eq!(status, 200, "token request failed: {}", tokens["error"]);
     tokens["access_token"]
         .as_str()
