@@ -35,13 +35,20 @@ pub enum Command {
 }
 
 /// `mcp-fa serve`: the protected MCP server, standalone, against any FusionAuth (local,
-/// self-hosted, FusionAuth Cloud) or, with `--validation local`, any OIDC issuer.
+/// self-hosted, FusionAuth Cloud) or, with `--validation local`, any OIDC issuer. Without
+/// `--issuer`/`--fusionauth-url` it serves the stack `mcp-fa up` started (`--project`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
     /// The token issuer, exactly as it appears in tokens' `iss` and in the issuer's OIDC
     /// discovery document (FusionAuth: the tenant's issuer), e.g. `http://localhost:9011`.
+    /// Default: the running stack's FusionAuth (from `mcp-fa up`'s state file).
     #[arg(long, env = "MCP_FA_ISSUER", value_name = "URL")]
     pub issuer: Option<String>,
+
+    /// The stack whose state supplies the defaults when `--issuer` and `--fusionauth-url` are
+    /// left out.
+    #[command(flatten)]
+    pub project: ProjectArg,
 
     /// Where to reach FusionAuth's API (discovery, JWKS, userinfo, JWT validation), when it
     /// differs from the issuer (e.g. inside a Docker network). Defaults to the issuer.
@@ -49,8 +56,9 @@ pub struct ServeArgs {
     pub fusionauth_url: Option<String>,
 
     /// The address to listen on. Anything but a loopback address needs `--public-url`.
-    #[arg(long, default_value = "127.0.0.1:8000", value_name = "ADDR")]
-    pub bind: std::net::SocketAddr,
+    /// Default: `127.0.0.1:<the stack's MCP port>` when serving the stack, else `127.0.0.1:8000`.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<std::net::SocketAddr>,
 
     /// The URL clients use to reach this server, without `/mcp` (e.g.
     /// `https://mcp.example.com`). Tokens must name `<public-url>/mcp` in their audience.
@@ -59,9 +67,10 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
 
     /// Which scope guards `get_name`: `standard` uses `profile` (works on every FusionAuth);
-    /// `custom` uses the custom `get_name` scope (needs a paid FusionAuth plan).
-    #[arg(long, value_enum, default_value = "standard")]
-    pub scopes: ServeScopes,
+    /// `custom` uses the custom `get_name` scope (needs a paid FusionAuth plan). Default:
+    /// `custom` when serving a stack started with a license, else `standard`.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub scopes: Option<ServeScopes>,
 
     /// Serve without any authentication: the tutorial's unprotected starting point.
     #[arg(long)]
@@ -150,9 +159,23 @@ pub struct UpArgs {
           value_name = "SECS")]
     pub timeout: u64,
 
-    /// Return once everything is ready, leaving the MCP server running in the background.
+    /// Register this MCP client once FusionAuth is ready and print its configuration
+    /// (repeatable): claude-code, claude-desktop, cursor, vscode, mcp-remote or inspector.
+    /// Each is registered under its kind's name; use `mcp-fa clients add` for other names,
+    /// ports or custom clients.
+    #[arg(long = "client", value_parser = parse_up_client_kind, value_name = "KIND")]
+    pub clients: Vec<crate::clients::ClientKind>,
+
+    /// Return once everything is ready, leaving the MCP server running in a background process
+    /// (its output goes to `mcp-fa logs mcp`; `mcp-fa down` stops it). Without it, `up` serves
+    /// in the foreground until Ctrl-C, and the stack keeps running after.
     #[arg(long)]
     pub detach: bool,
+
+    /// Bring up FusionAuth only; do not start the MCP server (e.g. to run your own, or the
+    /// tutorial's Python server, on the MCP port).
+    #[arg(long, conflicts_with = "detach")]
+    pub no_server: bool,
 
     /// Do not hand over to the tutorial once the stack is up.
     #[arg(long)]
@@ -303,6 +326,18 @@ pub struct ClientsAddArgs {
 
 fn parse_client_kind(raw: &str) -> Result<crate::clients::ClientKind, String> {
     raw.parse()
+}
+
+/// As `clients add --kind`, without `custom` (which needs redirect URIs `up` does not take).
+fn parse_up_client_kind(raw: &str) -> Result<crate::clients::ClientKind, String> {
+    match raw.parse()? {
+        crate::clients::ClientKind::Custom => Err(
+            "a custom client needs its redirect URIs: register it with `mcp-fa clients add \
+             --kind custom --redirect-uri URI` once the stack is up"
+                .into(),
+        ),
+        kind => Ok(kind),
+    }
 }
 
 /// Output format for listings.

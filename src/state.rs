@@ -45,6 +45,10 @@ pub struct StackState {
     /// MCP clients registered as FusionAuth applications (written by client registration).
     #[serde(default)]
     pub clients: Vec<RegisteredClient>,
+    /// The MCP server `up --detach` left running in a background process, for `down`, `logs mcp`
+    /// and `status`. Absent in files written before it existed, and when none was started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_server: Option<McpServerProcess>,
     /// Hash of the settings the containers were created with; see `stack::plan`.
     pub config_hash: String,
     /// Unix seconds when kickstart ran for this database.
@@ -71,6 +75,22 @@ pub struct RegisteredClient {
     pub client_id: String,
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    /// `claude-code`, `cursor`, ...; absent in files written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// A detached MCP server (`mcp-fa serve --project <p>` started by `up --detach`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct McpServerProcess {
+    pub pid: u32,
+    /// Where its standard output and error go.
+    pub log_file: PathBuf,
+    /// `http://localhost:<port>/mcp`.
+    pub endpoint: String,
+    /// Unix seconds.
+    pub started_at: u64,
 }
 
 impl StackState {
@@ -198,6 +218,20 @@ impl StateStore {
         written.map_err(io("write", &path))
     }
 
+    /// `<dir>/<project>.mcp.log`: the output of the project's detached MCP server.
+    pub fn mcp_log_path(&self, project: &str) -> PathBuf {
+        self.dir.join(format!("{project}.mcp.log"))
+    }
+
+    /// Creates the directory (mode 0700) if needed.
+    pub fn ensure_dir(&self) -> Result<(), StateError> {
+        create_private_dir(&self.dir).map_err(|source| StateError::Io {
+            action: "create",
+            path: self.dir.clone(),
+            source,
+        })
+    }
+
     /// Removes the project's file; absent is fine.
     pub fn remove(&self, project: &str) -> Result<bool, StateError> {
         let path = self.path(project);
@@ -269,6 +303,7 @@ mod tests {
             }],
             license_id: Some(Secret::new("license-sentinel")),
             clients: vec![],
+            mcp_server: None,
             config_hash: "h".into(),
             created_at: 1,
         }
@@ -297,6 +332,20 @@ mod tests {
         assert_eq!(leftovers, [std::ffi::OsString::from("demo.json")]);
         assert!(store.remove("demo").expect("remove"));
         assert!(!store.remove("demo").expect("idempotent"));
+    }
+
+    #[test]
+    fn files_written_before_the_mcp_server_fields_still_load() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = StateStore::at(dir.path());
+        let mut old = serde_json::to_value(sample()).expect("json");
+        old.as_object_mut().expect("object").remove("mcpServer");
+        old["clients"] = serde_json::json!([{"name": "cursor", "clientId": "c1"}]);
+        std::fs::write(store.path("demo"), old.to_string()).expect("write");
+        let loaded = store.load("demo").expect("load").expect("present");
+        assert_eq!(loaded.mcp_server, None);
+        assert_eq!(loaded.clients[0].kind, None);
+        assert!(loaded.clients[0].redirect_uris.is_empty());
     }
 
     #[test]

@@ -87,8 +87,12 @@ impl Context {
         let state = store.load(project)?.ok_or_else(|| ClientsError::NoStack {
             project: project.to_string(),
         })?;
+        Context::new(store, state)
+    }
+
+    fn new(store: StateStore, state: StackState) -> Result<Context, ClientsError> {
         let url = url::Url::parse(&state.fusionauth_url).map_err(|_| ClientsError::NoStack {
-            project: project.to_string(),
+            project: state.project.clone(),
         })?;
         let fusionauth = FusionAuthClient::new(url, Timeouts::default())?
             .with_api_key(state.api_key.clone())
@@ -98,6 +102,23 @@ impl Context {
             state,
             fusionauth,
         })
+    }
+
+    fn request(
+        &self,
+        kind: ClientKind,
+        name: ClientName,
+        port: Option<u16>,
+        extra_redirect_uris: Vec<RedirectUri>,
+    ) -> RegistrationRequest {
+        RegistrationRequest {
+            name,
+            kind,
+            port,
+            extra_redirect_uris,
+            resource: self.server_url(),
+            user_id: self.state.user("demo").map(|u| u.id.clone()),
+        }
     }
 
     fn server_url(&self) -> String {
@@ -137,6 +158,7 @@ impl Context {
                 name: c.name.clone(),
                 client_id: c.client_id.clone(),
                 redirect_uris: c.redirect_uris.clone(),
+                kind: Some(c.kind.as_str().to_string()),
             })
             .collect();
         self.store.save(&self.state)?;
@@ -235,14 +257,7 @@ async fn add(project: &str, args: &ClientsAddArgs) -> Result<(), ClientsError> {
         .map(|u| RedirectUri::parse(u))
         .collect::<Result<Vec<_>, _>>()?;
     let mut ctx = Context::load(project)?;
-    let request = RegistrationRequest {
-        name,
-        kind,
-        port: args.port,
-        extra_redirect_uris,
-        resource: ctx.server_url(),
-        user_id: ctx.state.user("demo").map(|u| u.id.clone()),
-    };
+    let request = ctx.request(kind, name, args.port, extra_redirect_uris);
     let client = ClientRegistrar::new(&ctx.fusionauth).add(&request).await?;
     let all = ClientRegistrar::new(&ctx.fusionauth).list().await?;
     ctx.remember(&all)?;
@@ -262,23 +277,7 @@ async fn add(project: &str, args: &ClientsAddArgs) -> Result<(), ClientsError> {
         )?;
         return Ok(());
     }
-    if client.created {
-        writeln!(
-            out,
-            "Registered {} ({}) as FusionAuth application {}.",
-            client.name,
-            kind.display_name(),
-            client.client_id
-        )?;
-    } else {
-        writeln!(
-            out,
-            "{} is already registered (client id {}); nothing was created.",
-            client.name, client.client_id
-        )?;
-    }
-    print_client_details(&mut out, &client)?;
-    print_snippet(&mut out, kind, &snippet)?;
+    write_registered(&mut out, &client, &snippet)?;
     if let Some(change) = change {
         writeln!(out, "Config: {change}")?;
     }
@@ -296,6 +295,65 @@ fn write_config(
         }
         _ => Err(ClientsError::NothingToWrite { kind }),
     }
+}
+
+/// What `clients add` and `up --client` print for one client: what happened, its details, and
+/// the configuration to paste.
+pub fn write_registered(
+    out: &mut impl Write,
+    client: &RegisteredClient,
+    snippet: &ConfigSnippet,
+) -> std::io::Result<()> {
+    if client.created {
+        writeln!(
+            out,
+            "Registered {} ({}) as FusionAuth application {}.",
+            client.name,
+            client.kind.display_name(),
+            client.client_id
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{} is already registered (client id {}); nothing was created.",
+            client.name, client.client_id
+        )?;
+    }
+    print_client_details(out, client)?;
+    print_snippet(out, client.kind, snippet)
+}
+
+/// A client `up --client` registered, with the configuration it needs.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClientSetup {
+    pub client: RegisteredClient,
+    pub config: ConfigSnippet,
+}
+
+/// `mcp-fa up --client KIND ...`: registers each kind under its own name (idempotent by name) in
+/// the stack's FusionAuth, bound to the stack's MCP server, with the demo user registered; keeps
+/// the list in the state file (and in `state`); returns each client with its configuration.
+pub async fn register_for_stack(
+    store: &StateStore,
+    state: &mut StackState,
+    kinds: &[ClientKind],
+) -> Result<Vec<ClientSetup>, ClientsError> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ctx = Context::new(store.clone(), state.clone())?;
+    let mut setups = Vec::new();
+    for &kind in kinds {
+        let name = ClientName::parse(kind.as_str())?;
+        let request = ctx.request(kind, name, None, Vec::new());
+        let client = ClientRegistrar::new(&ctx.fusionauth).add(&request).await?;
+        let config = ctx.snippet(&client);
+        setups.push(ClientSetup { client, config });
+    }
+    let all = ClientRegistrar::new(&ctx.fusionauth).list().await?;
+    ctx.remember(&all)?;
+    *state = ctx.state;
+    Ok(setups)
 }
 
 fn print_client_details(out: &mut impl Write, client: &RegisteredClient) -> std::io::Result<()> {

@@ -13,7 +13,9 @@ mod redirect;
 mod registration;
 mod snippet;
 
-pub use commands::{ClientsError, clients_command};
+pub use commands::{
+    ClientSetup, ClientsError, clients_command, register_for_stack, write_registered,
+};
 pub use config_file::{ConfigChange, ConfigFileError, merge_server_entry};
 pub use kind::ClientKind;
 pub use redirect::{RedirectUri, RedirectUriError};

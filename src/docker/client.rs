@@ -310,7 +310,9 @@ impl Docker {
     }
 
     /// Names of the networks carrying `label=value`.
-    pub async fn networks_labelled(&self, label: &str, value: &str) -> Result<Vec<String>> {
+    /// Removes every network carrying the label and returns their names. By id, not name:
+    /// daemons before API 1.44 allow two networks of one name, and then a name is ambiguous.
+    pub async fn remove_networks_labelled(&self, label: &str, value: &str) -> Result<Vec<String>> {
         let options = ListNetworksOptions {
             filters: Some(label_filter(label, value)),
         };
@@ -319,7 +321,15 @@ impl Docker {
             .list_networks(Some(options))
             .await
             .map_err(|e| DockerError::api("list networks", e))?;
-        Ok(networks.into_iter().filter_map(|n| n.name).collect())
+        let mut removed = Vec::new();
+        for network in networks {
+            let (Some(id), name) = (network.id, network.name) else {
+                continue;
+            };
+            self.remove_network(&id).await?;
+            removed.push(name.unwrap_or(id));
+        }
+        Ok(removed)
     }
 
     pub async fn remove_network(&self, name: &str) -> Result<()> {

@@ -9,6 +9,10 @@ use url::Url;
 use super::error::ServerError;
 use super::scopes::ScopeMode;
 use crate::cli::{ServeArgs, ServeScopes, ServeValidation};
+use crate::state::{StackState, StateStore};
+
+/// Where `serve` listens when neither `--bind` nor a stack says otherwise.
+const DEFAULT_BIND: ([u8; 4], u16) = ([127, 0, 0, 1], 8000);
 
 /// How a token's signature and expiry are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +57,7 @@ impl ServeConfig {
         Ok(Self {
             issuer: Some(issuer.to_owned()),
             fusionauth_url: Some(url),
-            bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            bind: SocketAddr::from(DEFAULT_BIND),
             public_url: None,
             scopes: ScopeMode::Standard,
             no_auth: false,
@@ -75,9 +79,37 @@ impl ServeConfig {
         }
     }
 
-    /// Checks the command line. Without `--issuer` or `--fusionauth-url` this fails; reading
-    /// the running stack's state will become the fallback here.
+    /// The server for a stack `mcp-fa up` started: its FusionAuth as the issuer, listening on
+    /// `127.0.0.1:<its MCP port>`, and the custom `get_name` scope when it has a license.
+    pub fn for_stack(state: &StackState) -> Result<Self, ServerError> {
+        let mut config = Self::new(&state.fusionauth_url)?;
+        config.bind = SocketAddr::from(([127, 0, 0, 1], state.mcp_port));
+        config.scopes = if state.license_id.is_some() {
+            ScopeMode::Custom
+        } else {
+            ScopeMode::Standard
+        };
+        Ok(config)
+    }
+
+    /// Checks the command line. Without `--issuer` or `--fusionauth-url` the settings come from
+    /// the state of the stack named by `--project` ([`ServeConfig::for_stack`]); explicit flags
+    /// still win over it.
     pub fn from_args(args: &ServeArgs) -> Result<Self, ServerError> {
+        Self::from_args_with(args, |project| {
+            load_stack(
+                &StateStore::from_env().map_err(ServerError::State)?,
+                project,
+            )
+        })
+    }
+
+    /// [`ServeConfig::from_args`] with the state read by `load_stack` (tests pass their own).
+    fn from_args_with(
+        args: &ServeArgs,
+        load_stack: impl FnOnce(&str) -> Result<StackState, ServerError>,
+    ) -> Result<Self, ServerError> {
+        let mut stack: Option<ServeConfig> = None;
         let mut config = if args.no_auth {
             Self::unprotected()
         } else {
@@ -100,19 +132,28 @@ impl ServeConfig {
                     fusionauth_url: Some(url),
                     ..Self::unprotected()
                 },
-                (None, None) => return Err(ServerError::NoIssuer),
+                (None, None) => {
+                    let from_state = Self::for_stack(&load_stack(&args.project.project)?)?;
+                    stack = Some(from_state.clone());
+                    from_state
+                }
             }
         };
         config.no_auth = args.no_auth;
-        config.bind = args.bind;
+        config.bind = args
+            .bind
+            .or(stack.as_ref().map(|s| s.bind))
+            .unwrap_or_else(|| SocketAddr::from(DEFAULT_BIND));
         config.public_url = args
             .public_url
             .as_deref()
             .map(parse_public_url)
             .transpose()?;
-        config.scopes = match args.scopes {
-            ServeScopes::Standard => ScopeMode::Standard,
-            ServeScopes::Custom => ScopeMode::Custom,
+        config.scopes = match (args.scopes, &stack) {
+            (Some(ServeScopes::Standard), _) => ScopeMode::Standard,
+            (Some(ServeScopes::Custom), _) => ScopeMode::Custom,
+            (None, Some(stack)) => stack.scopes,
+            (None, None) => ScopeMode::Standard,
         };
         config.validation = match args.validation {
             ServeValidation::Local => ValidationMode::Local,
@@ -135,6 +176,17 @@ impl ServeConfig {
         }
         Ok(())
     }
+}
+
+/// The saved state of the stack `serve` serves when no issuer is given.
+fn load_stack(store: &StateStore, project: &str) -> Result<StackState, ServerError> {
+    store
+        .load(project)
+        .map_err(ServerError::State)?
+        .ok_or_else(|| ServerError::NoStack {
+            project: project.to_owned(),
+            state_file: store.path(project).display().to_string(),
+        })
 }
 
 /// The URLs derived from the public URL once the port is known.
@@ -221,6 +273,116 @@ mod tests {
     fn public_url_with_a_path_is_refused() {
         assert!(parse_public_url("https://example.com/tools").is_err());
         assert!(parse_public_url("https://example.com").is_ok());
+    }
+
+    fn serve_args(argv: &[&str]) -> ServeArgs {
+        use clap::Parser;
+        let mut full = vec!["mcp-fa", "serve"];
+        full.extend_from_slice(argv);
+        match crate::cli::Cli::try_parse_from(full)
+            .expect("parses")
+            .command
+        {
+            crate::cli::Command::Serve(args) => args,
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    fn stack_state(licensed: bool) -> StackState {
+        let user = crate::state::UserCredentials {
+            id: "u".into(),
+            email: "test@example.com".into(),
+            full_name: "Test User".into(),
+            password: crate::fusionauth::Secret::new("p"),
+            role: "demo".into(),
+        };
+        StackState {
+            format_version: 1,
+            project: "cfg".into(),
+            fusionauth_url: "http://localhost:9123".into(),
+            fusionauth_port: 9123,
+            mcp_port: 8123,
+            fusionauth_image: "fa".into(),
+            postgres_image: "pg".into(),
+            api_key: crate::fusionauth::Secret::new("k"),
+            database_password: crate::fusionauth::Secret::new("d"),
+            tenant_id: None,
+            signing_key_id: "s".into(),
+            users: vec![user],
+            license_id: licensed.then(|| crate::fusionauth::Secret::new("l")),
+            clients: Vec::new(),
+            mcp_server: None,
+            config_hash: "h".into(),
+            created_at: 0,
+        }
+    }
+
+    fn from_dir(dir: &std::path::Path, argv: &[&str]) -> Result<ServeConfig, ServerError> {
+        let store = StateStore::at(dir);
+        ServeConfig::from_args_with(&serve_args(argv), |project| load_stack(&store, project))
+    }
+
+    #[test]
+    fn without_an_issuer_the_stack_state_supplies_issuer_port_and_scopes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = StateStore::at(dir.path());
+        store.save(&stack_state(true)).expect("save");
+        {
+            let config = from_dir(dir.path(), &["--project", "cfg"]).expect("ok");
+            assert_eq!(config.issuer.as_deref(), Some("http://localhost:9123"));
+            assert_eq!(
+                config.fusionauth_url.as_ref().map(Url::as_str),
+                Some("http://localhost:9123/")
+            );
+            assert_eq!(config.bind, "127.0.0.1:8123".parse().expect("addr"));
+            assert_eq!(config.scopes, ScopeMode::Custom, "licensed: custom scopes");
+
+            // Explicit flags win over the state.
+            let config = from_dir(
+                dir.path(),
+                &[
+                    "--project",
+                    "cfg",
+                    "--scopes",
+                    "standard",
+                    "--bind",
+                    "127.0.0.1:8999",
+                ],
+            )
+            .expect("ok");
+            assert_eq!(config.scopes, ScopeMode::Standard);
+            assert_eq!(config.bind, "127.0.0.1:8999".parse().expect("addr"));
+        }
+
+        store.save(&stack_state(false)).expect("save unlicensed");
+        let config = from_dir(dir.path(), &["--project", "cfg"]).expect("ok");
+        assert_eq!(config.scopes, ScopeMode::Standard, "unlicensed: profile");
+    }
+
+    #[test]
+    fn an_explicit_issuer_ignores_the_state() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        StateStore::at(dir.path())
+            .save(&stack_state(true))
+            .expect("save");
+        let config = from_dir(
+            dir.path(),
+            &["--project", "cfg", "--issuer", "https://auth.example.com"],
+        )
+        .expect("ok");
+        assert_eq!(config.issuer.as_deref(), Some("https://auth.example.com"));
+        assert_eq!(config.bind, SocketAddr::from(DEFAULT_BIND));
+        assert_eq!(config.scopes, ScopeMode::Standard);
+    }
+
+    #[test]
+    fn without_an_issuer_or_a_stack_the_error_says_what_to_do() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let error = from_dir(dir.path(), &["--project", "nothing-here"]).expect_err("no stack");
+        let message = error.to_string();
+        assert!(message.contains("mcp-fa up"), "{message}");
+        assert!(message.contains("--issuer"), "{message}");
+        assert_eq!(error.code(), "SERVE_NO_STACK");
     }
 
     #[test]

@@ -3,14 +3,23 @@ use crate::fusionauth::FusionAuthError;
 /// Why the MCP server could not be configured or started. Each message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    /// No issuer was named. Later this falls back to the running stack's state file; until that
-    /// exists the flags are required.
+    /// No issuer was named and no FusionAuth to ask for one.
     #[error(
         "`serve` needs to know which FusionAuth issues the tokens: pass `--issuer URL` (the \
-         tenant's issuer, e.g. http://localhost:9011) or `--fusionauth-url URL` (reading the \
-         running stack's settings is not available yet)"
+         tenant's issuer, e.g. http://localhost:9011) or `--fusionauth-url URL`"
     )]
     NoIssuer,
+
+    /// Neither an issuer nor a stack to take it from.
+    #[error(
+        "no issuer given and no mcp-fa stack named `{project}` is known here ({state_file} does \
+         not exist): start one with `mcp-fa up` or pass --issuer URL (the tenant's issuer, e.g. \
+         http://localhost:9011)"
+    )]
+    NoStack { project: String, state_file: String },
+
+    #[error(transparent)]
+    State(crate::state::StateError),
 
     #[error("`{value}` is not a usable {what}: {reason}")]
     InvalidUrl {
@@ -62,6 +71,8 @@ impl ServerError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::NoIssuer => "SERVE_NO_ISSUER",
+            Self::NoStack { .. } => "SERVE_NO_STACK",
+            Self::State(_) => "STATE_ERROR",
             Self::InvalidUrl { .. } => "SERVE_INVALID_URL",
             Self::PublicUrlRequired { .. } => "SERVE_PUBLIC_URL_REQUIRED",
             Self::Bind { .. } => "SERVE_BIND_FAILED",

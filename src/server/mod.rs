@@ -6,8 +6,8 @@
 //! and the request log. It must not: print (callers decide; `serve_command` logs through
 //! `tracing`), send a caller's token anywhere but its issuer's userinfo, accept a token from
 //! anywhere but the `Authorization` header, or log a token. It talks to FusionAuth only through
-//! [`crate::fusionauth`], and does not read the stack's state file (another module's job; the
-//! `serve` flags are required until then).
+//! [`crate::fusionauth`]. It reads the stack's state file (through [`crate::state`]) only in
+//! [`ServeConfig::from_args`], when `serve` is given no issuer, and never writes it.
 //!
 //! [`start`] runs it in-process and returns a [`ServerHandle`] once it is ready to answer (keys
 //! loaded), so `mcp-fa up` can start it and tests can too.
@@ -219,6 +219,11 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
     let cancel = CancellationToken::new();
     let app = router::build(gate, fusionauth, metadata, cancel.child_token());
     let stop = cancel.clone();
+    // TCP_NODELAY: a response written in several small pieces (an SSE stream's headers, event
+    // and end) otherwise waits on Nagle + the client's delayed ACK, ~40 ms per request.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(stop.cancelled_owned())
@@ -238,7 +243,18 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
 pub async fn serve_command(args: &crate::cli::ServeArgs) -> Result<(), ServerError> {
     init_logging();
     let config = ServeConfig::from_args(args)?;
-    let mut handle = start(config).await?;
+    let handle = start(config).await?;
+    log_notes(&handle);
+    tracing::info!(
+        "MCP server ready at {} (listening on {}); Ctrl-C stops it",
+        handle.resource(),
+        handle.local_addr()
+    );
+    serve_until_signal(handle).await
+}
+
+/// Logs the start-up notes (modes, weakened checks) through `tracing`.
+pub fn log_notes(handle: &ServerHandle) {
     for note in handle.notes() {
         if note.warning {
             tracing::warn!("{}", note.text);
@@ -246,11 +262,10 @@ pub async fn serve_command(args: &crate::cli::ServeArgs) -> Result<(), ServerErr
             tracing::info!("{}", note.text);
         }
     }
-    tracing::info!(
-        "MCP server ready at {} (listening on {}); Ctrl-C stops it",
-        handle.resource(),
-        handle.local_addr()
-    );
+}
+
+/// Serves until Ctrl-C or SIGTERM, then shuts down cleanly.
+pub async fn serve_until_signal(mut handle: ServerHandle) -> Result<(), ServerError> {
     tokio::select! {
         signal = shutdown_signal() => {
             signal?;
@@ -263,7 +278,7 @@ pub async fn serve_command(args: &crate::cli::ServeArgs) -> Result<(), ServerErr
 
 /// Start-up notes and one line per request to stderr. rmcp's own session chatter is kept to
 /// warnings: the request line already says what happened.
-fn init_logging() {
+pub fn init_logging() {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     use tracing_subscriber::{Layer as _, filter::Targets, fmt};

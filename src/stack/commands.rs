@@ -9,8 +9,9 @@ use serde::Serialize;
 
 use super::error::StackError;
 use super::logs::Service;
+use super::mcp_server::{self, McpServerReport};
 use super::plan::UpOptions;
-use super::up::ReadyStack;
+use super::up::{ReadyStack, UpReport};
 use crate::cli::{DoctorArgs, DownArgs, LogService, LogsArgs, StatusArgs, StatusFormat, UpArgs};
 use crate::fusionauth::Secret;
 
@@ -34,28 +35,126 @@ pub async fn up_command(args: &UpArgs) -> Result<(), StackError> {
             .map(Into::into),
         passthrough_env: UpOptions::passthrough_from_process(),
     };
-    let ready = json_errors(args.json, super::up(options).await)?;
-    let mut report = ready.report.clone();
-    report.notes.push(after_ready(&ready, args));
+    let mut ready = json_errors(args.json, super::up(options).await)?;
+    let foreground = json_errors(args.json, after_ready(&mut ready, args).await)?;
+    let report = &ready.report;
     if args.json {
-        print_json(&report)
+        print_json(report)?;
     } else {
-        print_text(&report.pretty())
+        print_text(&report.pretty())?;
     }
+    let Some(handle) = foreground else {
+        return Ok(());
+    };
+    let flag = project_flag(&ready.state.project);
+    eprintln!(
+        "Serving {} until Ctrl-C. FusionAuth keeps running after that; `mcp-fa down{flag}` stops \
+         it.",
+        handle.resource()
+    );
+    crate::server::serve_until_signal(handle).await?;
+    eprintln!(
+        "The MCP server stopped. FusionAuth is still running: `mcp-fa up{flag}` serves again, \
+         `mcp-fa down{flag}` stops it."
+    );
+    Ok(())
 }
 
-/// SEAM for the steps after readiness, owned by other issues: register MCP clients as FusionAuth
-/// applications (writing `ready.state.clients` through `ready.store`), start the MCP server
-/// in-process (`crate::server::start`, with `ready.state.fusionauth_url` as the issuer and
-/// `ready.state.mcp_port`), honour `--detach` (leave it running in a background process that
-/// `down` stops) and hand over to the tutorial unless `--no-tutorial`. None of that exists in
-/// `up` yet; this returns the note that says so, rather than pretending.
-fn after_ready(ready: &ReadyStack, _args: &UpArgs) -> String {
-    format!(
-        "The MCP server is not started by `up` yet; run it with `mcp-fa serve --issuer {} --bind \
-         127.0.0.1:{}`.",
-        ready.state.fusionauth_url, ready.state.mcp_port
-    )
+/// The steps after readiness: register the `--client`s, start the MCP server (in-process, or in
+/// a background process with `--detach`, unless `--no-server`), and point at what comes next.
+/// Returns the in-process server for the foreground case, already answering.
+async fn after_ready(
+    ready: &mut ReadyStack,
+    args: &UpArgs,
+) -> Result<Option<crate::server::ServerHandle>, StackError> {
+    let clients =
+        crate::clients::register_for_stack(&ready.store, &mut ready.state, &args.clients).await?;
+    let state = &ready.state;
+    let endpoint = mcp_server::endpoint(state);
+    let flag = project_flag(&state.project);
+    let report =
+        |mode, running, pid, log_file: Option<&std::path::Path>, already_running| McpServerReport {
+            mode,
+            running,
+            endpoint: endpoint.clone(),
+            pid,
+            log_file: log_file.map(|path| path.display().to_string()),
+            already_running,
+        };
+    let mut foreground = None;
+    let server = if args.no_server {
+        report("none", false, None, None, false)
+    } else if let Some(running) = mcp_server::running(state) {
+        // `up` on a stack whose detached server runs: a fast no-op for the server too.
+        report(
+            "detached",
+            true,
+            Some(running.pid),
+            Some(&running.log_file),
+            true,
+        )
+    } else if mcp_server::answers(state.mcp_port).await {
+        ready.report.notes.push(format!(
+            "An MCP server mcp-fa did not start (a foreground `mcp-fa up` or `mcp-fa serve`?) \
+             already answers at {endpoint}; it was left alone."
+        ));
+        report("external", true, None, None, true)
+    } else if args.detach {
+        let process = mcp_server::spawn_detached(&ready.store, state).await?;
+        let mut saved = state.clone();
+        saved.mcp_server = Some(process.clone());
+        ready.store.save(&saved)?;
+        ready.state = saved;
+        ready.report.next_steps.insert(
+            0,
+            format!("mcp-fa logs mcp{flag} -f   # the MCP server's requests"),
+        );
+        report(
+            "detached",
+            true,
+            Some(process.pid),
+            Some(&process.log_file),
+            false,
+        )
+    } else {
+        crate::server::init_logging();
+        let handle = crate::server::start(crate::server::ServeConfig::for_stack(state)?).await?;
+        crate::server::log_notes(&handle);
+        foreground = Some(handle);
+        report("foreground", true, None, None, false)
+    };
+    ready.report.mcp_server = Some(server);
+    ready.report.clients = clients;
+    if let Some(step) = tutorial_seam(args, &ready.report, &flag) {
+        ready.report.next_steps.insert(0, step);
+    }
+    Ok(foreground)
+}
+
+/// SEAM for the tutorial (issue 6): once it exists, `up` without `--no-tutorial` hands over to
+/// it here (after the server is ready, before `up` serves in the foreground). Until then there is
+/// nothing to hand over to, with or without `--no-tutorial`: this only names the next step.
+fn tutorial_seam(_args: &UpArgs, report: &UpReport, flag: &str) -> Option<String> {
+    Some(match report.clients.first() {
+        None => format!(
+            "mcp-fa clients add{flag} --kind claude-code   # register an MCP client (or cursor, \
+             vscode, mcp-remote, inspector, claude-desktop) and get its configuration"
+        ),
+        Some(setup) => format!(
+            "connect {} with the configuration above, log in as the demo user, and call the \
+             `get_name` tool",
+            setup.client.kind.display_name()
+        ),
+    })
+}
+
+/// ` --project <name>`, or nothing for the default project.
+fn project_flag(project: &str) -> String {
+    if project == super::project::DEFAULT_PROJECT {
+        String::new()
+    } else {
+        format!(" --project {project}")
+    }
 }
 
 pub async fn down_command(args: &DownArgs) -> Result<(), StackError> {

@@ -158,6 +158,26 @@ pub async fn doctor(project: &str) -> Result<DoctorReport, StackError> {
         });
     for (port, purpose) in [(fusionauth_port, "FusionAuth"), (mcp_port, "MCP server")] {
         let name = format!("Port {port} ({purpose})");
+        if port == mcp_port
+            && let Some(state) = &state
+        {
+            if let Some(server) = super::mcp_server::running(state) {
+                add(
+                    &name,
+                    Verdict::Ok,
+                    format!("our MCP server (pid {}) listens", server.pid),
+                );
+                continue;
+            }
+            if super::mcp_server::answers(port).await {
+                add(
+                    &name,
+                    Verdict::Ok,
+                    "an MCP server answers (a foreground `up` or `serve`)".into(),
+                );
+                continue;
+            }
+        }
         match ports::check(&docker, &project, port).await {
             Ok(PortCheck::Free) => add(&name, Verdict::Ok, "free".into()),
             Ok(PortCheck::Ours) => add(

@@ -19,6 +19,9 @@ pub struct DownReport {
     pub kept_volumes: Vec<String>,
     pub state_file_removed: bool,
     pub state_file: String,
+    /// The pid of the detached MCP server `down` stopped, if one was running.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_mcp_server: Option<u32>,
 }
 
 /// How long a container gets to stop on its stop signal before it is killed.
@@ -27,8 +30,18 @@ const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 pub async fn down(project: &str, volumes: bool) -> Result<DownReport, StackError> {
     let project = Project::parse(project)?;
     let store = StateStore::from_env()?;
-    let docker = Docker::connect(&Environment::from_process()).await?;
     let name = project.name();
+    // The detached MCP server first: it must not outlive the FusionAuth it verifies tokens for.
+    let mut stopped_mcp_server = None;
+    if let Some(mut state) = store.load(name)?
+        && let Some(server) = state.mcp_server.take()
+    {
+        if super::mcp_server::stop(&server, name).await? {
+            stopped_mcp_server = Some(server.pid);
+        }
+        store.save(&state)?;
+    }
+    let docker = Docker::connect(&Environment::from_process()).await?;
 
     let removed_containers = docker.containers_labelled(PROJECT_LABEL, name).await?;
     // Stopped first, so PostgreSQL shuts down cleanly rather than being killed.
@@ -36,10 +49,7 @@ pub async fn down(project: &str, volumes: bool) -> Result<DownReport, StackError
         docker.stop(container, STOP_GRACE).await?;
         docker.remove_container(container).await?;
     }
-    let removed_networks = docker.networks_labelled(PROJECT_LABEL, name).await?;
-    for network in &removed_networks {
-        docker.remove_network(network).await?;
-    }
+    let removed_networks = docker.remove_networks_labelled(PROJECT_LABEL, name).await?;
     let labelled_volumes = docker.volumes_labelled(PROJECT_LABEL, name).await?;
     let (removed_volumes, kept_volumes) = if volumes {
         for volume in &labelled_volumes {
@@ -59,12 +69,16 @@ pub async fn down(project: &str, volumes: bool) -> Result<DownReport, StackError
         kept_volumes,
         state_file_removed,
         state_file: store.path(name).display().to_string(),
+        stopped_mcp_server,
     })
 }
 
 impl DownReport {
     pub fn pretty(&self) -> String {
         let mut text = String::new();
+        if let Some(pid) = self.stopped_mcp_server {
+            text.push_str(&format!("Stopped the MCP server (pid {pid}).\n"));
+        }
         if self.removed_containers.is_empty() && self.removed_networks.is_empty() {
             text.push_str(&format!(
                 "Nothing was running for project {}.\n",

@@ -115,10 +115,28 @@ pub enum StackError {
     NotRunning { project: String },
 
     #[error(
-        "the MCP server runs inside the `mcp-fa` process that serves it; its output is that \
-         process's output, not a container log"
+        "no MCP server log for project `{project}` ({log_file} does not exist): only a server \
+         started with `mcp-fa up --detach` writes one; a foreground `mcp-fa up` or `mcp-fa serve` \
+         prints its log in its own terminal"
     )]
-    NoMcpLogs,
+    NoMcpLogs { project: String, log_file: String },
+
+    #[error(
+        "the MCP server did not start: {reason}.{}\nIts log: {log_file}. The stack itself is up; \
+         `mcp-fa serve` runs the server in the foreground, `mcp-fa down` stops the stack",
+        last_lines(.lines)
+    )]
+    McpServerStart {
+        reason: String,
+        log_file: String,
+        lines: Vec<String>,
+    },
+
+    #[error(transparent)]
+    Clients(#[from] crate::clients::ClientsError),
+
+    #[error(transparent)]
+    Server(#[from] crate::server::ServerError),
 
     #[error("interrupted; removed what this run had created{}", removed_list(.removed))]
     Interrupted { removed: Vec<String> },
@@ -167,7 +185,10 @@ impl StackError {
             Self::InvalidProject { .. } => "INVALID_PROJECT",
             Self::KickstartTemplate { .. } => "KICKSTART_TEMPLATE_INVALID",
             Self::NotRunning { .. } => "NOT_RUNNING",
-            Self::NoMcpLogs => "NO_MCP_LOGS",
+            Self::NoMcpLogs { .. } => "NO_MCP_LOGS",
+            Self::McpServerStart { .. } => "MCP_SERVER_FAILED",
+            Self::Clients(error) => error.code(),
+            Self::Server(error) => error.code(),
             Self::Interrupted { .. } => "INTERRUPTED",
             Self::DoctorFailed { .. } => "DOCTOR_FAILED",
             Self::Random(_) => "RANDOM_UNAVAILABLE",

@@ -15,6 +15,7 @@ mod error;
 mod kickstart;
 mod log_buffer;
 mod logs;
+mod mcp_server;
 mod plan;
 mod ports;
 mod progress;
@@ -30,6 +31,7 @@ pub use down::{DownReport, down};
 pub use error::StackError;
 pub use kickstart::{DEMO_PASSWORD, TEMPLATE as KICKSTART_TEMPLATE};
 pub use logs::{Service, logs};
+pub use mcp_server::McpServerReport;
 pub use plan::{
     DEFAULT_FUSIONAUTH_IMAGE, DEFAULT_FUSIONAUTH_PORT, DEFAULT_MCP_PORT, DEFAULT_POSTGRES_IMAGE,
     DEFAULT_TIMEOUT, PASSTHROUGH_PREFIX, UpOptions,

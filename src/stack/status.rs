@@ -26,6 +26,8 @@ pub struct StatusReport {
     pub users: Vec<UserStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
+    /// The MCP server on the stack's port (absent without a state file).
+    pub mcp_server: Option<super::mcp_server::McpServerReport>,
     pub clients: Vec<crate::state::RegisteredClient>,
     pub state_file: String,
     pub state_saved: bool,
@@ -110,6 +112,10 @@ pub async fn status(project: &str, show_secrets: bool) -> Result<StatusReport, S
         });
     }
     let running = all_running && fusionauth_status.as_deref() == Some("ready");
+    let mcp_server = match &state {
+        Some(saved) => Some(mcp_server_status(saved).await),
+        None => None,
+    };
 
     Ok(StatusReport {
         project: project.name().to_owned(),
@@ -136,6 +142,7 @@ pub async fn status(project: &str, show_secrets: bool) -> Result<StatusReport, S
             .as_ref()
             .filter(|_| show_secrets)
             .map(|s| s.api_key.expose().to_owned()),
+        mcp_server,
         clients: state
             .as_ref()
             .map(|s| s.clients.clone())
@@ -144,6 +151,25 @@ pub async fn status(project: &str, show_secrets: bool) -> Result<StatusReport, S
         state_saved: state.is_some(),
         secrets_shown: show_secrets,
     })
+}
+
+/// Whether an MCP server answers on the stack's port, and whether it is the detached one `up`
+/// recorded.
+async fn mcp_server_status(state: &crate::state::StackState) -> super::mcp_server::McpServerReport {
+    let detached = super::mcp_server::running(state);
+    let running = super::mcp_server::answers(state.mcp_port).await;
+    super::mcp_server::McpServerReport {
+        mode: match (detached, running) {
+            (Some(_), _) => "detached",
+            (None, true) => "external",
+            (None, false) => "none",
+        },
+        running,
+        endpoint: super::mcp_server::endpoint(state),
+        pid: detached.map(|server| server.pid),
+        log_file: detached.map(|server| server.log_file.display().to_string()),
+        already_running: false,
+    }
 }
 
 impl StatusReport {
@@ -180,6 +206,16 @@ impl StatusReport {
         text.push_str(&field("FusionAuth:", &self.fusionauth_url));
         text.push_str(&field("Issuer:", &self.issuer));
         text.push_str(&field("MCP endpoint:", &self.mcp_server_url));
+        if let Some(server) = &self.mcp_server {
+            let line = match (server.running, server.pid) {
+                (true, Some(pid)) => format!("running in the background (pid {pid})"),
+                (true, None) => "running (not started by `up --detach`)".to_owned(),
+                (false, _) => {
+                    "not running (`mcp-fa up --detach` or `mcp-fa serve` starts it)".to_owned()
+                }
+            };
+            text.push_str(&format!("  {:<13} {line}\n", "MCP server:"));
+        }
         for user in &self.users {
             let password = user
                 .password
@@ -195,10 +231,15 @@ impl StatusReport {
         if let Some(key) = &self.api_key {
             text.push_str(&format!("  API key:      {key}\n"));
         }
+        if self.state_saved && self.clients.is_empty() {
+            text.push_str("  clients:      none registered (`mcp-fa clients add`)\n");
+        }
         for client in &self.clients {
             text.push_str(&format!(
-                "  client:       {} ({})\n",
-                client.name, client.client_id
+                "  client:       {} ({}) client id {}\n",
+                client.name,
+                client.kind.as_deref().unwrap_or("kind unknown"),
+                client.client_id
             ));
         }
         if !self.state_saved {

@@ -39,6 +39,11 @@ pub struct UpReport {
     pub elapsed_ms: u128,
     pub notes: Vec<String>,
     pub next_steps: Vec<String>,
+    /// The MCP server after `up` (set by the command once it ran or was left alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mcp_server: Option<super::mcp_server::McpServerReport>,
+    /// The clients `--client` registered, each with its configuration.
+    pub clients: Vec<crate::clients::ClientSetup>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,6 +93,17 @@ pub async fn up(options: UpOptions) -> Result<ReadyStack, StackError> {
             });
         }
         reporter.step("it is not answering; recreating its containers");
+    }
+
+    // A detached MCP server from an earlier run would hold the MCP port and verify tokens for
+    // the FusionAuth being replaced: stop it; the command starts a new one.
+    if let Some(server) = saved.as_ref().and_then(|state| state.mcp_server.as_ref())
+        && super::mcp_server::stop(server, project.name()).await?
+    {
+        reporter.step(format!(
+            "stopped the MCP server of the previous run (pid {})",
+            server.pid
+        ));
     }
 
     check_ports(&docker, &project, &plan).await?;
@@ -312,9 +328,13 @@ async fn create_and_wait(
         None => Secret::new(secrets::token(32)?),
     };
 
-    if docker
-        .create_network(&project.network(), &project.labels("network"))
-        .await?
+    // Docker before API 1.44 creates a second network with the same name instead of refusing,
+    // so look first: a kept network (containers replaced) is reused.
+    let network_exists = docker.network_labels(&project.network()).await?.is_some();
+    if !network_exists
+        && docker
+            .create_network(&project.network(), &project.labels("network"))
+            .await?
     {
         guard.network(&project.network());
     }
@@ -366,6 +386,7 @@ async fn create_and_wait(
     let (state, probe_wait, kickstart_outcome) = match reuse {
         Some(state) => {
             let mut state = state.clone();
+            state.mcp_server = None;
             state.fusionauth_image = plan.fusionauth_image.clone();
             state.postgres_image = plan.postgres_image.clone();
             state.config_hash = plan.config_hash.clone();
@@ -497,6 +518,7 @@ fn new_state(
         ],
         license_id: values.license_id.clone(),
         clients: Vec::new(),
+        mcp_server: None,
         config_hash: plan.config_hash.clone(),
         created_at: SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -554,6 +576,8 @@ fn report(
             format!("mcp-fa logs fusionauth{flag}"),
             format!("mcp-fa down{flag}   # stop; add --volumes to delete the data"),
         ],
+        mcp_server: None,
+        clients: Vec::new(),
     }
 }
 
@@ -574,10 +598,26 @@ impl UpReport {
         text.push_str(&format!("  FusionAuth:   {}\n", self.fusionauth_url));
         text.push_str(&format!("  Admin UI:     {}\n", self.admin_url));
         text.push_str(&format!("  Issuer:       {}\n", self.issuer));
-        text.push_str(&format!(
-            "  MCP endpoint: {} (once the MCP server runs)\n",
-            self.mcp_server_url
-        ));
+        text.push_str(&format!("  MCP endpoint: {}\n", self.mcp_server_url));
+        if let Some(server) = &self.mcp_server {
+            let line = match (server.mode, server.pid) {
+                ("detached", Some(pid)) => format!(
+                    "{} in the background (pid {pid}); log: {}",
+                    if server.already_running {
+                        "already running"
+                    } else {
+                        "ready"
+                    },
+                    server.log_file.as_deref().unwrap_or("-")
+                ),
+                ("foreground", _) => "ready in this terminal".to_owned(),
+                ("external", _) => {
+                    "something mcp-fa did not start already answers on its port".to_owned()
+                }
+                _ => "not started (--no-server); `mcp-fa serve` runs it".to_owned(),
+            };
+            text.push_str(&format!("  MCP server:   {line}\n"));
+        }
         for user in &self.users {
             text.push_str(&format!(
                 "  {:<13} {}\n",
@@ -587,6 +627,12 @@ impl UpReport {
         }
         text.push_str(&format!("  Kickstart:    {}\n", self.kickstart));
         text.push_str(&format!("  State:        {}\n", self.state_file));
+        for setup in &self.clients {
+            text.push('\n');
+            let mut bytes = Vec::new();
+            let _ = crate::clients::write_registered(&mut bytes, &setup.client, &setup.config);
+            text.push_str(&String::from_utf8_lossy(&bytes));
+        }
         for note in &self.notes {
             text.push_str(&format!("Note: {note}\n"));
         }

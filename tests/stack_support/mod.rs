@@ -141,12 +141,21 @@ impl TestProject {
         command
     }
 
-    /// `mcp-fa up --json` with the stand-in images and this project's ports, plus `extra`.
+    /// `mcp-fa up --json --no-server` with the stand-in images and this project's ports, plus
+    /// `extra`: the stack alone (without `--no-server`, `up` would serve in the foreground until
+    /// interrupted; tests/up_*.rs cover the server).
     pub fn up(&self, extra: &[&str]) -> Run {
         self.up_with(extra, &[])
     }
 
     pub fn up_with(&self, extra: &[&str], extra_env: &[(&str, &str)]) -> Run {
+        let args = self.up_args(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run_with(&args, extra_env)
+    }
+
+    /// The arguments `up` runs with (see [`TestProject::up`]).
+    pub fn up_args(&self, extra: &[&str]) -> Vec<String> {
         let fusionauth_port = self.fusionauth_port.to_string();
         let mcp_port = self.mcp_port.to_string();
         let timeout = self.timeout_secs.to_string();
@@ -163,9 +172,10 @@ impl TestProject {
             &mcp_port,
             "--timeout",
             &timeout,
+            "--no-server",
         ];
         args.extend_from_slice(extra);
-        self.run_with(&args, extra_env)
+        args.into_iter().map(str::to_owned).collect()
     }
 
     /// Names of the containers, networks and volumes carrying this project's label.
