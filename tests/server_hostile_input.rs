@@ -212,3 +212,47 @@ fn an_oversized_body_is_refused_before_it_is_parsed() {
     });
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_request_head_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let stack = support::stack(support::Options::default()).await;
+    let mut config = server_support::config(&stack.sim.url());
+    config.header_read_timeout = std::time::Duration::from_millis(500);
+    let server = server_support::serve(config).await;
+    let mut slow = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .expect("connect");
+    slow.write_all(b"POST /mcp HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+        .await
+        .expect("write");
+    let started = std::time::Instant::now();
+    let mut buffer = [0u8; 1024];
+    // The server answers 408 or just closes; either way the read ends, well before 5 s.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        let mut total = Vec::new();
+        loop {
+            match slow.read(&mut buffer).await {
+                Ok(0) | Err(_) => break total,
+                Ok(n) => total.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await
+    .expect("the server closes a stalled connection");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let head = String::from_utf8_lossy(&read);
+    assert!(
+        head.is_empty() || head.starts_with("HTTP/1.1 408"),
+        "{head}"
+    );
+    // Other clients are served meanwhile and afterwards.
+    let answer = server_support::post(
+        &server.local_endpoint(),
+        None,
+        &server_support::tools_call("whoami"),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 401);
+}

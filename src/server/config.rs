@@ -47,6 +47,9 @@ pub struct ServeConfig {
     pub leeway: Duration,
     /// At most one JWKS refetch per this interval, however many unknown `kid`s arrive.
     pub jwks_refetch_interval: Duration,
+    /// A connection that has not sent a whole request head by then is closed, so slow or
+    /// stalled clients cannot hold connections open (slow-loris).
+    pub header_read_timeout: Duration,
 }
 
 impl ServeConfig {
@@ -66,6 +69,7 @@ impl ServeConfig {
             allowed_origins: Vec::new(),
             leeway: Duration::from_secs(30),
             jwks_refetch_interval: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
         })
     }
 

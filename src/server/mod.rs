@@ -14,6 +14,7 @@
 
 mod auth;
 mod config;
+mod connections;
 mod error;
 mod router;
 mod scopes;
@@ -219,16 +220,11 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
     let cancel = CancellationToken::new();
     let app = router::build(gate, fusionauth, metadata, cancel.child_token());
     let stop = cancel.clone();
-    // TCP_NODELAY: a response written in several small pieces (an SSE stream's headers, event
-    // and end) otherwise waits on Nagle + the client's delayed ACK, ~40 ms per request.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
-    });
+    let header_read_timeout = config.header_read_timeout;
+    let task =
+        tokio::spawn(
+            async move { connections::serve(listener, app, header_read_timeout, stop).await },
+        );
     Ok(ServerHandle {
         local_addr,
         urls,
