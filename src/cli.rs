@@ -116,7 +116,8 @@ pub struct ProjectArg {
         long,
         env = "MCP_FA_PROJECT",
         default_value = "default",
-        value_name = "NAME"
+        value_name = "NAME",
+        global = true
     )]
     pub project: String,
 }

@@ -119,7 +119,40 @@ pub enum StateError {
          keep its files"
     )]
     NoDirectory,
+    #[error(
+        "another mcp-fa command is changing project '{project}' ({holder}); wait for it to \
+         finish, or stop it, then run this again"
+    )]
+    Locked { project: String, holder: String },
+    #[error(
+        "'{0}' is not a project name: use lowercase letters, digits, '-' and '_', starting with a \
+         letter or digit"
+    )]
+    InvalidProject(String),
 }
+
+impl StateError {
+    /// A stable code for `--json` output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StateError::Locked { .. } => "PROJECT_LOCKED",
+            StateError::Corrupt { .. } => "STATE_CORRUPT",
+            StateError::InvalidProject(_) => "INVALID_PROJECT",
+            StateError::Io { .. } | StateError::NoDirectory => "STATE_ERROR",
+        }
+    }
+}
+
+/// Held while one command changes a project: `up`, `down` and `clients` take it, so two of them
+/// never interleave their Docker work and state-file writes. An OS file lock, so it is released
+/// however the process ends (even killed); dropping the value releases it too.
+#[derive(Debug)]
+pub struct ProjectLock {
+    _file: std::fs::File,
+}
+
+/// How long a command waits for another one to finish before saying who holds the project.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Where state files live.
 #[derive(Debug, Clone)]
@@ -230,6 +263,70 @@ impl StateStore {
             path: self.dir.clone(),
             source,
         })
+    }
+
+    /// Takes the project's lock, waiting up to `wait` for another command to release it. The
+    /// holder writes its pid and command line into the lock file, so the waiter can name it.
+    pub fn lock(
+        &self,
+        project: &str,
+        wait: std::time::Duration,
+    ) -> Result<ProjectLock, StateError> {
+        // The name becomes a file name: nothing that could leave the state directory.
+        let plain = !project.is_empty()
+            && project.len() <= 40
+            && project.as_bytes()[0].is_ascii_alphanumeric()
+            && project
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !plain {
+            return Err(StateError::InvalidProject(project.to_owned()));
+        }
+        create_private_dir(&self.dir).map_err(|source| StateError::Io {
+            action: "create",
+            path: self.dir.clone(),
+            source,
+        })?;
+        let path = self.dir.join(format!("{project}.lock"));
+        let io = |action: &'static str, source| StateError::Io {
+            action,
+            path: path.clone(),
+            source,
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|source| io("open", source))?;
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let holder = std::fs::read_to_string(&path)
+                        .ok()
+                        .map(|text| text.trim().replace('\n', ": "))
+                        .filter(|text| !text.is_empty())
+                        .unwrap_or_else(|| "a process that did not say who it is".to_owned());
+                    return Err(StateError::Locked {
+                        project: project.to_owned(),
+                        holder,
+                    });
+                }
+                Err(std::fs::TryLockError::Error(source)) => return Err(io("lock", source)),
+            }
+        }
+        let command: Vec<String> = std::env::args().collect();
+        let holder = format!("pid {}\n{}", std::process::id(), command.join(" "));
+        file.set_len(0).map_err(|source| io("write", source))?;
+        file.write_all(holder.as_bytes())
+            .map_err(|source| io("write", source))?;
+        Ok(ProjectLock { _file: file })
     }
 
     /// Removes the project's file; absent is fine.

@@ -59,7 +59,7 @@ impl ClientsError {
     pub fn code(&self) -> &'static str {
         match self {
             ClientsError::NoStack { .. } => "NOT_RUNNING",
-            ClientsError::State(_) => "STATE_UNREADABLE",
+            ClientsError::State(error) => error.code(),
             ClientsError::Registration(RegistrationError::NotFound(_)) => "CLIENT_NOT_FOUND",
             ClientsError::Registration(RegistrationError::NameTaken { .. }) => "CLIENT_NAME_TAKEN",
             ClientsError::Registration(_) | ClientsError::FusionAuth(_) => "FUSIONAUTH_ERROR",
@@ -167,6 +167,7 @@ impl Context {
 }
 
 pub async fn clients_command(args: &ClientsArgs) -> Result<(), ClientsError> {
+    let _lock = StateStore::from_env()?.lock(&args.project.project, state::LOCK_WAIT)?;
     match &args.command {
         ClientsCommand::Add(a) => add(&args.project.project, a).await,
         ClientsCommand::List(a) => list(&args.project.project, a).await,

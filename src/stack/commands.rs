@@ -16,6 +16,8 @@ use crate::cli::{DoctorArgs, DownArgs, LogService, LogsArgs, StatusArgs, StatusF
 use crate::fusionauth::Secret;
 
 pub async fn up_command(args: &UpArgs) -> Result<(), StackError> {
+    // Held until the stack is ready and the server started; not while serving in the foreground.
+    let lock = json_errors(args.json, project_lock(&args.project.project))?;
     let options = UpOptions {
         project: args.project.project.clone(),
         fusionauth_image: args.fusionauth_image.clone(),
@@ -43,6 +45,7 @@ pub async fn up_command(args: &UpArgs) -> Result<(), StackError> {
     } else {
         print_text(&report.pretty())?;
     }
+    drop(lock);
     let Some(handle) = foreground else {
         return Ok(());
     };
@@ -157,7 +160,12 @@ fn project_flag(project: &str) -> String {
     }
 }
 
+fn project_lock(project: &str) -> Result<crate::state::ProjectLock, StackError> {
+    Ok(crate::state::StateStore::from_env()?.lock(project, crate::state::LOCK_WAIT)?)
+}
+
 pub async fn down_command(args: &DownArgs) -> Result<(), StackError> {
+    let _lock = json_errors(args.json, project_lock(&args.project.project))?;
     let report = json_errors(
         args.json,
         super::down(&args.project.project, args.volumes).await,

@@ -194,7 +194,7 @@ impl StackError {
             Self::Random(_) => "RANDOM_UNAVAILABLE",
             Self::Output(_) => "OUTPUT_FAILED",
             Self::Docker(_) => "DOCKER_ERROR",
-            Self::State(_) => "STATE_ERROR",
+            Self::State(error) => error.code(),
             Self::FusionAuth(_) => "FUSIONAUTH_ERROR",
         }
     }
