@@ -49,10 +49,35 @@ pub struct StackState {
     /// and `status`. Absent in files written before it existed, and when none was started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mcp_server: Option<McpServerProcess>,
+    /// The kickstart this stack was created with, kept from the moment FusionAuth is started
+    /// until it is ready. If `up` dies in between (killed, machine off), the next `up` hands
+    /// the same file to FusionAuth again: FusionAuth runs it on a still-empty database and
+    /// skips it otherwise, and either way the key saved here is the one that works.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_kickstart: Option<PendingKickstart>,
     /// Hash of the settings the containers were created with; see `stack::plan`.
     pub config_hash: String,
     /// Unix seconds when kickstart ran for this database.
     pub created_at: u64,
+}
+
+/// A kickstart file handed to FusionAuth whose run has not been seen to finish.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingKickstart {
+    /// The rendered file (it holds the API key and passwords).
+    pub contents: Secret,
+    /// Readable with the API key once the kickstart's last request has taken effect.
+    pub finished_probe: String,
+}
+
+impl std::fmt::Debug for PendingKickstart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingKickstart")
+            .field("contents", &"[redacted]")
+            .field("finished_probe", &self.finished_probe)
+            .finish()
+    }
 }
 
 /// A user kickstart created, with the password the user logs in with.
@@ -401,6 +426,7 @@ mod tests {
             license_id: Some(Secret::new("license-sentinel")),
             clients: vec![],
             mcp_server: None,
+            pending_kickstart: None,
             config_hash: "h".into(),
             created_at: 1,
         }

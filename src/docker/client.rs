@@ -309,7 +309,66 @@ impl Docker {
             .map(|network| network.labels.unwrap_or_default()))
     }
 
-    /// Names of the networks carrying `label=value`.
+    /// The id of the one network named `name` that carries `label=value`. Daemons before API
+    /// 1.44 allow several networks of one name (a create from a killed run can land beside
+    /// ours), and then a name is ambiguous to every container that uses it: keep the oldest,
+    /// remove the other labelled copies, and let callers use the id.
+    pub async fn sole_network_id(&self, name: &str, label: &str, value: &str) -> Result<String> {
+        let options = ListNetworksOptions {
+            filters: Some(label_filter(label, value)),
+        };
+        let mut networks: Vec<_> = self
+            .inner
+            .list_networks(Some(options))
+            .await
+            .map_err(|e| DockerError::api("list networks", e))?
+            .into_iter()
+            .filter(|network| network.name.as_deref() == Some(name))
+            .filter_map(|network| Some((network.created.unwrap_or_default(), network.id?)))
+            .collect();
+        networks.sort();
+        let mut ids = networks.into_iter().map(|(_, id)| id);
+        let keep = ids.next().ok_or_else(|| DockerError::Api {
+            action: format!("find network {name}"),
+            status: Some(404),
+            message: "it vanished right after it was created".into(),
+        })?;
+        for extra in ids {
+            self.remove_network(&extra).await?;
+        }
+        Ok(keep)
+    }
+
+    /// Removes every network called exactly `name`, by id.
+    pub async fn remove_networks_named(&self, name: &str) -> Result<()> {
+        let options = ListNetworksOptions {
+            filters: Some(HashMap::from([("name".into(), vec![name.to_owned()])])),
+        };
+        let networks = self
+            .inner
+            .list_networks(Some(options))
+            .await
+            .map_err(|e| DockerError::api("list networks", e))?;
+        let mut found = false;
+        for network in networks {
+            if network.name.as_deref() == Some(name)
+                && let Some(id) = network.id
+            {
+                self.remove_network(&id).await?;
+                found = true;
+            }
+        }
+        if found {
+            Ok(())
+        } else {
+            Err(DockerError::Api {
+                action: format!("remove network {name}"),
+                status: Some(404),
+                message: "no such network".into(),
+            })
+        }
+    }
+
     /// Removes every network carrying the label and returns their names. By id, not name:
     /// daemons before API 1.44 allow two networks of one name, and then a name is ambiguous.
     pub async fn remove_networks_labelled(&self, label: &str, value: &str) -> Result<Vec<String>> {

@@ -316,6 +316,7 @@ mod tests {
             license_id: licensed.then(|| crate::fusionauth::Secret::new("l")),
             clients: Vec::new(),
             mcp_server: None,
+            pending_kickstart: None,
             config_hash: "h".into(),
             created_at: 0,
         }

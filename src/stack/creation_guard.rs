@@ -43,9 +43,13 @@ impl CreationGuard {
 
     /// Removes what was recorded: containers first (they hold the network and the volume).
     /// Best effort; returns the names removed.
+    ///
+    /// An interrupt cancels our request, not the daemon's work: a container, network or volume
+    /// whose creation was in flight can appear a moment after the first removal found nothing.
+    /// So removal is repeated until every recorded object has been seen gone twice in a row,
+    /// for at most `SETTLE`.
     pub async fn roll_back(&self, docker: &Docker) -> Vec<String> {
         let created = std::mem::take(&mut *self.created.lock().unwrap_or_else(|e| e.into_inner()));
-        let mut removed = Vec::new();
         let rank = |c: &Created| match c {
             Created::Container(_) => 0,
             Created::Network(_) => 1,
@@ -54,16 +58,59 @@ impl CreationGuard {
         let mut ordered = created;
         ordered.reverse();
         ordered.sort_by_key(rank);
-        for object in ordered {
-            let (done, name) = match &object {
-                Created::Container(name) => (docker.remove_container(name).await, name),
-                Created::Network(name) => (docker.remove_network(name).await, name),
-                Created::Volume(name) => (docker.remove_volume(name).await, name),
-            };
-            if done.is_ok() {
-                removed.push(name.clone());
+        let mut removed: Vec<String> = Vec::new();
+        let deadline = tokio::time::Instant::now() + SETTLE;
+        let mut quiet_rounds = 0;
+        while quiet_rounds < 2 && tokio::time::Instant::now() < deadline {
+            let mut found_any = false;
+            for object in &ordered {
+                let (present, name) = match object {
+                    Created::Container(name) => (
+                        docker
+                            .inspect(name)
+                            .await
+                            .map(|c| c.is_some())
+                            .unwrap_or(true),
+                        name,
+                    ),
+                    Created::Network(name) => (
+                        docker
+                            .network_labels(name)
+                            .await
+                            .map(|n| n.is_some())
+                            .unwrap_or(true),
+                        name,
+                    ),
+                    Created::Volume(name) => (
+                        docker
+                            .volume_labels(name)
+                            .await
+                            .map(|v| v.is_some())
+                            .unwrap_or(true),
+                        name,
+                    ),
+                };
+                if !present {
+                    continue;
+                }
+                found_any = true;
+                let done = match object {
+                    Created::Container(name) => docker.remove_container(name).await,
+                    Created::Network(name) => docker.remove_networks_named(name).await,
+                    Created::Volume(name) => docker.remove_volume(name).await,
+                };
+                if done.is_ok() && !removed.contains(name) {
+                    removed.push(name.clone());
+                }
+            }
+            quiet_rounds = if found_any { 0 } else { quiet_rounds + 1 };
+            if quiet_rounds < 2 {
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
             }
         }
         removed
     }
 }
+
+/// How long a roll-back keeps watching for objects whose creation was still in flight.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(3);

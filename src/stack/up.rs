@@ -14,12 +14,12 @@ use super::log_buffer::{FollowTask, LogBuffer};
 use super::plan::{FUSIONAUTH_UID, KICKSTART_DIR, KICKSTART_FILE, StackPlan, UpOptions};
 use super::ports::{self, PortCheck};
 use super::progress::Reporter;
-use super::project::{CONFIG_HASH_LABEL, Project};
+use super::project::{CONFIG_HASH_LABEL, PROJECT_LABEL, Project};
 use super::secrets;
 use super::wait::{WaitContext, WaitFor, Watch};
-use crate::docker::{ContainerInfo, Docker, Environment, RunState};
+use crate::docker::{ContainerInfo, ContainerSpec, Docker, Environment, RunState};
 use crate::fusionauth::{FusionAuthClient, Secret, Timeouts};
-use crate::state::{StackState, StateStore, UserCredentials};
+use crate::state::{PendingKickstart, StackState, StateStore, UserCredentials};
 
 /// What `up` did, for the user and for `--json`. Holds no secret.
 #[derive(Debug, Clone, Serialize)]
@@ -84,11 +84,15 @@ pub async fn up(options: UpOptions) -> Result<ReadyStack, StackError> {
         reporter.step("the stack is already running with this configuration");
         let ready = wait_running(&docker, &plan, state, &options, started).await;
         if ready.is_ok() {
-            let mut report = report(&plan, state, &store, started, true, "skipped");
+            let mut state = state.clone();
+            if state.pending_kickstart.take().is_some() {
+                store.save(&state)?;
+            }
+            let mut report = report(&plan, &state, &store, started, true, "skipped");
             report.notes.push("Nothing was changed.".into());
             return Ok(ReadyStack {
                 report,
-                state: state.clone(),
+                state,
                 store,
             });
         }
@@ -152,17 +156,26 @@ pub async fn up(options: UpOptions) -> Result<ReadyStack, StackError> {
             reuse.as_ref(),
             template,
             started,
+            &store,
         )
         .await
     };
     let outcome = tokio::select! {
         outcome = work => outcome,
-        _ = tokio::signal::ctrl_c() => Err(StackError::Interrupted { removed: Vec::new() }),
+        () = interrupted() => Err(StackError::Interrupted { removed: Vec::new() }),
     };
     let (state, kickstart) = match outcome {
         Ok(done) => done,
         Err(error) => {
             let removed = guard.roll_back(&docker).await;
+            // The state saved for this run's new database goes with it, once no volume is left.
+            if reuse.is_none()
+                && Existing::inspect(&docker, &project)
+                    .await
+                    .is_ok_and(|left| !left.volume)
+            {
+                let _ = store.remove(project.name());
+            }
             if !removed.is_empty() {
                 reporter.step(format!(
                     "removed what this run created: {}",
@@ -176,7 +189,13 @@ pub async fn up(options: UpOptions) -> Result<ReadyStack, StackError> {
         }
     };
     store.save(&state)?;
-    if reuse.is_some() {
+    if kickstart == "resumed" {
+        notes.push(
+            "An earlier `up` stopped before FusionAuth was ready; its kickstart was handed to \
+             FusionAuth again and has finished."
+                .into(),
+        );
+    } else if reuse.is_some() {
         notes.push(
             "Reused the kept database: FusionAuth does not run kickstart twice, so the saved API \
              key and users were reused."
@@ -320,35 +339,66 @@ async fn create_and_wait(
     reuse: Option<&StackState>,
     template: (String, String),
     started: Instant,
+    store: &StateStore,
 ) -> Result<(StackState, &'static str), StackError> {
     let deadline = started + options.timeout;
     let project = &plan.project;
-    let database_password = match reuse {
-        Some(state) => state.database_password.clone(),
-        None => Secret::new(secrets::token(32)?),
+    // The state is on disk before any Docker object of a new stack exists: whenever this
+    // process dies from here on, the next `up` knows the API key the kickstart will create.
+    let state = match reuse {
+        Some(state) => {
+            let mut state = state.clone();
+            state.mcp_server = None;
+            state.fusionauth_image = plan.fusionauth_image.clone();
+            state.postgres_image = plan.postgres_image.clone();
+            state.config_hash = plan.config_hash.clone();
+            state
+        }
+        None => {
+            let values = KickstartValues::generate(
+                &plan.public_url,
+                options.demo_passwords,
+                options.license_id.clone(),
+            )?;
+            let rendered = kickstart::render(&template.1, &template.0, &values)?;
+            let database_password = Secret::new(secrets::token(32)?);
+            let mut state = new_state(plan, &values, &rendered, database_password);
+            state.pending_kickstart = Some(PendingKickstart {
+                contents: Secret::new(String::from_utf8_lossy(&rendered.contents).into_owned()),
+                finished_probe: rendered.finished_probe.clone(),
+            });
+            state
+        }
     };
+    store.save(&state)?;
+    let database_password = state.database_password.clone();
 
     // Docker before API 1.44 creates a second network with the same name instead of refusing,
     // so look first: a kept network (containers replaced) is reused.
+    // Each object is recorded BEFORE it is created: an interrupt can land while the daemon is
+    // creating it, and the guard must still remove it (removing what was never made is a no-op).
     let network_exists = docker.network_labels(&project.network()).await?.is_some();
-    if !network_exists
-        && docker
-            .create_network(&project.network(), &project.labels("network"))
-            .await?
-    {
+    if !network_exists {
         guard.network(&project.network());
+        docker
+            .create_network(&project.network(), &project.labels("network"))
+            .await?;
     }
+    let network_id = docker
+        .sole_network_id(&project.network(), PROJECT_LABEL, project.name())
+        .await?;
     if reuse.is_none() {
+        guard.volume(&project.database_volume());
         docker
             .create_volume(&project.database_volume(), &project.labels("data"))
             .await?;
-        guard.volume(&project.database_volume());
     }
 
     reporter.step(format!("starting the database ({})", plan.postgres_image));
-    let database = plan.database_container(&database_password);
-    docker.create_container(&database).await?;
+    let mut database = plan.database_container(&database_password);
+    use_network_id(&mut database, &network_id);
     guard.container(&database.name);
+    create_container(docker, &database, project).await?;
     docker.start(&database.name).await?;
     let database_watch = Watch {
         container: database.name.clone(),
@@ -379,43 +429,34 @@ async fn create_and_wait(
         .await?;
 
     reporter.step(format!("starting FusionAuth ({})", plan.fusionauth_image));
-    let fusionauth = plan.fusionauth_container(&database_password);
-    docker.create_container(&fusionauth).await?;
+    let mut fusionauth = plan.fusionauth_container(&database_password);
+    use_network_id(&mut fusionauth, &network_id);
     guard.container(&fusionauth.name);
+    create_container(docker, &fusionauth, project).await?;
 
-    let (state, probe_wait, kickstart_outcome) = match reuse {
-        Some(state) => {
-            let mut state = state.clone();
-            state.mcp_server = None;
-            state.fusionauth_image = plan.fusionauth_image.clone();
-            state.postgres_image = plan.postgres_image.clone();
-            state.config_hash = plan.config_hash.clone();
-            let probe = demo_probe(&state);
-            (state, WaitFor::SavedApiKeyAccepted { probe }, "skipped")
-        }
-        None => {
-            let values = KickstartValues::generate(
-                &plan.public_url,
-                options.demo_passwords,
-                options.license_id.clone(),
-            )?;
-            let rendered = kickstart::render(&template.1, &template.0, &values)?;
+    // A pending kickstart (a new stack, or one whose earlier `up` died before FusionAuth was
+    // ready) is handed to FusionAuth, which runs it only on an empty database.
+    let (probe_wait, kickstart_outcome) = match &state.pending_kickstart {
+        Some(pending) => {
             docker
                 .upload_file(
                     &fusionauth.name,
                     KICKSTART_DIR,
                     KICKSTART_FILE,
-                    &rendered.contents,
+                    pending.contents.expose().as_bytes(),
                     FUSIONAUTH_UID,
                     0o644,
                 )
                 .await?;
-            let state = new_state(plan, &values, &rendered, database_password.clone());
-            let probe = rendered.finished_probe.clone();
-            (state, WaitFor::KickstartFinished { probe }, "ran")
+            let probe = pending.finished_probe.clone();
+            let outcome = if reuse.is_some() { "resumed" } else { "ran" };
+            (WaitFor::KickstartFinished { probe }, outcome)
+        }
+        None => {
+            let probe = demo_probe(&state);
+            (WaitFor::SavedApiKeyAccepted { probe }, "skipped")
         }
     };
-
     docker.start(&fusionauth.name).await?;
     let fusionauth_watch = Watch {
         container: fusionauth.name.clone(),
@@ -428,6 +469,8 @@ async fn create_and_wait(
     context
         .wait_for_all(&[WaitFor::FusionAuthReady, probe_wait], announce)
         .await?;
+    let mut state = state;
+    state.pending_kickstart = None;
     Ok((state, kickstart_outcome))
 }
 
@@ -462,7 +505,12 @@ async fn wait_running(
         timeout: options.timeout.min(Duration::from_secs(10)),
         project_flag: project.flag(),
     };
-    let probe = demo_probe(state);
+    // A kickstart still pending (an earlier `up` died while FusionAuth was starting) is done
+    // when its own last object is readable.
+    let probe = match &state.pending_kickstart {
+        Some(pending) => pending.finished_probe.clone(),
+        None => demo_probe(state),
+    };
     context
         .wait_for_all(
             &[
@@ -472,6 +520,60 @@ async fn wait_running(
             |_| {},
         )
         .await
+}
+
+/// Creates a container. If its name is taken by one of OUR containers (a killed run's create
+/// can land, or still be in flight, after this run looked), that one is replaced; the daemon
+/// reserves the name before it lists the container, so the check is retried for a moment. A
+/// foreign container with our name was refused earlier (`Existing::inspect`).
+async fn create_container(
+    docker: &Docker,
+    spec: &ContainerSpec,
+    project: &Project,
+) -> Result<(), StackError> {
+    let mut attempts = 0;
+    loop {
+        match docker.create_container(spec).await {
+            Ok(_) => return Ok(()),
+            Err(error) if error.is_conflict() && attempts < 10 => {
+                attempts += 1;
+                let ours = docker
+                    .containers_labelled(PROJECT_LABEL, project.name())
+                    .await?
+                    .contains(&spec.name);
+                if ours {
+                    docker.remove_container(&spec.name).await?;
+                } else {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
+/// Containers join the network by id: a name can be ambiguous (see `sole_network_id`).
+fn use_network_id(spec: &mut ContainerSpec, network_id: &str) {
+    if let Some((network, _aliases)) = spec.network.as_mut() {
+        *network = network_id.to_owned();
+    }
+}
+
+/// Ctrl-C, or SIGTERM (what `kill`, `timeout` and process managers send): either way `up`
+/// removes what it created rather than dying half-way.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn demo_probe(state: &StackState) -> String {
@@ -518,6 +620,7 @@ fn new_state(
         ],
         license_id: values.license_id.clone(),
         clients: Vec::new(),
+        pending_kickstart: None,
         mcp_server: None,
         config_hash: plan.config_hash.clone(),
         created_at: SystemTime::now()
