@@ -33,7 +33,10 @@ fn a_second_command_waits_then_names_the_holder_and_goes_ahead_once_released() {
         message.contains(&format!("pid {}", std::process::id())),
         "names the holder: {message}"
     );
-    assert!(waited >= Duration::from_secs(4), "it waited before giving up: {waited:?}");
+    assert!(
+        waited >= Duration::from_secs(4),
+        "it waited before giving up: {waited:?}"
+    );
 
     // Another project is not blocked.
     let other = mcp_fa(dir.path(), &["clients", "list", "--project", "other"]);
