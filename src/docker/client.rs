@@ -292,16 +292,25 @@ impl Docker {
         }
     }
 
-    /// Labels of the network `name`, or `None` if there is none.
-    pub async fn network_labels(&self, name: &str) -> Result<Option<HashMap<String, String>>> {
+    /// The networks matching Docker's list `filters`.
+    async fn networks(
+        &self,
+        filters: HashMap<String, Vec<String>>,
+    ) -> Result<Vec<bollard::models::Network>> {
         let options = ListNetworksOptions {
-            filters: Some(HashMap::from([("name".into(), vec![name.to_owned()])])),
+            filters: Some(filters),
         };
-        let networks = self
-            .inner
+        self.inner
             .list_networks(Some(options))
             .await
-            .map_err(|e| DockerError::api("list networks", e))?;
+            .map_err(|e| DockerError::api("list networks", e))
+    }
+
+    /// Labels of the network `name`, or `None` if there is none.
+    pub async fn network_labels(&self, name: &str) -> Result<Option<HashMap<String, String>>> {
+        let networks = self
+            .networks(HashMap::from([("name".into(), vec![name.to_owned()])]))
+            .await?;
         // The name filter matches substrings; keep the exact one.
         Ok(networks
             .into_iter()
@@ -314,14 +323,9 @@ impl Docker {
     /// ours), and then a name is ambiguous to every container that uses it: keep the oldest,
     /// remove the other labelled copies, and let callers use the id.
     pub async fn sole_network_id(&self, name: &str, label: &str, value: &str) -> Result<String> {
-        let options = ListNetworksOptions {
-            filters: Some(label_filter(label, value)),
-        };
         let mut networks: Vec<_> = self
-            .inner
-            .list_networks(Some(options))
-            .await
-            .map_err(|e| DockerError::api("list networks", e))?
+            .networks(label_filter(label, value))
+            .await?
             .into_iter()
             .filter(|network| network.name.as_deref() == Some(name))
             .filter_map(|network| Some((network.created.unwrap_or_default(), network.id?)))
@@ -341,14 +345,9 @@ impl Docker {
 
     /// Removes every network called exactly `name`, by id.
     pub async fn remove_networks_named(&self, name: &str) -> Result<()> {
-        let options = ListNetworksOptions {
-            filters: Some(HashMap::from([("name".into(), vec![name.to_owned()])])),
-        };
         let networks = self
-            .inner
-            .list_networks(Some(options))
-            .await
-            .map_err(|e| DockerError::api("list networks", e))?;
+            .networks(HashMap::from([("name".into(), vec![name.to_owned()])]))
+            .await?;
         let mut found = false;
         for network in networks {
             if network.name.as_deref() == Some(name)
@@ -372,14 +371,7 @@ impl Docker {
     /// Removes every network carrying the label and returns their names. By id, not name:
     /// daemons before API 1.44 allow two networks of one name, and then a name is ambiguous.
     pub async fn remove_networks_labelled(&self, label: &str, value: &str) -> Result<Vec<String>> {
-        let options = ListNetworksOptions {
-            filters: Some(label_filter(label, value)),
-        };
-        let networks = self
-            .inner
-            .list_networks(Some(options))
-            .await
-            .map_err(|e| DockerError::api("list networks", e))?;
+        let networks = self.networks(label_filter(label, value)).await?;
         let mut removed = Vec::new();
         for network in networks {
             let (Some(id), name) = (network.id, network.name) else {

@@ -111,7 +111,8 @@ pub async fn spawn_detached(
     };
     store.ensure_dir()?;
     let log_file = store.mcp_log_path(&state.project);
-    let log = open_log(&log_file).map_err(|e| start_failed(e.to_string(), &log_file))?;
+    let log = crate::state::private_file(&log_file)
+        .map_err(|e| start_failed(e.to_string(), &log_file))?;
     let log_err = log
         .try_clone()
         .map_err(|e| start_failed(e.to_string(), &log_file))?;
@@ -196,22 +197,6 @@ fn signal(pid: u32, name: &str) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
-}
-
-#[cfg(unix)]
-fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::File::create(path)
 }
 
 /// The last `n` lines of a log file (none when it cannot be read).
