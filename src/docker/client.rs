@@ -640,7 +640,7 @@ impl Docker {
         }))
     }
 
-    /// Every container (running or not) carrying `label=value`, as `(id, name)`.
+    /// The names of every container (running or not) carrying `label=value`.
     pub async fn containers_labelled(&self, label: &str, value: &str) -> Result<Vec<String>> {
         let options = ListContainersOptions {
             all: true,
