@@ -27,6 +27,12 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Register MCP clients (Claude Code, Cursor, VS Code, ...) and print their configuration.
     Clients(ClientsArgs),
+    /// Walk through protecting an MCP server with FusionAuth, one verified step at a time.
+    Tutorial(TutorialArgs),
+    /// Self-test the running stack end to end: log the demo user in, call the tools, time each hop.
+    Check(CheckArgs),
+    /// Look inside an access token: audience, scopes, expiry, and whether this server takes it.
+    Token(TokenArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to generate completions for.
@@ -389,4 +395,72 @@ pub struct ClientsConfigArgs {
     /// Merge the entry into the client's own config file (a backup is written first).
     #[arg(long)]
     pub write_config: bool,
+}
+
+/// `mcp-fa tutorial`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TutorialArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// Start (or go back) at this step: its id (`turn-protection-on`) or number (`5`).
+    #[arg(long, value_name = "ID|N")]
+    pub step: Option<String>,
+
+    /// Forget the saved progress and start from the first step.
+    #[arg(long)]
+    pub reset: bool,
+
+    /// List the steps with their state (passed, skipped, current) and exit.
+    #[arg(long, conflicts_with_all = ["check", "reset"])]
+    pub list: bool,
+
+    /// Run every check that needs no person, without questions; exit non-zero on the first
+    /// failure (for CI, or as a health check of a running stack).
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `mcp-fa check`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// Keep the self-test client registered afterwards (it is removed by default).
+    #[arg(long)]
+    pub keep_client: bool,
+
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `mcp-fa token`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenCommand {
+    /// Decode an access token and say whether this stack's MCP server would accept it, and why
+    /// not. Reads the token from standard input when none is given (keeps it out of `ps`).
+    Inspect(TokenInspectArgs),
+}
+
+/// `mcp-fa token inspect`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TokenInspectArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// The token, or `-` (the default) to read it from standard input.
+    #[arg(value_name = "TOKEN", default_value = "-", hide_default_value = true)]
+    pub token: String,
+
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -17,6 +17,10 @@ pub enum Error {
     Stack(#[from] crate::stack::StackError),
     #[error(transparent)]
     Clients(#[from] crate::clients::ClientsError),
+    #[error(transparent)]
+    Tutorial(#[from] crate::tutorial::TutorialError),
+    #[error(transparent)]
+    SelfTest(#[from] crate::tutorial::SelfTestError),
 }
 
 impl Error {
@@ -28,6 +32,8 @@ impl Error {
             Error::Server(error) => error.code(),
             Error::Stack(error) => error.code(),
             Error::Clients(error) => error.code(),
+            Error::Tutorial(error) => error.code(),
+            Error::SelfTest(error) => error.code(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod fusionauth;
 pub mod server;
 pub mod stack;
 pub mod state;
+pub mod tutorial;
 
 pub use error::Error;
 
@@ -27,6 +28,11 @@ pub async fn run(cli: cli::Cli) -> Result<(), Error> {
         cli::Command::Logs(args) => Ok(stack::logs_command(&args).await?),
         cli::Command::Doctor(args) => Ok(stack::doctor_command(&args).await?),
         cli::Command::Clients(args) => Ok(clients::clients_command(&args).await?),
+        cli::Command::Tutorial(args) => Ok(tutorial::tutorial_command(&args).await?),
+        cli::Command::Check(args) => Ok(tutorial::check_command(&args).await?),
+        cli::Command::Token(args) => match &args.command {
+            cli::TokenCommand::Inspect(inspect) => Ok(server::token_inspect_command(inspect).await?),
+        },
         cli::Command::Completions { shell } => {
             let mut command = cli::Cli::command();
             let mut out = std::io::stdout();

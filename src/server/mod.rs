@@ -307,3 +307,10 @@ async fn shutdown_signal() -> Result<(), ServerError> {
         tokio::signal::ctrl_c().await.map_err(ServerError::Signal)
     }
 }
+
+/// `mcp-fa token inspect`.
+pub async fn token_inspect_command(
+    _args: &crate::cli::TokenInspectArgs,
+) -> Result<(), ServerError> {
+    Err(ServerError::NoIssuer)
+}
