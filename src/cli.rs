@@ -447,6 +447,8 @@ pub struct TokenArgs {
 pub enum TokenCommand {
     /// Decode an access token and say whether this stack's MCP server would accept it, and why
     /// not. Reads the token from standard input when none is given (keeps it out of `ps`).
+    /// Exit status: 0 when the server accepts the token, 1 when it refuses it, cannot verify it
+    /// (no stack, FusionAuth down) or the input is not a token.
     Inspect(TokenInspectArgs),
 }
 

@@ -10,8 +10,13 @@
 //!
 //! The scope check must happen here, before rmcp, because only an HTTP 403 makes clients step
 //! up; so the JSON-RPC body is read (bounded) to find `tools/call` and its tool name.
+//!
+//! Protection can be switched off and on at runtime (the tutorial starts unprotected): while
+//! off, requests pass without a token and carry the [`Unprotected`] marker, so the tools answer
+//! anonymously. Every decision is written once to the log and once to the [`CallLog`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use axum::body::{Body, to_bytes};
@@ -22,6 +27,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::calls::{CallLog, CallOutcome, NewCall};
 use super::config::PublicUrls;
 use super::scopes::ScopeMode;
 use super::verifier::{Rejection, TokenVerifier, VerifiedToken, printable};
@@ -36,6 +42,48 @@ pub struct Gate {
     pub scopes: ScopeMode,
     pub urls: PublicUrls,
     pub origins: OriginPolicy,
+    pub calls: CallLog,
+    /// Whether `/mcp` asks for a token; never true without a verifier.
+    protected: AtomicBool,
+}
+
+/// Put in a request's extensions when the gate let it through without a token (protection off
+/// or `--no-auth`): the tools then answer anonymously instead of looking for a caller.
+#[derive(Debug, Clone, Copy)]
+pub struct Unprotected;
+
+impl Gate {
+    pub fn new(
+        verifier: Option<TokenVerifier>,
+        scopes: ScopeMode,
+        urls: PublicUrls,
+        origins: OriginPolicy,
+        start_unprotected: bool,
+    ) -> Self {
+        let protected = verifier.is_some() && !start_unprotected;
+        Self {
+            verifier,
+            scopes,
+            urls,
+            origins,
+            calls: CallLog::new(),
+            protected: AtomicBool::new(protected),
+        }
+    }
+
+    pub fn is_protected(&self) -> bool {
+        self.protected.load(Ordering::SeqCst)
+    }
+
+    /// Switches protection; returns whether the switch took effect (it cannot be turned on
+    /// without a verifier, i.e. with `--no-auth`).
+    pub fn set_protected(&self, protected: bool) -> bool {
+        if protected && self.verifier.is_none() {
+            return false;
+        }
+        self.protected.store(protected, Ordering::SeqCst);
+        true
+    }
 }
 
 /// Browser origins allowed to call `/mcp` (DNS-rebinding protection): the public URL's origin,
@@ -127,6 +175,14 @@ pub async fn protect(State(gate): State<Arc<Gate>>, request: Request, next: Next
             latency_ms = started.elapsed().as_millis() as u64,
             "refused a request from a foreign origin (DNS-rebinding protection)"
         );
+        gate.calls.record(NewCall {
+            client_id: None,
+            subject: None,
+            method: http_method.as_str(),
+            tools: &[],
+            outcome: CallOutcome::ForbiddenOrigin,
+            status: StatusCode::FORBIDDEN.as_u16(),
+        });
         return (
             StatusCode::FORBIDDEN,
             axum::Json(json!({
@@ -149,11 +205,21 @@ pub async fn protect(State(gate): State<Arc<Gate>>, request: Request, next: Next
         .to_owned();
     // Raw names decide the scope check; the log gets them without control characters.
     let tool = printable(&rpc.tools.join(","), 200);
-    let log_at = |outcome: &str,
+    // One log line and one call record per request, written together.
+    let log_at = |outcome: CallOutcome,
                   token: Option<&VerifiedToken>,
                   status: StatusCode,
                   why: &str,
                   warn: bool| {
+        let label = match &outcome {
+            CallOutcome::ServedUnprotected if gate.verifier.is_none() => "served (no auth)",
+            CallOutcome::ServedUnprotected => "served (unprotected)",
+            CallOutcome::Served => "served",
+            CallOutcome::NoToken => "no token",
+            CallOutcome::InvalidToken { .. } => "invalid token",
+            CallOutcome::InsufficientScope { .. } => "insufficient scope",
+            CallOutcome::ForbiddenOrigin => "forbidden origin",
+        };
         let client_id = token.and_then(|t| t.client_id.as_deref()).unwrap_or("-");
         let subject = token.map_or("-", |t| t.subject.as_str());
         let latency_ms = started.elapsed().as_millis() as u64;
@@ -161,42 +227,63 @@ pub async fn protect(State(gate): State<Arc<Gate>>, request: Request, next: Next
         if warn {
             tracing::warn!(
                 target: "mcp_fa::server::request",
-                client_id, subject, method = %method, tool = %tool, outcome,
+                client_id, subject, method = %method, tool = %tool, outcome = label,
                 status = status.as_u16(), latency_ms, "{why}"
             );
         } else {
             tracing::info!(
                 target: "mcp_fa::server::request",
-                client_id, subject, method = %method, tool = %tool, outcome,
+                client_id, subject, method = %method, tool = %tool, outcome = label,
                 status = status.as_u16(), latency_ms, "{why}"
             );
         }
+        gate.calls.record(NewCall {
+            client_id: token.and_then(|t| t.client_id.as_deref()),
+            subject: token.map(|t| t.subject.as_str()),
+            method: &method,
+            tools: &rpc.tools,
+            outcome,
+            status: status.as_u16(),
+        });
     };
-    let log = |outcome: &str, token: Option<&VerifiedToken>, status: StatusCode, why: &str| {
-        log_at(outcome, token, status, why, false)
-    };
+    let log = |outcome: CallOutcome,
+               token: Option<&VerifiedToken>,
+               status: StatusCode,
+               why: &str| { log_at(outcome, token, status, why, false) };
 
-    let Some(verifier) = &gate.verifier else {
-        let response = next
-            .run(Request::from_parts(parts, Body::from(bytes)))
-            .await;
-        log("served (no auth)", None, response.status(), "");
-        return response;
+    let verifier = match &gate.verifier {
+        Some(verifier) if gate.is_protected() => verifier,
+        _ => {
+            parts.extensions.insert(Unprotected);
+            let response = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
+            let why = if gate.verifier.is_some() {
+                "protection is switched off: answered without a token"
+            } else {
+                ""
+            };
+            log(CallOutcome::ServedUnprotected, None, response.status(), why);
+            return response;
+        }
     };
 
     let Some(token) = bearer(&parts.headers) else {
-        log("no token", None, StatusCode::UNAUTHORIZED, "");
+        log(CallOutcome::NoToken, None, StatusCode::UNAUTHORIZED, "");
         return challenge(&gate, None);
     };
     let verified = match verifier.verify(token).await {
         Ok(verified) => verified,
         Err(rejection) => {
             let misconfigured = matches!(rejection, Rejection::SymmetricAlgorithm { .. });
+            let reason = rejection.to_string();
             log_at(
-                "invalid token",
+                CallOutcome::InvalidToken {
+                    reason: reason.clone(),
+                },
                 None,
                 StatusCode::UNAUTHORIZED,
-                &rejection.to_string(),
+                &reason,
                 misconfigured,
             );
             return challenge(&gate, Some(&rejection));
@@ -208,7 +295,9 @@ pub async fn protect(State(gate): State<Arc<Gate>>, request: Request, next: Next
         if !missing.is_empty() {
             let why = format!("`{tool}` needs the scopes {missing:?}");
             log(
-                "insufficient scope",
+                CallOutcome::InsufficientScope {
+                    missing: missing.iter().map(|s| (*s).to_owned()).collect(),
+                },
                 Some(&verified),
                 StatusCode::FORBIDDEN,
                 &why,
@@ -221,7 +310,7 @@ pub async fn protect(State(gate): State<Arc<Gate>>, request: Request, next: Next
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    log("served", Some(&verified), response.status(), "");
+    log(CallOutcome::Served, Some(&verified), response.status(), "");
     response
 }
 

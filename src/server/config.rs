@@ -50,6 +50,10 @@ pub struct ServeConfig {
     /// A connection that has not sent a whole request head by then is closed, so slow or
     /// stalled clients cannot hold connections open (slow-loris).
     pub header_read_timeout: Duration,
+    /// Start with protection switched off: keys are discovered as usual, but `/mcp` answers
+    /// without a token and the metadata routes answer 404 until
+    /// [`super::ServerHandle::set_protected`] switches it on (the tutorial's first steps).
+    pub start_unprotected: bool,
 }
 
 impl ServeConfig {
@@ -70,6 +74,7 @@ impl ServeConfig {
             leeway: Duration::from_secs(30),
             jwks_refetch_interval: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
+            start_unprotected: false,
         })
     }
 

@@ -64,6 +64,30 @@ pub enum ServerError {
 
     #[error("could not wait for Ctrl-C / SIGTERM: {0}")]
     Signal(#[source] std::io::Error),
+
+    /// `token inspect` got nothing to inspect.
+    #[error("no token to inspect: {what}. Give it one: {how}")]
+    NoTokenGiven {
+        what: &'static str,
+        how: &'static str,
+    },
+
+    #[error(
+        "this is not a JWT access token: {reason}. Pass the `access_token` value of the token \
+         response (it starts with `eyJ`), not the refresh token or the whole response"
+    )]
+    TokenUndecodable { reason: String },
+
+    /// `token inspect`: the stack's server would refuse the token (the report says more).
+    #[error("the token would be refused by {resource}: {reason}")]
+    TokenRefused { resource: String, reason: String },
+
+    /// `token inspect`: the token decoded, but nothing could tell whether it is accepted.
+    #[error("the token could not be verified: {reason}")]
+    TokenUnverified { reason: String },
+
+    #[error("could not write to standard output: {0}")]
+    Output(#[source] std::io::Error),
 }
 
 impl ServerError {
@@ -81,6 +105,11 @@ impl ServerError {
             Self::Jwks { .. } => "SERVE_JWKS_FAILED",
             Self::Serve(_) => "SERVE_FAILED",
             Self::Signal(_) => "SERVE_SIGNAL_FAILED",
+            Self::NoTokenGiven { .. } => "TOKEN_MISSING",
+            Self::TokenUndecodable { .. } => "TOKEN_UNDECODABLE",
+            Self::TokenRefused { .. } => "TOKEN_REFUSED",
+            Self::TokenUnverified { .. } => "TOKEN_UNVERIFIED",
+            Self::Output(_) => "OUTPUT_FAILED",
         }
     }
 }

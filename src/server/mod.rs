@@ -3,19 +3,26 @@
 //! verification of FusionAuth access tokens bound to this server (RFC 8707 audience).
 //!
 //! It owns: the HTTP routes, the auth gate and its challenges, token verification, the tools,
-//! and the request log. It must not: print (callers decide; `serve_command` logs through
-//! `tracing`), send a caller's token anywhere but its issuer's userinfo, accept a token from
+//! the request log and the in-memory record of calls ([`CallLog`]), the runtime protection switch
+//! ([`ServerHandle::set_protected`]: the tutorial starts unprotected and switches protection on),
+//! and `mcp-fa token inspect` (decode a token, then ask this stack's verifier about it).
+//! It must not: print (callers decide; `serve_command` logs through `tracing`; only `token
+//! inspect` writes its report to stdout, never the token or its signature), send a caller's token anywhere but its issuer's userinfo, accept a token from
 //! anywhere but the `Authorization` header, or log a token. It talks to FusionAuth only through
 //! [`crate::fusionauth`]. It reads the stack's state file (through [`crate::state`]) only in
 //! [`ServeConfig::from_args`], when `serve` is given no issuer, and never writes it.
 //!
 //! [`start`] runs it in-process and returns a [`ServerHandle`] once it is ready to answer (keys
-//! loaded), so `mcp-fa up` can start it and tests can too.
+//! loaded), so `mcp-fa up` can start it and tests can too. While protection is off `/mcp` answers
+//! without a token (the tools greet anonymously) and the Protected Resource Metadata routes answer
+//! 404; `--no-auth` is that state for good (no verifier, so it can never be switched on).
 
 mod auth;
+mod calls;
 mod config;
 mod connections;
 mod error;
+mod inspect;
 mod router;
 mod scopes;
 mod tools;
@@ -29,6 +36,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use auth::{MAX_BODY_BYTES, OriginPolicy};
+pub use calls::{CALL_LOG_CAPACITY, CallLog, CallOutcome, CallRecord};
 pub use config::{PublicUrls, ServeConfig, ValidationMode};
 pub use error::ServerError;
 pub use scopes::ScopeMode;
@@ -67,6 +75,7 @@ pub struct ServerHandle {
     urls: PublicUrls,
     issuer: Option<String>,
     notes: Vec<Notice>,
+    gate: Arc<auth::Gate>,
     cancel: CancellationToken,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -98,6 +107,33 @@ impl ServerHandle {
 
     pub fn notes(&self) -> &[Notice] {
         &self.notes
+    }
+
+    /// The record of calls to `/mcp` (shared: it keeps filling while the server runs).
+    pub fn calls(&self) -> CallLog {
+        self.gate.calls.clone()
+    }
+
+    /// Switches protection at runtime. On: exactly the protected behaviour (401 challenges,
+    /// metadata served). Off: `/mcp` answers without a token, anonymously, and the metadata
+    /// routes answer 404. A `--no-auth` server has no verifier and cannot be protected: switching
+    /// it on is ignored with a logged warning, and [`ServerHandle::is_protected`] stays false.
+    pub fn set_protected(&self, protected: bool) {
+        if self.gate.set_protected(protected) {
+            tracing::info!(
+                "MCP server protection switched {}",
+                if protected { "on" } else { "off" }
+            );
+        } else {
+            tracing::warn!(
+                "cannot switch protection on: this server runs without authentication                  (--no-auth) and has no issuer to verify tokens with"
+            );
+        }
+    }
+
+    /// Whether `/mcp` currently requires a token.
+    pub fn is_protected(&self) -> bool {
+        self.gate.is_protected()
     }
 
     /// Stops accepting requests, ends MCP sessions and open streams, and waits (at most a few
@@ -211,14 +247,21 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
     };
 
     let issuer = verifier.as_ref().map(|v| v.issuer().to_owned());
-    let gate = Arc::new(auth::Gate {
+    if config.start_unprotected && verifier.is_some() {
+        notes.push(Notice::warning(
+            "protection is switched off: /mcp answers anyone without a token (and the Protected \
+             Resource Metadata is not served) until it is switched on",
+        ));
+    }
+    let gate = Arc::new(auth::Gate::new(
         verifier,
-        scopes: config.scopes,
-        origins: OriginPolicy::new(&urls.origin, &config.allowed_origins),
-        urls: urls.clone(),
-    });
+        config.scopes,
+        urls.clone(),
+        OriginPolicy::new(&urls.origin, &config.allowed_origins),
+        config.start_unprotected,
+    ));
     let cancel = CancellationToken::new();
-    let app = router::build(gate, fusionauth, metadata, cancel.child_token());
+    let app = router::build(gate.clone(), fusionauth, metadata, cancel.child_token());
     let stop = cancel.clone();
     let header_read_timeout = config.header_read_timeout;
     let task =
@@ -230,6 +273,7 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
         urls,
         issuer,
         notes,
+        gate,
         cancel,
         task,
     })
@@ -308,9 +352,7 @@ async fn shutdown_signal() -> Result<(), ServerError> {
     }
 }
 
-/// `mcp-fa token inspect`.
-pub async fn token_inspect_command(
-    _args: &crate::cli::TokenInspectArgs,
-) -> Result<(), ServerError> {
-    Err(ServerError::NoIssuer)
+/// `mcp-fa token inspect`: see [`inspect`].
+pub async fn token_inspect_command(args: &crate::cli::TokenInspectArgs) -> Result<(), ServerError> {
+    inspect::command(args).await
 }

@@ -1,12 +1,14 @@
 //! The HTTP surface: `/mcp` (rmcp's Streamable HTTP service behind the auth gate) and the
 //! Protected Resource Metadata at both well-known paths, each with the CORS browser clients need.
+//! While protection is switched off the metadata routes answer 404: a client that found them
+//! would start an OAuth login the server does not ask for.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderName, Method, header};
+use axum::http::{HeaderName, Method, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -71,6 +73,7 @@ pub fn build(
         ])
         .max_age(Duration::from_secs(600));
 
+    let gate_for_metadata = gate.clone();
     let mcp_routes = Router::new()
         .route_service("/mcp", mcp)
         .layer(axum::middleware::from_fn_with_state(gate, auth::protect))
@@ -79,6 +82,10 @@ pub fn build(
     let Some(metadata) = metadata else {
         return mcp_routes;
     };
+    let served = Arc::new(ServedMetadata {
+        metadata,
+        gate: gate_for_metadata,
+    });
     // Public documents: any origin may read them (no credentials involved).
     let prm_cors = CorsLayer::new()
         .allow_origin(Any)
@@ -95,12 +102,22 @@ pub fn build(
             "/.well-known/oauth-protected-resource/mcp",
             get(metadata_document),
         )
-        .with_state(Arc::new(metadata))
+        .with_state(served)
         .layer(prm_cors);
     mcp_routes.merge(prm)
 }
 
-async fn metadata_document(State(metadata): State<Arc<ResourceMetadata>>) -> impl IntoResponse {
+struct ServedMetadata {
+    metadata: ResourceMetadata,
+    /// Asked on every request: the document exists only while protection is on.
+    gate: Arc<Gate>,
+}
+
+async fn metadata_document(State(served): State<Arc<ServedMetadata>>) -> axum::response::Response {
+    if !served.gate.is_protected() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let metadata = &served.metadata;
     axum::Json(json!({
         "resource": metadata.resource,
         "authorization_servers": [metadata.issuer],
@@ -108,4 +125,5 @@ async fn metadata_document(State(metadata): State<Arc<ResourceMetadata>>) -> imp
         "bearer_methods_supported": ["header"],
         "resource_name": "mcp-fa demo MCP server",
     }))
+    .into_response()
 }

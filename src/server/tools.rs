@@ -2,7 +2,9 @@
 //! userinfo) and `whoami` (the verified token's claims, no network call).
 //!
 //! Tools read the caller from the [`VerifiedToken`] the auth layer put in the HTTP request's
-//! extensions; they never see an unverified token. The caller's token is sent to one place only:
+//! extensions; they never see an unverified token. A request the gate let through without a
+//! token (protection switched off, or `--no-auth`) carries the [`Unprotected`] marker instead, and
+//! is answered anonymously: the decision is made per request, since protection can be switched. The caller's token is sent to one place only:
 //! its own issuer's userinfo endpoint.
 
 use std::sync::Arc;
@@ -14,6 +16,7 @@ use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabiliti
 use rmcp::{ErrorData, ServerHandler, tool, tool_handler, tool_router};
 use serde_json::json;
 
+use super::auth::Unprotected;
 use super::scopes::{GET_NAME, ScopeMode, WHOAMI};
 use super::verifier::VerifiedToken;
 use crate::fusionauth::{FusionAuthClient, FusionAuthError, UserInfo};
@@ -55,12 +58,15 @@ impl McpTools {
         &self,
         Extension(parts): Extension<Parts>,
     ) -> Result<CallToolResult, ErrorData> {
-        let Some(fusionauth) = &self.fusionauth else {
-            return Ok(text(
-                "Hello! This server runs with --no-auth, so it does not know who you are.",
-            ));
-        };
+        if let Some(why) = self.anonymous(&parts) {
+            return Ok(text(format!(
+                "Hello! {why}, so it does not know who you are."
+            )));
+        }
         let caller = caller(&parts)?;
+        let Some(fusionauth) = &self.fusionauth else {
+            return Err(ErrorData::internal_error("no FusionAuth to ask", None));
+        };
         // The auth layer answered 403 already; this guards any path around it.
         let missing = self.scopes.missing(GET_NAME, &caller.scopes);
         if !missing.is_empty() {
@@ -89,10 +95,9 @@ impl McpTools {
         &self,
         Extension(parts): Extension<Parts>,
     ) -> Result<CallToolResult, ErrorData> {
-        if self.fusionauth.is_none() {
+        if let Some(why) = self.anonymous(&parts) {
             return Ok(text(
-                json!({"authenticated": false, "note": "this server runs with --no-auth"})
-                    .to_string(),
+                json!({"authenticated": false, "note": why.to_lowercase()}).to_string(),
             ));
         }
         let caller = caller(&parts)?;
@@ -108,6 +113,18 @@ impl McpTools {
             })
             .to_string(),
         ))
+    }
+}
+
+impl McpTools {
+    /// Why the caller is anonymous, when the gate let this request through without a token.
+    fn anonymous(&self, parts: &Parts) -> Option<&'static str> {
+        parts.extensions.get::<Unprotected>()?;
+        Some(if self.fusionauth.is_none() {
+            "This server runs with --no-auth"
+        } else {
+            "This server's protection is switched off"
+        })
     }
 }
 

@@ -242,3 +242,49 @@ pub fn jwks_fetches(stack: &Stack) -> usize {
 pub async fn settle() {
     tokio::time::sleep(Duration::from_millis(20)).await;
 }
+
+/// A self-contained `tools/call` in the stateless 2026-07-28 protocol (no `initialize`, no
+/// session): what one HTTP request of an up-to-date MCP client looks like.
+pub async fn call_tool(url: &str, token: Option<&str>, name: &str) -> Answer {
+    let body = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+    "name": name, "arguments": {},
+    "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }}});
+    post(
+        url,
+        token,
+        &body,
+        &[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", name),
+        ],
+    )
+    .await
+}
+
+/// The text of a tool result, whether the answer came as JSON or as one server-sent event.
+pub fn tool_text(answer: &Answer) -> Option<String> {
+    let message = match &answer.body {
+        Value::String(events) => events
+            .lines()
+            .filter_map(|line| line.strip_prefix("data:"))
+            .filter_map(|data| serde_json::from_str::<Value>(data.trim()).ok())
+            .find(|message| message.get("result").is_some())?,
+        json => json.clone(),
+    };
+    message
+        .pointer("/result/content/0/text")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// GETs `url` and returns its status and JSON body (`Null` when not JSON).
+pub async fn get_json(url: &str) -> (u16, Value) {
+    let response = reqwest::get(url).await.expect("the server answers");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
