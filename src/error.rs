@@ -40,7 +40,7 @@ impl Error {
     /// 1 for failures of the work itself; clap uses 2 for usage errors. Stack failures a
     /// script may want to tell apart have their own codes: 3 Docker unavailable, 4 port in use,
     /// 5 image pull failed, 6 startup timeout, 7 kickstart failed, 8 container exited,
-    /// 130 interrupted.
+    /// 9 Docker out of disk space, 130 interrupted.
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Stack(error) => ExitCode::from(error.exit_code()),

@@ -68,6 +68,16 @@ impl DockerError {
         )
     }
 
+    /// The daemon (or a pull) failed because its disk is full: the message carries the
+    /// kernel's ENOSPC text, which Docker passes on unchanged.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Self::Api { message, .. } => mentions_disk_full(message),
+            Self::Pull { reason, .. } => mentions_disk_full(reason),
+            Self::Unavailable { .. } => false,
+        }
+    }
+
     /// The commands that would start Docker, for the runtimes that look installed.
     pub fn start_hints(installed: &[Runtime]) -> Vec<String> {
         installed
@@ -75,6 +85,13 @@ impl DockerError {
             .map(|runtime| format!("{}: `{}`", runtime.name(), runtime.start_command()))
             .collect()
     }
+}
+
+/// Whether `text` (a Docker message or a container's log line) reports ENOSPC. strerror(28) is
+/// "No space left on device" in glibc, musl and Go; Docker lowercases it in its own errors.
+pub fn mentions_disk_full(text: &str) -> bool {
+    text.to_ascii_lowercase()
+        .contains("no space left on device")
 }
 
 fn describe_unavailable(
@@ -135,5 +152,40 @@ pub(super) fn short_reason(error: &(dyn std::error::Error + 'static)) -> String 
     match text.char_indices().nth(160) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enospc_is_recognised_in_dockers_words_and_in_container_logs() {
+        for text in [
+            "failed to update bridge store for object type *bridge.networkConfiguration: write \
+             /var/lib/docker/network/files/local-kv.db: no space left on device",
+            "ERROR:  could not extend file \"base/16384/2619\": No space left on device",
+            "ERROR:  could not write the data file: No space left on device (os error 28)",
+        ] {
+            assert!(mentions_disk_full(text), "{text}");
+        }
+        assert!(!mentions_disk_full("connection refused"));
+        let api = DockerError::Api {
+            action: "create container x".into(),
+            status: Some(500),
+            message: "write /d/containers/x/.tmp-config.v2.json1: no space left on device".into(),
+        };
+        assert!(api.is_disk_full());
+        let pull = DockerError::Pull {
+            image: "postgres:16".into(),
+            reason: "write /d/tmp/GetImageBlob1: no space left on device".into(),
+        };
+        assert!(pull.is_disk_full());
+        let refused = DockerError::Api {
+            action: "start container x".into(),
+            status: Some(500),
+            message: "port is already allocated".into(),
+        };
+        assert!(!refused.is_disk_full());
     }
 }

@@ -15,4 +15,4 @@ pub use client::{
     PublishedPort, PullEvent, RunState,
 };
 pub use endpoint::{Candidate, Discovery, Environment, Runtime, Source, discover};
-pub use error::DockerError;
+pub use error::{DockerError, mentions_disk_full};

@@ -80,6 +80,20 @@ pub enum StackError {
         lines: Vec<String>,
     },
 
+    /// ENOSPC anywhere on the way: from a Docker API call (network, volume or container
+    /// create, start, file copy, pull) or in a container's log (the database failing to write).
+    #[error(
+        "Docker is out of disk space: {said}\nNext: free space for Docker, then run the command \
+         again. `docker system df` shows what uses it; `docker system prune` removes stopped \
+         containers, unused networks, dangling images and the build cache (`--volumes` also \
+         unused volumes). Docker Desktop: Settings > Resources > Disk usage limit; colima: \
+         `colima stop` then `colima start --disk <GiB>` with a larger size"
+    )]
+    DiskFull {
+        /// What failed, with Docker's message or the container's log line quoted verbatim.
+        said: String,
+    },
+
     #[error(
         "a {kind} named `{name}` exists but was not created by mcp-fa (it lacks the \
          dev.mcp-fa.project={project} label); mcp-fa never touches it. Remove or rename it \
@@ -164,6 +178,9 @@ impl From<DockerError> for StackError {
     fn from(error: DockerError) -> Self {
         match error {
             DockerError::Unavailable { .. } => Self::DockerUnavailable(error),
+            other if other.is_disk_full() => Self::DiskFull {
+                said: other.to_string(),
+            },
             other => Self::Docker(other),
         }
     }
@@ -180,6 +197,7 @@ impl StackError {
             Self::KickstartFailed { .. } => "KICKSTART_FAILED",
             Self::ContainerExited { .. } => "CONTAINER_EXITED",
             Self::Unhealthy { .. } => "CONTAINER_UNHEALTHY",
+            Self::DiskFull { .. } => "DISK_FULL",
             Self::NameTaken { .. } => "NAME_CONFLICT",
             Self::StateMissing { .. } => "STATE_MISSING",
             Self::InvalidProject { .. } => "INVALID_PROJECT",
@@ -209,6 +227,7 @@ impl StackError {
             Self::StartupTimeout { .. } => 6,
             Self::KickstartFailed { .. } => 7,
             Self::ContainerExited { .. } => 8,
+            Self::DiskFull { .. } => 9,
             Self::Interrupted { .. } => 130,
             _ => 1,
         }
@@ -232,5 +251,32 @@ fn removed_list(removed: &[String]) -> String {
         String::from(" (nothing yet)")
     } else {
         format!(": {}", removed.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_from_docker_is_disk_full_with_the_message_verbatim_and_a_hint() {
+        let message =
+            "write /var/lib/docker/containers/abc/.tmp-config.v2.json1: no space left on device";
+        let error = StackError::from(DockerError::Api {
+            action: "create container mcp-fa-db".into(),
+            status: Some(500),
+            message: message.into(),
+        });
+        assert_eq!(error.code(), "DISK_FULL");
+        assert_eq!(error.exit_code(), 9);
+        let text = error.to_string();
+        assert!(text.contains(message), "{text}");
+        assert!(text.contains("docker system prune"), "{text}");
+        let other = StackError::from(DockerError::Api {
+            action: "create container mcp-fa-db".into(),
+            status: Some(500),
+            message: "something else".into(),
+        });
+        assert_eq!(other.code(), "DOCKER_ERROR");
     }
 }

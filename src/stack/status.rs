@@ -69,23 +69,29 @@ pub async fn status(project: &str, show_secrets: bool) -> Result<StatusReport, S
             .filter(|info| project.owns(&info.labels));
         let (state, health) = match info {
             None => ("missing".to_owned(), None),
-            Some(info) => (
-                match info.state {
+            Some(info) => {
+                let state = match info.state {
                     RunState::Running => "running".to_owned(),
                     RunState::Created => "created".to_owned(),
                     RunState::Restarting => "restarting".to_owned(),
                     RunState::Exited { code } => format!("exited (code {code})"),
                     RunState::Other(other) => other,
-                },
-                info.health.map(|h| {
-                    match h {
-                        Health::Starting => "starting",
-                        Health::Healthy => "healthy",
-                        Health::Unhealthy => "unhealthy",
-                    }
-                    .to_owned()
-                }),
-            ),
+                };
+                // Docker keeps the last health result of a stopped container ("unhealthy"
+                // after a daemon restart): only a running container's health is current.
+                let health = info
+                    .health
+                    .filter(|_| matches!(state.as_str(), "running" | "restarting"))
+                    .map(|h| {
+                        match h {
+                            Health::Starting => "starting",
+                            Health::Healthy => "healthy",
+                            Health::Unhealthy => "unhealthy",
+                        }
+                        .to_owned()
+                    });
+                (state, health)
+            }
         };
         all_running &= state == "running";
         containers.push(ContainerStatus {

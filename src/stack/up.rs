@@ -320,6 +320,8 @@ async fn ensure_image(
     let pulled = docker.pull(image, |event| progress.event(event)).await;
     progress.finish(if pulled.is_ok() { "done" } else { "failed" });
     pulled.map_err(|error| match error {
+        // A pull that fills the disk is not a wrong image name: say so, with the hint.
+        error if error.is_disk_full() => error.into(),
         crate::docker::DockerError::Pull { image, reason } => StackError::ImagePull {
             image,
             reason,

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::error::StackError;
 use super::log_buffer::LogBuffer;
-use crate::docker::{Docker, Health, RunState};
+use crate::docker::{Docker, Health, RunState, mentions_disk_full};
 use crate::fusionauth::{FusionAuthClient, FusionAuthError};
 
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
@@ -99,6 +99,9 @@ impl WaitContext<'_> {
                 return Ok(());
             }
             if Instant::now() >= self.deadline {
+                if let Some(full) = self.disk_full(true).await {
+                    return Err(full);
+                }
                 let watch = match wait.watched() {
                     Watched::Database => &self.database,
                     Watched::FusionAuth => self.fusionauth.as_ref().unwrap_or(&self.database),
@@ -122,6 +125,9 @@ impl WaitContext<'_> {
                 let info = self.docker.inspect(&self.database.container).await?;
                 let health = info.and_then(|info| info.health);
                 if health == Some(Health::Unhealthy) {
+                    if let Some(full) = self.disk_full(true).await {
+                        return Err(full);
+                    }
                     return Err(StackError::Unhealthy {
                         container: self.database.container.clone(),
                         check: "pg_isready -h 127.0.0.1 kept failing".into(),
@@ -151,6 +157,9 @@ impl WaitContext<'_> {
 
     /// A container that stopped, or a kickstart request that failed, ends the wait at once.
     async fn check_failures(&self) -> Result<(), StackError> {
+        if let Some(full) = self.disk_full(false).await {
+            return Err(full);
+        }
         let watches = std::iter::once(&self.database).chain(self.fusionauth.as_ref());
         for watch in watches {
             let Some(info) = self.docker.inspect(&watch.container).await? else {
@@ -164,6 +173,11 @@ impl WaitContext<'_> {
         if let Some(fusionauth) = &self.fusionauth
             && let Some(failure) = fusionauth.log.kickstart_failure()
         {
+            // A request that failed because the database could not write is a full disk, not
+            // a wrong kickstart; the database's line may still be on its way through the log.
+            if let Some(full) = self.disk_full(true).await {
+                return Err(full);
+            }
             return Err(StackError::KickstartFailed {
                 request: failure.join("\n  "),
                 lines: fusionauth.log.last(LINES_SHOWN),
@@ -173,6 +187,9 @@ impl WaitContext<'_> {
     }
 
     async fn exited(&self, watch: &Watch, code: i64, meaning: Option<String>) -> StackError {
+        if let Some(full) = self.disk_full(true).await {
+            return full;
+        }
         // The followed log may lag behind the exit: read the tail from Docker itself.
         let mut lines = tail(self.docker, &watch.container).await;
         if lines.is_empty() {
@@ -186,6 +203,28 @@ impl WaitContext<'_> {
             lines,
             project_flag: self.project_flag.clone(),
         }
+    }
+}
+
+impl WaitContext<'_> {
+    /// A watched container that logged ENOSPC (PostgreSQL's "could not extend file ...: No space
+    /// left on device"): that explains a failed kickstart request, a crash or a wait that never
+    /// ends better than they explain themselves. The followed logs are checked on every poll;
+    /// `ask_docker` also reads each container's tail from Docker, for the failure paths where
+    /// the follower may lag.
+    async fn disk_full(&self, ask_docker: bool) -> Option<StackError> {
+        for watch in std::iter::once(&self.database).chain(self.fusionauth.as_ref()) {
+            let mut lines = watch.log.last(LINES_SHOWN);
+            if ask_docker && !lines.iter().any(|l| mentions_disk_full(l)) {
+                lines = tail(self.docker, &watch.container).await;
+            }
+            if let Some(line) = lines.iter().find(|l| mentions_disk_full(l)) {
+                return Some(StackError::DiskFull {
+                    said: format!("{} logged:\n  | {}", watch.container, line.trim()),
+                });
+            }
+        }
+        None
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod docker;
 pub mod openapi;
+pub mod private_docker;
 
 use std::path::Path;
 
