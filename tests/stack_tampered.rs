@@ -1,0 +1,119 @@
+//! Containers killed or removed behind mcp-fa's back (`docker kill`, `docker rm -f`, a cleanup
+//! script, Docker Desktop's "delete"): `status` reports what is really there, and `up` brings
+//! the missing piece back on the kept data, with the same API key. Real Docker daemon, stand-in
+//! images.
+
+mod stack_support;
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use stack_support::TestProject;
+use support::docker::docker_ok;
+
+fn fusionauth_get(project: &TestProject, key: &str, path: &str) -> Option<u16> {
+    let url = format!("http://127.0.0.1:{}{path}", project.fusionauth_port);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()
+                .expect("client")
+                .get(url)
+                .header("Authorization", key)
+                .send()
+                .await
+                .ok()
+                .map(|r| r.status().as_u16())
+        })
+}
+
+fn saved_state(project: &TestProject) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(project.state_file()).expect("state file"))
+        .expect("state JSON")
+}
+
+/// `status -o json`'s container of `service` (`fusionauth` or `db`): (name, state).
+fn container(status: &Value, service: &str) -> (String, String) {
+    let found = status["containers"]
+        .as_array()
+        .expect("containers")
+        .iter()
+        .find(|c| c["service"] == service)
+        .unwrap_or_else(|| panic!("no {service} container in {status:#}"));
+    (
+        found["name"].as_str().expect("name").to_owned(),
+        found["state"].as_str().expect("state").to_owned(),
+    )
+}
+
+#[test]
+fn a_killed_or_removed_container_is_reported_and_up_brings_it_back_with_the_data() {
+    if !support::docker::docker_available() {
+        return;
+    }
+    let project = TestProject::new("tampered");
+    project.up(&[]).assert_ok();
+    let state = saved_state(&project);
+    let key = state["apiKey"].as_str().expect("key").to_owned();
+    let demo_id = state["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["role"] == "demo")
+        .expect("demo user")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let demo = format!("/api/user/{demo_id}");
+    assert_eq!(fusionauth_get(&project, &key, &demo), Some(200));
+    let status = project.run(&["status", "-o", "json"]).json();
+    let (fusionauth, _) = container(&status, "fusionauth");
+    let (db, _) = container(&status, "db");
+
+    // FusionAuth killed (as the OOM killer or `docker kill` would).
+    docker_ok(&["kill", &fusionauth]);
+    let status = project.run(&["status", "-o", "json"]);
+    let doc = status.assert_ok().json();
+    assert_eq!(doc["running"], false, "{doc:#}");
+    let (_, state) = container(&doc, "fusionauth");
+    assert!(state.starts_with("exited"), "{doc:#}");
+    assert_eq!(container(&doc, "db").1, "running", "{doc:#}");
+    let text = project.run(&["status"]);
+    assert!(
+        text.assert_ok().stdout.contains(": not running"),
+        "{}",
+        text.stdout
+    );
+
+    let healed = project.up(&[]);
+    let report = healed.assert_ok().json();
+    assert_eq!(report["kickstart"], "skipped", "{report:#}");
+    assert_eq!(saved_state(&project)["apiKey"], key.as_str());
+    assert_eq!(fusionauth_get(&project, &key, &demo), Some(200));
+
+    // The database container removed altogether; its volume stays.
+    docker_ok(&["rm", "-f", &db]);
+    let doc = project.run(&["status", "-o", "json"]).json();
+    assert_eq!(doc["running"], false, "{doc:#}");
+    assert_eq!(container(&doc, "db").1, "missing", "{doc:#}");
+
+    let healed = project.up(&[]);
+    let report = healed.assert_ok().json();
+    assert_eq!(
+        report["kickstart"], "skipped",
+        "the kept volume still holds the kickstarted data: {report:#}"
+    );
+    assert_eq!(saved_state(&project)["apiKey"], key.as_str());
+    assert_eq!(fusionauth_get(&project, &key, &demo), Some(200));
+    let doc = project.run(&["status", "-o", "json"]).json();
+    assert_eq!(doc["running"], true, "{doc:#}");
+    assert_eq!(doc["fusionauthStatus"], "ready", "{doc:#}");
+
+    project.run(&["down", "--volumes", "--json"]).assert_ok();
+    assert_eq!(project.all_labelled(), Vec::<String>::new());
+}
