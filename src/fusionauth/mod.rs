@@ -8,12 +8,14 @@
 
 mod client;
 mod error;
+mod login;
 mod models;
 mod readiness;
 mod secret;
 
 pub use client::{FusionAuthClient, Timeouts};
 pub use error::{ApiError, ApiErrors, FusionAuthError, OptionalExt, TransportKind};
+pub use login::{LoginError, LoginRequest, Tokens};
 pub use models::{
     Application, ApplicationOAuthScope, ApplicationRole, Audience, AuthorizedUrlValidationPolicy,
     ClientAuthenticationPolicy, GrantType, Jwk, Jwks, JwtClaims, JwtConfiguration, Key,
