@@ -2,10 +2,10 @@
 //! and restarting Docker under a running stack, or giving Docker a disk that is full.
 //!
 //! [`PrivateDocker::start`] runs `dockerd` with its own socket, data root, exec root, pid file
-//! and managed containerd (under the exec root), no default bridge, no iptables management and
-//! an address pool of its own, so it never meets the daemon at /var/run/docker.sock. Published
+//! and managed containerd (under the exec root), a default bridge of its own (never the host's
+//! `docker0`), no iptables management and an address pool of its own, so it never meets the daemon at /var/run/docker.sock. Published
 //! ports go through docker-proxy. Dropping it stops the daemon, kills what is left of it by pid,
-//! unmounts everything below its directory, removes the directory and its one firewall rule,
+//! unmounts everything below its directory, removes the directory, its bridge and its one firewall rule,
 //! panic or not. It never stops, restarts or reconfigures the shared daemon.
 //!
 //! Needs root and `dockerd`. Without them [`available`] prints "skipping" and returns false,
@@ -86,6 +86,11 @@ pub struct PrivateDocker {
     pub host: String,
     /// `10.N.0.0/16`: the networks this daemon creates, and the firewall rule's scope.
     pub pool: String,
+    /// The daemon's own default bridge (see [`PrivateDocker::create_bridge`]).
+    bridge: String,
+    bridge_created: bool,
+    /// How many times dockerd was started (restarts need `--live-restore`, see `start_daemon`).
+    starts: u32,
     child: Option<Child>,
     forward_rule: bool,
 }
@@ -112,6 +117,16 @@ fn free_pool() -> String {
     panic!("no free 10.x.0.0/16 for a private Docker daemon; routes:\n{routes}")
 }
 
+/// `mcpfa-<octet>-<pid>`: unique per daemon, within the 15 bytes Linux allows a link name.
+fn bridge_name(pool: &str) -> String {
+    let octet = pool
+        .trim_start_matches("10.")
+        .split('.')
+        .next()
+        .unwrap_or("0");
+    format!("mcpfa-{octet}-{}", std::process::id() % 10_000)
+}
+
 impl PrivateDocker {
     /// Starts the daemon and waits until it answers (its first start takes a few seconds).
     pub fn start(options: Options) -> PrivateDocker {
@@ -121,13 +136,17 @@ impl PrivateDocker {
             .tempdir_in("/tmp")
             .expect("temp dir")
             .keep();
+        let pool = free_pool();
         let mut daemon = PrivateDocker {
             data_root: dir.join("data"),
             exec_root: dir.join("exec"),
             pidfile: dir.join("docker.pid"),
             log: dir.join("dockerd.log"),
             host: format!("unix://{}", dir.join("docker.sock").display()),
-            pool: free_pool(),
+            bridge: bridge_name(&pool),
+            pool,
+            bridge_created: false,
+            starts: 0,
             dir,
             child: None,
             forward_rule: false,
@@ -149,8 +168,30 @@ impl PrivateDocker {
             assert!(status.success(), "mount -t tmpfs failed ({status})");
         }
         daemon.allow_forwarding();
+        daemon.create_bridge();
         daemon.start_daemon();
         daemon
+    }
+
+    /// Every daemon needs a default bridge, and one started with `--bridge=none` deletes the
+    /// host's `docker0` on start (dockerd removes "its" default bridge interface when told to
+    /// have none), which breaks the shared daemon's default network for every other test. So
+    /// this daemon gets a bridge of its own, in the last /24 of its pool.
+    fn create_bridge(&mut self) {
+        let base = self.pool.trim_end_matches(".0.0/16");
+        let address = format!("{base}.255.1/24");
+        let ip = |args: &[&str]| {
+            let out = Command::new("ip").args(args).output().expect("run ip");
+            assert!(
+                out.status.success(),
+                "ip {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        ip(&["link", "add", "name", &self.bridge, "type", "bridge"]);
+        self.bridge_created = true;
+        ip(&["addr", "add", &address, "dev", &self.bridge]);
+        ip(&["link", "set", &self.bridge, "up"]);
     }
 
     /// With `net.bridge.bridge-nf-call-iptables` on, traffic between two containers on one
@@ -215,18 +256,29 @@ impl PrivateDocker {
             .arg("--pidfile")
             .arg(&self.pidfile)
             .args([
-                "--bridge=none",
+                "--bridge",
+                &self.bridge,
                 "--iptables=false",
                 "--ip-masq=false",
                 "--ip-forward=false",
                 "--default-address-pool",
                 &format!("base={},size=24", self.pool),
             ])
+            // On a restart, dockerd (20.10) clears its stale default network and, when it has
+            // custom address pools and live-restore is off, deletes the interface `docker0`
+            // by name: the shared daemon's bridge, not ours. Live-restore on the restart avoids
+            // that and changes nothing here: the containers already stopped with the daemon.
+            .args(if self.starts > 0 {
+                &["--live-restore"][..]
+            } else {
+                &[][..]
+            })
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
             .spawn()
             .expect("start dockerd");
+        self.starts += 1;
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -486,6 +538,31 @@ impl Drop for PrivateDocker {
         }
         if let Err(e) = std::fs::remove_dir_all(&self.dir) {
             eprintln!("could not remove {}: {e}", self.dir.display());
+        }
+        // The bridges of the networks it created outlive the daemon: remove every link with
+        // an address in its pool.
+        let links = Command::new("ip")
+            .args(["-o", "-4", "addr", "show"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        let prefix = self.pool.trim_end_matches("0.0/16");
+        for line in links.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() > 3 && fields[3].starts_with(prefix) && fields[1] != self.bridge {
+                let _ = Command::new("ip")
+                    .args(["link", "delete", fields[1]])
+                    .stdin(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
+        }
+        if self.bridge_created {
+            let _ = Command::new("ip")
+                .args(["link", "delete", &self.bridge])
+                .stdin(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
         }
         if self.forward_rule {
             let _ = Command::new("iptables")
