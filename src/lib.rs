@@ -31,7 +31,9 @@ pub async fn run(cli: cli::Cli) -> Result<(), Error> {
         cli::Command::Tutorial(args) => Ok(tutorial::tutorial_command(&args).await?),
         cli::Command::Check(args) => Ok(tutorial::check_command(&args).await?),
         cli::Command::Token(args) => match &args.command {
-            cli::TokenCommand::Inspect(inspect) => Ok(server::token_inspect_command(inspect).await?),
+            cli::TokenCommand::Inspect(inspect) => {
+                Ok(server::token_inspect_command(inspect).await?)
+            }
         },
         cli::Command::Completions { shell } => {
             let mut command = cli::Cli::command();

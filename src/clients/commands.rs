@@ -126,28 +126,11 @@ impl Context {
     }
 
     fn server_name(&self) -> String {
-        if self.state.project == "default" {
-            "mcp-fa".to_string()
-        } else {
-            format!("mcp-fa-{}", self.state.project)
-        }
+        server_name_for(&self.state.project)
     }
 
     fn snippet(&self, client: &RegisteredClient) -> ConfigSnippet {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        let project_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let server_url = self.server_url();
-        let server_name = self.server_name();
-        snippet_for(
-            &SnippetContext {
-                server_url: &server_url,
-                server_name: &server_name,
-                home: home.as_deref(),
-                project_dir: &project_dir,
-                os: std::env::consts::OS,
-            },
-            client,
-        )
+        snippet_for_stack(&self.state, client)
     }
 
     /// Keeps the state file's list in step with FusionAuth.
@@ -164,6 +147,36 @@ impl Context {
         self.store.save(&self.state)?;
         Ok(())
     }
+}
+
+/// The key the stack's server gets in a client's configuration: `mcp-fa`, or
+/// `mcp-fa-<project>` beside the default stack.
+pub fn server_name_for(project: &str) -> String {
+    if project == "default" {
+        "mcp-fa".to_string()
+    } else {
+        format!("mcp-fa-{project}")
+    }
+}
+
+/// The configuration `clients add` and `clients config` print (or write) for `client` of this
+/// stack, for this user (`HOME`) and working directory; the tutorial's checks read the file it
+/// names.
+pub fn snippet_for_stack(state: &StackState, client: &RegisteredClient) -> ConfigSnippet {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let project_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let server_url = format!("http://localhost:{}/mcp", state.mcp_port);
+    let server_name = server_name_for(&state.project);
+    snippet_for(
+        &SnippetContext {
+            server_url: &server_url,
+            server_name: &server_name,
+            home: home.as_deref(),
+            project_dir: &project_dir,
+            os: std::env::consts::OS,
+        },
+        client,
+    )
 }
 
 pub async fn clients_command(args: &ClientsArgs) -> Result<(), ClientsError> {

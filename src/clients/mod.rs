@@ -14,7 +14,8 @@ mod registration;
 mod snippet;
 
 pub use commands::{
-    ClientSetup, ClientsError, clients_command, register_for_stack, write_registered,
+    ClientSetup, ClientsError, clients_command, register_for_stack, server_name_for,
+    snippet_for_stack, write_registered,
 };
 pub use config_file::{ConfigChange, ConfigFileError, merge_server_entry};
 pub use kind::ClientKind;

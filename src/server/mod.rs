@@ -319,6 +319,20 @@ pub async fn serve_until_signal(mut handle: ServerHandle) -> Result<(), ServerEr
 /// Start-up notes and one line per request to stderr. rmcp's own session chatter is kept to
 /// warnings: the request line already says what happened.
 pub fn init_logging() {
+    init_logging_with(std::io::stderr);
+}
+
+/// The same lines written to `file` instead: where the walkthrough's in-process
+/// server logs, so its requests do not interleave with the walkthrough's text and `mcp-fa logs
+/// mcp -f` can follow them from another terminal.
+pub fn init_logging_to(file: std::fs::File) {
+    init_logging_with(std::sync::Mutex::new(file));
+}
+
+fn init_logging_with<W>(writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     use tracing_subscriber::{Layer as _, filter::Targets, fmt};
@@ -329,7 +343,7 @@ pub fn init_logging() {
     let _ = tracing_subscriber::registry()
         .with(
             fmt::layer()
-                .with_writer(std::io::stderr)
+                .with_writer(writer)
                 .with_target(false)
                 .with_filter(filter),
         )

@@ -1,6 +1,8 @@
 //! The stack commands as the command line runs them: options from `cli`, the work from this
 //! module, the report printed as text or as one JSON document (`{"ok": true, ...}` or
-//! `{"ok": false, "error": {"code", "message"}}` with a stable code).
+//! `{"ok": false, "error": {"code", "message"}}` with a stable code). On a terminal, `up` hands
+//! over to the walkthrough ([`crate::tutorial::Walkthrough`]) once the stack and its server are
+//! ready, and serves protected in the foreground when the walkthrough ends.
 
 use std::io::Write;
 use std::time::Duration;
@@ -38,18 +40,83 @@ pub async fn up_command(args: &UpArgs) -> Result<(), StackError> {
         passthrough_env: UpOptions::passthrough_from_process(),
     };
     let mut ready = json_errors(args.json, super::up(options).await)?;
-    let foreground = json_errors(args.json, after_ready(&mut ready, args).await)?;
+    // The walkthrough is read before the server starts: the step it resumes at decides whether
+    // the server starts protected. A walkthrough that cannot load (its progress file is
+    // unreadable) is reported, and `up` goes on as without it.
+    let mut walkthrough = if hands_over_to_tutorial(args) {
+        match crate::tutorial::Walkthrough::new(
+            &ready.state.project,
+            &ready.store,
+            None,
+            None,
+            false,
+        ) {
+            Ok(walkthrough) => Some(walkthrough),
+            Err(error) => {
+                ready.report.notes.push(format!(
+                    "The walkthrough cannot start: {error} ({})",
+                    error.code()
+                ));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let start_unprotected = walkthrough
+        .as_ref()
+        .is_some_and(|w| w.resume_mode() == crate::tutorial::ServerMode::Unprotected);
+    let foreground = json_errors(
+        args.json,
+        after_ready(&mut ready, args, walkthrough.is_some(), start_unprotected).await,
+    )?;
     let report = &ready.report;
     if args.json {
         print_json(report)?;
     } else {
         print_text(&report.pretty())?;
     }
+    // Released before the walkthrough: its steps run `mcp-fa clients add` and `down`.
     drop(lock);
-    let Some(handle) = foreground else {
+    let Some(mut handle) = foreground else {
         return Ok(());
     };
     let flag = project_flag(&ready.state.project);
+    if let Some(mut walkthrough) = walkthrough.take() {
+        walkthrough.server = Some(handle);
+        let ended = walkthrough.run().await;
+        // The walkthrough only borrows the server; it is always there to take back.
+        let Some(back) = walkthrough.server.take() else {
+            return Ok(());
+        };
+        handle = back;
+        match ended {
+            Ok(crate::tutorial::Ended::Interrupted) => {
+                handle.shutdown().await?;
+                eprintln!(
+                    "The MCP server stopped. FusionAuth is still running: `mcp-fa up{flag}` \
+                     serves again (and continues the walkthrough), `mcp-fa down{flag}` stops it."
+                );
+                return Ok(());
+            }
+            Ok(crate::tutorial::Ended::Finished {
+                stack_removed: true,
+            }) => {
+                handle.shutdown().await?;
+                eprintln!("The stack is removed, so the MCP server stopped too.");
+                return Ok(());
+            }
+            Ok(_) => {}
+            Err(error) => eprintln!(
+                "mcp-fa: the walkthrough stopped: {error} ({})",
+                error.code()
+            ),
+        }
+        if !handle.is_protected() {
+            handle.set_protected(true);
+        }
+        eprintln!("Protection is on.");
+    }
     eprintln!(
         "Serving {} until Ctrl-C. FusionAuth keeps running after that; `mcp-fa down{flag}` stops \
          it.",
@@ -63,12 +130,41 @@ pub async fn up_command(args: &UpArgs) -> Result<(), StackError> {
     Ok(())
 }
 
+/// `up` hands over to the walkthrough when a person is there to follow it (standard input and
+/// output are terminals) and nothing asked otherwise.
+fn hands_over_to_tutorial(args: &UpArgs) -> bool {
+    use std::io::IsTerminal;
+    !(args.no_tutorial || args.detach || args.no_server || args.json)
+        && std::io::stdin().is_terminal()
+        && std::io::stdout().is_terminal()
+}
+
+/// Stops the project's background MCP server (`up --detach`), if one runs, and forgets it in
+/// the state file; returns its pid. For `mcp-fa tutorial`, which serves the port itself.
+pub async fn stop_detached_mcp_server(
+    store: &crate::state::StateStore,
+    project: &str,
+) -> Result<Option<u32>, StackError> {
+    let _lock = store.lock(project, crate::state::LOCK_WAIT)?;
+    let Some(mut state) = store.load(project)? else {
+        return Ok(None);
+    };
+    let Some(server) = state.mcp_server.take() else {
+        return Ok(None);
+    };
+    let stopped = mcp_server::stop(&server, project).await?;
+    store.save(&state)?;
+    Ok(stopped.then_some(server.pid))
+}
+
 /// The steps after readiness: register the `--client`s, start the MCP server (in-process, or in
 /// a background process with `--detach`, unless `--no-server`), and point at what comes next.
 /// Returns the in-process server for the foreground case, already answering.
 async fn after_ready(
     ready: &mut ReadyStack,
     args: &UpArgs,
+    walkthrough: bool,
+    start_unprotected: bool,
 ) -> Result<Option<crate::server::ServerHandle>, StackError> {
     let clients =
         crate::clients::register_for_stack(&ready.store, &mut ready.state, &args.clients).await?;
@@ -120,25 +216,49 @@ async fn after_ready(
             false,
         )
     } else {
-        crate::server::init_logging();
-        let handle = crate::server::start(crate::server::ServeConfig::for_stack(state)?).await?;
+        if walkthrough {
+            // The walkthrough owns the terminal; request lines go where `logs mcp` reads them.
+            match walkthrough_log(&ready.store, &state.project) {
+                Ok(file) => crate::server::init_logging_to(file),
+                Err(_) => crate::server::init_logging(),
+            }
+            ready.report.next_steps.push(format!(
+                "mcp-fa logs mcp{flag} -f   # in another terminal: the MCP server's requests"
+            ));
+        } else {
+            crate::server::init_logging();
+        }
+        let mut config = crate::server::ServeConfig::for_stack(state)?;
+        // The walkthrough's early steps show the server before protection is switched on.
+        config.start_unprotected = walkthrough && start_unprotected;
+        let handle = crate::server::start(config).await?;
         crate::server::log_notes(&handle);
         foreground = Some(handle);
         report("foreground", true, None, None, false)
     };
     ready.report.mcp_server = Some(server);
     ready.report.clients = clients;
-    if let Some(step) = tutorial_seam(args, &ready.report, &flag) {
-        ready.report.next_steps.insert(0, step);
+    let walks = walkthrough && foreground.is_some();
+    for (index, step) in next_steps(&ready.report, &flag, walks)
+        .into_iter()
+        .enumerate()
+    {
+        ready.report.next_steps.insert(index, step);
     }
     Ok(foreground)
 }
 
-/// SEAM for the tutorial (issue 6): once it exists, `up` without `--no-tutorial` hands over to
-/// it here (after the server is ready, before `up` serves in the foreground). Until then there is
-/// nothing to hand over to, with or without `--no-tutorial`: this only names the next step.
-fn tutorial_seam(_args: &UpArgs, report: &UpReport, flag: &str) -> Option<String> {
-    Some(match report.clients.first() {
+/// What `up` points at first: the walkthrough (starting right below, or to run later), then the
+/// client to connect.
+fn next_steps(report: &UpReport, flag: &str, walks: bool) -> Vec<String> {
+    let tutorial = if walks {
+        "the walkthrough starts below: each step explained, run and verified (`--no-tutorial` \
+         skips it)"
+            .to_owned()
+    } else {
+        format!("mcp-fa tutorial{flag}   # walk through protecting this server, each step verified")
+    };
+    let client = match report.clients.first() {
         None => format!(
             "mcp-fa clients add{flag} --kind claude-code   # register an MCP client (or cursor, \
              vscode, mcp-remote, inspector, claude-desktop) and get its configuration"
@@ -148,7 +268,18 @@ fn tutorial_seam(_args: &UpArgs, report: &UpReport, flag: &str) -> Option<String
              `get_name` tool",
             setup.client.kind.display_name()
         ),
-    })
+    };
+    vec![tutorial, client]
+}
+
+/// The project's MCP log file, started afresh, for an in-process server whose terminal the
+/// walkthrough uses.
+pub fn walkthrough_log(
+    store: &crate::state::StateStore,
+    project: &str,
+) -> std::io::Result<std::fs::File> {
+    store.ensure_dir().map_err(std::io::Error::other)?;
+    crate::state::private_file(&store.mcp_log_path(project))
 }
 
 /// ` --project <name>`, or nothing for the default project.

@@ -25,7 +25,10 @@ mod status;
 mod up;
 mod wait;
 
-pub use commands::{doctor_command, down_command, logs_command, status_command, up_command};
+pub use commands::{
+    doctor_command, down_command, logs_command, status_command, stop_detached_mcp_server,
+    up_command, walkthrough_log,
+};
 pub use doctor::{Check, DoctorReport, Verdict, doctor};
 pub use down::{DownReport, down};
 pub use error::StackError;

@@ -6,14 +6,24 @@
 //! explains, the self-test. It must not: talk to Docker except through [`crate::docker`] and
 //! [`crate::stack`], to FusionAuth except through [`crate::fusionauth`], or print a secret. It
 //! starts the MCP server through [`crate::server`] and reads what the server saw from it.
+//!
+//! The walkthrough: [`steps`] reads the embedded step files and fills in their placeholders,
+//! `render` turns them into terminal text, `progress` keeps where each project got to, `runner`
+//! holds the conversation (and the in-process server's protection switch), `commands` is
+//! `mcp-fa tutorial`. `mcp-fa up` hands over to [`Walkthrough`] when a person is at a terminal.
 
+mod checks;
+mod commands;
 mod error;
+mod progress;
+mod render;
+mod runner;
 mod self_test;
+pub mod steps;
 
+pub use checks::{CheckContext, Checker, Mode, Outcome, VERIFY_NAMES, Verdict};
+pub use commands::tutorial_command;
 pub use error::TutorialError;
+pub use runner::{Ended, Walkthrough};
 pub use self_test::{SelfTestError, check_command};
-
-/// `mcp-fa tutorial`.
-pub async fn tutorial_command(_args: &crate::cli::TutorialArgs) -> Result<(), TutorialError> {
-    Err(TutorialError::NotBuilt)
-}
+pub use steps::ServerMode;

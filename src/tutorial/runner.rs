@@ -1,0 +1,662 @@
+//! The interactive walkthrough: shows each step from the saved one on, waits for a line of
+//! input (`[Enter] verify  [h] hint  [s] skip  [b] back  [q] quit`), runs the step's check
+//! against the real thing, prints its verdict, and saves progress after every change.
+//!
+//! It owns the conversation and the MCP server's protection switch while it runs (each step
+//! says whether the server is protected). It must not start or stop the stack, and it never
+//! ends on a signal without saving: Ctrl-C or SIGTERM while it waits (or while a check runs)
+//! saves and stops cleanly. Standard input is read line by line on a thread of its own, so a
+//! signal is noticed even while nobody types.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use tokio::sync::mpsc;
+
+use super::checks::{CheckContext, Checker, Mode, Outcome, Verdict};
+use super::error::TutorialError;
+use super::progress::{Progress, ProgressFile, StepStatus};
+use super::render::{self, Style};
+use super::steps::{self, Placeholders, ServerMode, Step};
+use crate::server::{ServeConfig, ServerError, ServerHandle};
+use crate::state::{StackState, StateStore};
+
+/// How the walkthrough ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Every step passed or was skipped.
+    Finished {
+        /// The clean-up step passed in this run: the stack is gone.
+        stack_removed: bool,
+    },
+    /// The user quit (`q`, or end of input); progress saved.
+    Quit,
+    /// Ctrl-C or SIGTERM; progress saved.
+    Interrupted,
+}
+
+/// Lines typed on standard input, read on a thread of its own (a blocking read cannot be
+/// cancelled, and a thread that is not a runtime task never holds up the process's exit).
+pub struct Input {
+    lines: mpsc::UnboundedReceiver<String>,
+}
+
+impl Input {
+    pub fn stdin() -> Self {
+        let (sender, lines) = mpsc::unbounded_channel();
+        std::thread::Builder::new()
+            .name("tutorial-stdin".into())
+            .spawn(move || {
+                let stdin = std::io::stdin();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    match stdin.lock().read_line(&mut line) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {
+                            if sender.send(line.trim().to_owned()).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                // Dropping the sender tells the reader: end of input.
+            })
+            .expect("a thread for standard input");
+        Self { lines }
+    }
+}
+
+/// Ctrl-C and SIGTERM, listened for from the walkthrough's start (a signal that arrives while
+/// nobody waits for it is kept until the next wait, not lost).
+struct Signals {
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Self {}
+        }
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn one(signal: &mut Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                () = one(&mut self.interrupt) => {}
+                () = one(&mut self.term) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// What one wait for the user gave.
+enum Answer {
+    Line(String),
+    EndOfInput,
+    Signal,
+}
+
+/// Everything one run of the walkthrough needs.
+pub struct Walkthrough {
+    project: String,
+    store: StateStore,
+    steps: Vec<Step>,
+    progress_file: ProgressFile,
+    progress: Progress,
+    style: Style,
+    input: Input,
+    signals: Signals,
+    /// The in-process MCP server (the walkthrough's own, or `up`'s). Taken back by the caller
+    /// when the walkthrough ends.
+    pub server: Option<ServerHandle>,
+    /// Standalone `mcp-fa tutorial`: the runner starts the server itself once the stack exists.
+    /// Under `up` the server is `up`'s and is never replaced.
+    may_start_server: bool,
+    checker: Checker,
+    /// Steps that passed in this run (for the summary and the clean-up case).
+    passed_now: Vec<String>,
+}
+
+impl Walkthrough {
+    /// Loads the steps and the saved progress (a corrupt progress file is an error here, before
+    /// anything is shown). `start_at` (`--step`) overrides the saved step.
+    pub fn new(
+        project: &str,
+        store: &StateStore,
+        start_at: Option<&str>,
+        server: Option<ServerHandle>,
+        may_start_server: bool,
+    ) -> Result<Self, TutorialError> {
+        let steps = steps::all()?;
+        let progress_file = ProgressFile::new(store, project);
+        let mut progress = progress_file.load()?;
+        if let Some(wanted) = start_at {
+            progress.current = Some(steps::find(&steps, wanted)?.id.clone());
+        }
+        Ok(Self {
+            project: project.to_owned(),
+            store: store.clone(),
+            steps,
+            progress_file,
+            progress,
+            style: Style::for_stdout(),
+            input: Input::stdin(),
+            signals: Signals::new(),
+            server,
+            may_start_server,
+            checker: Checker::new(),
+            passed_now: Vec::new(),
+        })
+    }
+
+    /// The protection the step to resume at needs (what `up` starts its server with).
+    pub fn resume_mode(&self) -> ServerMode {
+        if self.progress.current.is_none() && self.all_ended() {
+            // Finished: nothing will be shown, and `up` serves protected afterwards.
+            return ServerMode::Protected;
+        }
+        self.steps[self.resume_index()].server
+    }
+
+    fn resume_index(&self) -> usize {
+        let ids: Vec<&str> = self.steps.iter().map(|s| s.id.as_str()).collect();
+        self.progress.resume_index(&ids)
+    }
+
+    fn all_ended(&self) -> bool {
+        self.steps
+            .iter()
+            .all(|step| self.progress.status(&step.id).is_some())
+    }
+
+    fn flag(&self) -> String {
+        if self.project == crate::stack::DEFAULT_PROJECT {
+            String::new()
+        } else {
+            format!(" --project {}", self.project)
+        }
+    }
+
+    fn load_state(&self) -> Option<StackState> {
+        self.store.load(&self.project).ok().flatten()
+    }
+
+    fn say(&self, text: &str) -> Result<(), TutorialError> {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(TutorialError::Terminal)
+    }
+
+    fn save(&mut self) -> Result<(), TutorialError> {
+        self.progress_file.save(&self.progress)
+    }
+
+    /// Runs from the saved step to the end, or until the user quits or a signal arrives. The
+    /// self-test client a check may have registered is removed before returning.
+    pub async fn run(&mut self) -> Result<Ended, TutorialError> {
+        let ended = self.walk().await;
+        self.finish_checks().await;
+        ended
+    }
+
+    /// Removes what the checks left behind (the self-test client). Done whenever a step is
+    /// left, so nothing lingers in FusionAuth when a later step (clean-up) takes the stack
+    /// down, and whatever ended the walkthrough.
+    async fn finish_checks(&mut self) {
+        let ctx = CheckContext {
+            project: &self.project,
+            store: &self.store,
+            mode: Mode::Interactive,
+            server: self.server.as_ref(),
+            calls_since: 0,
+        };
+        let checker = std::mem::replace(&mut self.checker, Checker::new());
+        checker.finish(&ctx).await;
+    }
+
+    async fn walk(&mut self) -> Result<Ended, TutorialError> {
+        let flag = self.flag();
+        if self.progress.current.is_none() && self.all_ended() {
+            let (passed, skipped) = self.counts();
+            self.say(&format!(
+                "You have finished this walkthrough ({passed} passed, {skipped} skipped). \
+                 `mcp-fa tutorial{flag} --step N` revisits a step, `mcp-fa tutorial{flag} \
+                 --reset` starts over, `mcp-fa tutorial{flag} --check` re-runs every check.\n"
+            ))?;
+            return Ok(Ended::Finished {
+                stack_removed: false,
+            });
+        }
+        let mut index = self.resume_index();
+        let total = self.steps.len();
+        loop {
+            if index >= total {
+                return self.finish().await;
+            }
+            let moved = self.step(index).await?;
+            self.finish_checks().await;
+            match moved {
+                Move::Next => index += 1,
+                Move::Back => index = index.saturating_sub(1),
+                Move::Stop(ended) => return Ok(ended),
+            }
+        }
+    }
+
+    fn counts(&self) -> (usize, usize) {
+        let count = |wanted| {
+            self.steps
+                .iter()
+                .filter(|step| self.progress.status(&step.id) == Some(wanted))
+                .count()
+        };
+        (count(StepStatus::Passed), count(StepStatus::Skipped))
+    }
+
+    async fn finish(&mut self) -> Result<Ended, TutorialError> {
+        self.progress.current = None;
+        self.save()?;
+        let (passed, skipped) = self.counts();
+        let flag = self.flag();
+        let mut text = format!(
+            "\n{}\n",
+            self.style.bold(&format!(
+                "Walkthrough finished: {passed} passed, {skipped} skipped."
+            ))
+        );
+        let skipped_steps: Vec<String> = self
+            .steps
+            .iter()
+            .filter(|step| self.progress.status(&step.id) != Some(StepStatus::Passed))
+            .map(|step| format!("{} {}", step.number, step.id))
+            .collect();
+        if !skipped_steps.is_empty() {
+            text.push_str(&format!(
+                "Skipped: {}. `mcp-fa tutorial{flag} --step N` goes back to one.\n",
+                skipped_steps.join(", ")
+            ));
+        }
+        let stack_removed = self.passed_now.iter().any(|id| id == "clean-up");
+        text.push_str("What next:\n");
+        if stack_removed {
+            text.push_str(&format!(
+                "  mcp-fa up{flag}                 # bring the stack back (kept data is reused)\n"
+            ));
+        } else {
+            text.push_str(&format!(
+                "  mcp-fa check{flag}              # the end-to-end self-test of this stack, any time\n  \
+                 mcp-fa tutorial{flag} --check  # every automatable step, without questions\n  \
+                 mcp-fa serve --help             # serving another FusionAuth, HTTPS, public URLs\n"
+            ));
+        }
+        self.say(&text)?;
+        Ok(Ended::Finished { stack_removed })
+    }
+
+    /// Applies the step's protection to the server, starting the server first when this is the
+    /// standalone walkthrough and the stack has appeared.
+    async fn prepare_server(&mut self, step: &Step) -> Result<(), TutorialError> {
+        let protected = step.server == ServerMode::Protected;
+        if self.server.is_none()
+            && self.may_start_server
+            && let Some(state) = self.load_state()
+        {
+            self.server = start_for_stack(&self.store, &state, step.server).await?;
+            if let Some(server) = &self.server {
+                self.say(&format!(
+                    "{}\n",
+                    self.style.dim(&format!(
+                        "(The walkthrough's MCP server answers at {} while it runs, {}.)",
+                        server.resource(),
+                        if protected {
+                            "protected"
+                        } else {
+                            "unprotected for now"
+                        }
+                    ))
+                ))?;
+            }
+        }
+        if let Some(server) = &self.server
+            && server.is_protected() != protected
+        {
+            server.set_protected(protected);
+            let line = if protected {
+                format!(
+                    "Protection is ON: {} now answers only requests with a valid token.",
+                    server.resource()
+                )
+            } else {
+                format!(
+                    "Protection is OFF for this step: {} answers anyone.",
+                    server.resource()
+                )
+            };
+            self.say(&format!("{}\n\n", self.style.yellow(&line)))?;
+        }
+        Ok(())
+    }
+
+    async fn step(&mut self, index: usize) -> Result<Move, TutorialError> {
+        let step = self.steps[index].clone();
+        let total = self.steps.len();
+        self.progress.current = Some(step.id.clone());
+        self.save()?;
+
+        self.say("\n")?;
+        self.prepare_server(&step).await?;
+        let state = self.load_state();
+        let values = Placeholders::new(&self.project, state.as_ref());
+        let body = steps::body(&step, &values)?;
+        let mut text = render::header(step.number, total, &step.title, &self.style);
+        text.push('\n');
+        text.push_str(&render::body(&body, &self.style));
+        let first_needing_stack = self
+            .steps
+            .iter()
+            .position(|s| needs_stack(&s.verify))
+            .unwrap_or(total);
+        if state.is_none() && index >= first_needing_stack {
+            let flag = self.flag();
+            text.push_str(&format!(
+                "\n{}\n",
+                self.style.yellow(&format!(
+                    "This step needs the stack, which is not up. Quit (q) and run `mcp-fa \
+                     up{flag}`: it brings up FusionAuth and the MCP server, then continues \
+                     this walkthrough here."
+                ))
+            ));
+        }
+        self.say(&text)?;
+        let calls_since = self.server.as_ref().map_or(0, |s| s.calls().last_seq());
+        let hint = steps::hint(&step, &values);
+
+        let mut manual = false;
+        let mut failed = false;
+        loop {
+            let prompt = if manual {
+                "[d] done, I checked it  [Enter] check again  [h] hint  [s] skip  [b] back  [q] quit"
+            } else if failed {
+                "[Enter] retry  [h] hint  [s] skip  [b] back  [q] quit"
+            } else {
+                "[Enter] verify  [h] hint  [s] skip  [b] back  [q] quit"
+            };
+            self.say(&format!("\n{} ", self.style.bold(&format!("{prompt} >"))))?;
+            let answer = tokio::select! {
+                line = self.input.lines.recv() => match line {
+                    Some(line) => Answer::Line(line),
+                    None => Answer::EndOfInput,
+                },
+                () = self.signals.recv() => Answer::Signal,
+            };
+            let line = match answer {
+                Answer::Line(line) => line.to_ascii_lowercase(),
+                Answer::EndOfInput => {
+                    self.say("\n")?;
+                    return self.stop(Ended::Quit);
+                }
+                Answer::Signal => {
+                    self.say("\n")?;
+                    return self.stop(Ended::Interrupted);
+                }
+            };
+            match line.as_str() {
+                "" | "v" | "r" => {
+                    self.say(&format!("{}\n", self.style.dim("Checking…")))?;
+                    let verdict = {
+                        let ctx = CheckContext {
+                            project: &self.project,
+                            store: &self.store,
+                            mode: Mode::Interactive,
+                            server: self.server.as_ref(),
+                            calls_since,
+                        };
+                        tokio::select! {
+                            verdict = self.checker.run(&step.verify, &ctx) => Some(verdict),
+                            () = self.signals.recv() => None,
+                        }
+                    };
+                    let Some(verdict) = verdict else {
+                        return self.stop(Ended::Interrupted);
+                    };
+                    self.say(&self.verdict_text(&verdict))?;
+                    match verdict.outcome {
+                        Outcome::Passed => {
+                            self.progress.mark(&step.id, StepStatus::Passed);
+                            self.passed_now.push(step.id.clone());
+                            self.save()?;
+                            return Ok(Move::Next);
+                        }
+                        Outcome::Failed => {
+                            if !failed && let Some(hint) = &hint {
+                                self.say(&self.hint_text(hint))?;
+                            }
+                            failed = true;
+                        }
+                        Outcome::Manual => manual = true,
+                    }
+                }
+                "d" | "done" if manual => {
+                    self.progress.mark(&step.id, StepStatus::Passed);
+                    self.passed_now.push(step.id.clone());
+                    self.save()?;
+                    return Ok(Move::Next);
+                }
+                "h" | "hint" => {
+                    let text = match &hint {
+                        Some(hint) => self.hint_text(hint),
+                        None => "No hint for this step: the text above says what to do, and a \
+                                 failed check says what it saw.\n"
+                            .to_owned(),
+                    };
+                    self.say(&text)?;
+                }
+                "s" | "skip" => {
+                    self.progress.mark(&step.id, StepStatus::Skipped);
+                    self.save()?;
+                    self.say(&format!("Skipped step {}.\n", step.number))?;
+                    return Ok(Move::Next);
+                }
+                "b" | "back" => {
+                    if index == 0 {
+                        self.say("This is the first step.\n")?;
+                    } else {
+                        return Ok(Move::Back);
+                    }
+                }
+                "q" | "quit" | "exit" => return self.stop(Ended::Quit),
+                other => {
+                    let done = if manual { "d, " } else { "" };
+                    self.say(&format!(
+                        "`{other}` is not an answer here: press Enter, or type {done}h, s, b or q, then Enter.\n"
+                    ))?;
+                }
+            }
+        }
+    }
+
+    fn stop(&mut self, ended: Ended) -> Result<Move, TutorialError> {
+        self.save()?;
+        let flag = self.flag();
+        let current = self
+            .progress
+            .current
+            .as_deref()
+            .and_then(|id| self.steps.iter().find(|s| s.id == id))
+            .map_or_else(String::new, |s| {
+                format!(" at step {} ({})", s.number, s.title)
+            });
+        self.say(&format!(
+            "Progress saved{current}. `mcp-fa tutorial{flag}` picks up from there.\n"
+        ))?;
+        Ok(Move::Stop(ended))
+    }
+
+    fn verdict_text(&self, verdict: &Verdict) -> String {
+        let (mark, summary) = match verdict.outcome {
+            Outcome::Passed => (self.style.green("✓"), self.style.green(&verdict.summary)),
+            Outcome::Failed => (self.style.red("✗"), self.style.red(&verdict.summary)),
+            Outcome::Manual => (
+                self.style.yellow("?"),
+                self.style.yellow(&format!(
+                    "{} (cannot be checked from here: look for yourself, then press d)",
+                    verdict.summary
+                )),
+            ),
+        };
+        let mut text = format!("{mark} {summary}\n");
+        for detail in &verdict.details {
+            text.push_str(&indent_wrapped(detail, "    ", self.style.width));
+        }
+        text
+    }
+
+    fn hint_text(&self, hint: &str) -> String {
+        let body = render::body(hint, &self.style);
+        format!("{} {}", self.style.bold("Hint:"), body.trim_start())
+    }
+}
+
+enum Move {
+    Next,
+    Back,
+    Stop(Ended),
+}
+
+/// Whether a check needs the stack (FusionAuth, its state) to pass.
+fn needs_stack(verify: &str) -> bool {
+    !matches!(verify, "none" | "docker_reachable")
+}
+
+/// Wraps one detail line under a hanging indent.
+fn indent_wrapped(text: &str, indent: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::from(indent);
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = format!("{indent}  ");
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// Starts the walkthrough's own server for a stack: the project's background server is stopped
+/// first (it holds the port), and anything else holding the port is an error saying how to
+/// free it. A FusionAuth that does not answer is not an error here: the walkthrough goes on
+/// without a server and tries again at the next step.
+pub async fn start_for_stack(
+    store: &StateStore,
+    state: &StackState,
+    mode: ServerMode,
+) -> Result<Option<ServerHandle>, TutorialError> {
+    let flag = if state.project == crate::stack::DEFAULT_PROJECT {
+        String::new()
+    } else {
+        format!(" --project {}", state.project)
+    };
+    if let Some(pid) = crate::stack::stop_detached_mcp_server(store, &state.project)
+        .await
+        .map_err(|e| TutorialError::StopDetached(e.to_string()))?
+    {
+        println!(
+            "Stopped this project's background MCP server (pid {pid}): the walkthrough serves \
+             http://localhost:{}/mcp itself while it runs. `mcp-fa up --detach{flag}` starts \
+             the background one again afterwards.",
+            state.mcp_port
+        );
+    }
+    // Request lines go to the project's MCP log (`mcp-fa logs mcp -f`), not over the text.
+    // Once per process: a later start (after `mcp-fa up` in another terminal) keeps the file.
+    if !tracing::dispatcher::has_been_set()
+        && let Ok(file) = crate::stack::walkthrough_log(store, &state.project)
+    {
+        crate::server::init_logging_to(file);
+    }
+    let mut config = ServeConfig::for_stack(state)?;
+    config.start_unprotected = mode == ServerMode::Unprotected;
+    match crate::server::start(config).await {
+        Ok(handle) => Ok(Some(handle)),
+        Err(ServerError::Bind { .. }) => Err(TutorialError::PortTaken {
+            port: state.mcp_port,
+            project_flag: flag,
+        }),
+        Err(error) => {
+            println!(
+                "The walkthrough's MCP server could not start yet ({error}); is the stack up? \
+                 `mcp-fa up{flag}` brings it up. The walkthrough tries again at the next step."
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// True when standard input and output are both terminals (the walkthrough asks questions).
+pub fn on_a_terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detail_lines_wrap_under_a_hanging_indent() {
+        let text = indent_wrapped(
+            "the server saw no call at all since this step began: restart the client",
+            "    ",
+            40,
+        );
+        for line in text.lines() {
+            assert!(line.chars().count() <= 40, "{line:?}");
+            assert!(line.starts_with("    "), "{line:?}");
+        }
+        assert!(text.starts_with("    the server saw"), "{text}");
+    }
+
+    #[test]
+    fn only_explaining_and_docker_steps_run_without_a_stack() {
+        let steps = steps::all().expect("steps");
+        let first = steps
+            .iter()
+            .position(|s| needs_stack(&s.verify))
+            .expect("some step needs the stack");
+        assert_eq!(steps[first].id, "fusionauth-running");
+    }
+}
