@@ -297,14 +297,7 @@ impl StateStore {
         project: &str,
         wait: std::time::Duration,
     ) -> Result<ProjectLock, StateError> {
-        // The name becomes a file name: nothing that could leave the state directory.
-        let plain = !project.is_empty()
-            && project.len() <= 40
-            && project.as_bytes()[0].is_ascii_alphanumeric()
-            && project
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-        if !plain {
+        if !is_plain_project_name(project) {
             return Err(StateError::InvalidProject(project.to_owned()));
         }
         create_private_dir(&self.dir).map_err(|source| StateError::Io {
@@ -383,6 +376,17 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
+/// Project names become file names (state, lock, progress, log): lower-case letters, digits,
+/// `-` and `_`, starting with a letter or digit, so nothing can leave the state directory.
+pub fn is_plain_project_name(project: &str) -> bool {
+    !project.is_empty()
+        && project.len() <= 40
+        && project.as_bytes()[0].is_ascii_alphanumeric()
+        && project
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
 /// Creates (or truncates) a file only its owner can read: state files, and logs that sit
 /// beside them.
 #[cfg(unix)]
@@ -402,10 +406,10 @@ pub fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample() -> StackState {
+impl StackState {
+    /// A complete state with recognisable secrets, for unit tests across the crate (each
+    /// overrides what it is about with struct update syntax).
+    pub(crate) fn sample() -> StackState {
         StackState {
             format_version: FORMAT_VERSION,
             project: "demo".into(),
@@ -432,6 +436,15 @@ mod tests {
             config_hash: "h".into(),
             created_at: 1,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> StackState {
+        StackState::sample()
     }
 
     #[test]

@@ -69,35 +69,9 @@ fn up_killed_at_any_moment_is_finished_by_the_next_up() {
         }
         assert!(after.get("pendingKickstart").is_none(), "{after:#}");
         // The demo user exists and the saved key reads it: the kickstart ran exactly once.
-        let key = after["apiKey"].as_str().expect("key").to_owned();
-        let demo = after["users"]
-            .as_array()
-            .expect("users")
-            .iter()
-            .find(|u| u["role"] == "demo")
-            .expect("demo user")["id"]
-            .as_str()
-            .expect("id")
-            .to_owned();
-        let url = format!(
-            "http://127.0.0.1:{}/api/user/{demo}",
-            project.fusionauth_port
-        );
-        let status = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
-            .block_on(async {
-                reqwest::Client::new()
-                    .get(url)
-                    .header("Authorization", key)
-                    .send()
-                    .await
-                    .expect("FusionAuth answers")
-                    .status()
-                    .as_u16()
-            });
-        assert_eq!(status, 200, "killed after {delay} ms");
+        let (key, demo) = project.key_and_demo_user();
+        let status = project.fusionauth_get(&key, &demo);
+        assert_eq!(status, Some(200), "killed after {delay} ms");
         project.run(&["down", "--volumes", "--json"]).assert_ok();
         assert!(project.all_labelled().is_empty());
     }

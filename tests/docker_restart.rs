@@ -6,51 +6,8 @@
 mod stack_support;
 mod support;
 
-use std::time::Duration;
-
-use serde_json::Value;
 use stack_support::{Run, TestProject};
 use support::private_docker::{self, Options, PrivateDocker};
-
-/// GET `path` on the stack's FusionAuth with the API key: the status, or `None` when nothing
-/// answers on the port.
-fn fusionauth_get(project: &TestProject, key: &str, path: &str) -> Option<u16> {
-    let url = format!("http://127.0.0.1:{}{path}", project.fusionauth_port);
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(async {
-            reqwest::Client::builder()
-                .timeout(Duration::from_secs(5))
-                .build()
-                .expect("client")
-                .get(url)
-                .header("Authorization", key)
-                .send()
-                .await
-                .ok()
-                .map(|r| r.status().as_u16())
-        })
-}
-
-fn saved_state(project: &TestProject) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(project.state_file()).expect("state file"))
-        .expect("state JSON")
-}
-
-fn demo_user_path(state: &Value) -> String {
-    let id = state["users"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .find(|u| u["role"] == "demo")
-        .expect("demo user")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    format!("/api/user/{id}")
-}
 
 #[track_caller]
 fn assert_docker_unavailable(run: &Run, host: &str) {
@@ -87,10 +44,8 @@ fn docker_restarted_under_a_running_stack_status_tells_the_truth_and_up_heals() 
     let first = project.up(&[]);
     first.assert_ok();
     assert_eq!(first.json()["kickstart"], "ran");
-    let state = saved_state(&project);
-    let key = state["apiKey"].as_str().expect("key").to_owned();
-    let demo = demo_user_path(&state);
-    assert_eq!(fusionauth_get(&project, &key, &demo), Some(200));
+    let (key, demo) = project.key_and_demo_user();
+    assert_eq!(project.fusionauth_get(&key, &demo), Some(200));
     let status = project.run(&["status", "-o", "json"]);
     assert_eq!(status.assert_ok().json()["running"], true);
 
@@ -98,7 +53,7 @@ fn docker_restarted_under_a_running_stack_status_tells_the_truth_and_up_heals() 
     let stopped_in = daemon.stop_daemon();
     eprintln!("the private dockerd stopped in {stopped_in:.1?}");
     assert_eq!(
-        fusionauth_get(&project, &key, &demo),
+        project.fusionauth_get(&key, &demo),
         None,
         "the containers went down with the daemon"
     );
@@ -116,7 +71,7 @@ fn docker_restarted_under_a_running_stack_status_tells_the_truth_and_up_heals() 
     assert_eq!(doc["error"]["code"], "DOCKER_UNAVAILABLE", "{doc:#}");
     assert!(doc.get("running").is_none(), "{doc:#}");
     // The state (and so the API key) survives a command that could not reach Docker.
-    assert_eq!(saved_state(&project)["apiKey"], key.as_str());
+    assert_eq!(project.saved_state()["apiKey"], key.as_str());
 
     daemon.start_daemon();
     // No restart policy: the containers are there, stopped, and reported as such.
@@ -144,8 +99,8 @@ fn docker_restarted_under_a_running_stack_status_tells_the_truth_and_up_heals() 
     let report = healed.assert_ok().json();
     assert_eq!(report["kickstart"], "skipped", "{report:#}");
     assert_eq!(report["alreadyRunning"], false, "{report:#}");
-    assert_eq!(saved_state(&project)["apiKey"], key.as_str());
-    assert_eq!(fusionauth_get(&project, &key, &demo), Some(200));
+    assert_eq!(project.saved_state()["apiKey"], key.as_str());
+    assert_eq!(project.fusionauth_get(&key, &demo), Some(200));
     let status = project.run(&["status", "-o", "json"]);
     let doc = status.assert_ok().json();
     assert_eq!(doc["running"], true, "{doc:#}");

@@ -6,36 +6,9 @@
 mod stack_support;
 mod support;
 
-use std::time::Duration;
-
 use serde_json::Value;
 use stack_support::TestProject;
 use support::docker::docker_ok;
-
-fn fusionauth_get(project: &TestProject, key: &str, path: &str) -> Option<u16> {
-    let url = format!("http://127.0.0.1:{}{path}", project.fusionauth_port);
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(async {
-            reqwest::Client::builder()
-                .timeout(Duration::from_secs(5))
-                .build()
-                .expect("client")
-                .get(url)
-                .header("Authorization", key)
-                .send()
-                .await
-                .ok()
-                .map(|r| r.status().as_u16())
-        })
-}
-
-fn saved_state(project: &TestProject) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(project.state_file()).expect("state file"))
-        .expect("state JSON")
-}
 
 /// `status -o json`'s container of `service` (`fusionauth` or `db`): (name, state).
 fn container(status: &Value, service: &str) -> (String, String) {
@@ -58,19 +31,8 @@ fn a_killed_or_removed_container_is_reported_and_up_brings_it_back_with_the_data
     }
     let project = TestProject::new("tampered");
     project.up(&[]).assert_ok();
-    let state = saved_state(&project);
-    let key = state["apiKey"].as_str().expect("key").to_owned();
-    let demo_id = state["users"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .find(|u| u["role"] == "demo")
-        .expect("demo user")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let demo = format!("/api/user/{demo_id}");
-    assert_eq!(fusionauth_get(&project, &key, &demo), Some(200));
+    let (key, demo) = project.key_and_demo_user();
+    assert_eq!(project.fusionauth_get(&key, &demo), Some(200));
     let status = project.run(&["status", "-o", "json"]).json();
     let (fusionauth, _) = container(&status, "fusionauth");
     let (db, _) = container(&status, "db");
@@ -93,8 +55,8 @@ fn a_killed_or_removed_container_is_reported_and_up_brings_it_back_with_the_data
     let healed = project.up(&[]);
     let report = healed.assert_ok().json();
     assert_eq!(report["kickstart"], "skipped", "{report:#}");
-    assert_eq!(saved_state(&project)["apiKey"], key.as_str());
-    assert_eq!(fusionauth_get(&project, &key, &demo), Some(200));
+    assert_eq!(project.saved_state()["apiKey"], key.as_str());
+    assert_eq!(project.fusionauth_get(&key, &demo), Some(200));
 
     // The database container removed altogether; its volume stays.
     docker_ok(&["rm", "-f", &db]);
@@ -108,8 +70,8 @@ fn a_killed_or_removed_container_is_reported_and_up_brings_it_back_with_the_data
         report["kickstart"], "skipped",
         "the kept volume still holds the kickstarted data: {report:#}"
     );
-    assert_eq!(saved_state(&project)["apiKey"], key.as_str());
-    assert_eq!(fusionauth_get(&project, &key, &demo), Some(200));
+    assert_eq!(project.saved_state()["apiKey"], key.as_str());
+    assert_eq!(project.fusionauth_get(&key, &demo), Some(200));
     let doc = project.run(&["status", "-o", "json"]).json();
     assert_eq!(doc["running"], true, "{doc:#}");
     assert_eq!(doc["fusionauthStatus"], "ready", "{doc:#}");

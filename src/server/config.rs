@@ -78,6 +78,21 @@ impl ServeConfig {
         })
     }
 
+    /// How tokens are verified for `resource` (the server's and `token inspect`'s, alike).
+    pub(crate) fn verifier_settings<'a>(
+        &'a self,
+        resource: &'a str,
+    ) -> super::verifier::VerifierSettings<'a> {
+        super::verifier::VerifierSettings {
+            issuer: self.issuer.as_deref(),
+            resource,
+            client_id_audiences: &self.client_id_audiences,
+            leeway: self.leeway,
+            mode: self.validation,
+            refetch_interval: self.jwks_refetch_interval,
+        }
+    }
+
     /// The unprotected server of the tutorial's first step.
     pub fn unprotected() -> Self {
         Self {
@@ -298,32 +313,13 @@ mod tests {
     }
 
     fn stack_state(licensed: bool) -> StackState {
-        let user = crate::state::UserCredentials {
-            id: "u".into(),
-            email: "test@example.com".into(),
-            full_name: "Test User".into(),
-            password: crate::fusionauth::Secret::new("p"),
-            role: "demo".into(),
-        };
         StackState {
-            format_version: 1,
             project: "cfg".into(),
             fusionauth_url: "http://localhost:9123".into(),
             fusionauth_port: 9123,
             mcp_port: 8123,
-            fusionauth_image: "fa".into(),
-            postgres_image: "pg".into(),
-            api_key: crate::fusionauth::Secret::new("k"),
-            database_password: crate::fusionauth::Secret::new("d"),
-            tenant_id: None,
-            signing_key_id: "s".into(),
-            users: vec![user],
             license_id: licensed.then(|| crate::fusionauth::Secret::new("l")),
-            clients: Vec::new(),
-            mcp_server: None,
-            pending_kickstart: None,
-            config_hash: "h".into(),
-            created_at: 0,
+            ..StackState::sample()
         }
     }
 

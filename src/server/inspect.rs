@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 use super::config::{PublicUrls, ServeConfig};
 use super::error::ServerError;
 use super::scopes::{GET_NAME, ScopeMode, WHOAMI};
-use super::verifier::{Rejection, TokenVerifier, VerifierSettings, printable};
+use super::verifier::{Rejection, TokenVerifier, printable};
 use crate::cli::TokenInspectArgs;
 use crate::fusionauth::{FusionAuthClient, Timeouts};
 use crate::state::StateStore;
@@ -243,18 +243,7 @@ async fn verdict_for_stack(project: &str, token: &str) -> Verdict {
     };
     let discovered = match FusionAuthClient::new(base, timeouts) {
         Ok(fusionauth) => {
-            TokenVerifier::discover(
-                fusionauth,
-                VerifierSettings {
-                    issuer: config.issuer.as_deref(),
-                    resource: &urls.resource,
-                    client_id_audiences: &config.client_id_audiences,
-                    leeway: config.leeway,
-                    mode: config.validation,
-                    refetch_interval: config.jwks_refetch_interval,
-                },
-            )
-            .await
+            TokenVerifier::discover(fusionauth, config.verifier_settings(&urls.resource)).await
         }
         Err(error) => Err(ServerError::Discovery(error)),
     };

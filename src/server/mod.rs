@@ -190,18 +190,9 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
             request: Duration::from_secs(10),
         };
         let fusionauth = FusionAuthClient::new(base, timeouts).map_err(ServerError::Discovery)?;
-        let discovered = TokenVerifier::discover(
-            fusionauth.clone(),
-            VerifierSettings {
-                issuer: config.issuer.as_deref(),
-                resource: &urls.resource,
-                client_id_audiences: &config.client_id_audiences,
-                leeway: config.leeway,
-                mode: config.validation,
-                refetch_interval: config.jwks_refetch_interval,
-            },
-        )
-        .await?;
+        let discovered =
+            TokenVerifier::discover(fusionauth.clone(), config.verifier_settings(&urls.resource))
+                .await?;
         notes.push(Notice::info(config.scopes.describe()));
         match config.validation {
             ValidationMode::Local => {

@@ -57,13 +57,7 @@ pub async fn tutorial_command(args: &TutorialArgs) -> Result<(), TutorialError> 
 
 /// Project names become file names: the same rule the state directory's lock applies.
 fn check_project_name(project: &str) -> Result<(), TutorialError> {
-    let plain = !project.is_empty()
-        && project.len() <= 40
-        && project.as_bytes()[0].is_ascii_alphanumeric()
-        && project
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if plain {
+    if crate::state::is_plain_project_name(project) {
         Ok(())
     } else {
         Err(StateError::InvalidProject(project.to_owned()).into())

@@ -484,17 +484,9 @@ mod tests {
 
     pub(crate) fn sample_state() -> StackState {
         StackState {
-            format_version: 1,
-            project: "demo".into(),
             fusionauth_url: "http://localhost:9123".into(),
             fusionauth_port: 9123,
             mcp_port: 8123,
-            fusionauth_image: "fa".into(),
-            postgres_image: "pg".into(),
-            api_key: crate::fusionauth::Secret::new("k"),
-            database_password: crate::fusionauth::Secret::new("d"),
-            tenant_id: None,
-            signing_key_id: "s".into(),
             users: vec![crate::state::UserCredentials {
                 id: "u".into(),
                 email: "demo@example.com".into(),
@@ -503,11 +495,7 @@ mod tests {
                 role: "demo".into(),
             }],
             license_id: None,
-            clients: Vec::new(),
-            mcp_server: None,
-            pending_kickstart: None,
-            config_hash: "h".into(),
-            created_at: 0,
+            ..StackState::sample()
         }
     }
 }

@@ -178,6 +178,51 @@ impl TestProject {
         args.into_iter().map(str::to_owned).collect()
     }
 
+    /// The state file as JSON (panics when there is none).
+    pub fn saved_state(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.state_file()).expect("state file"))
+            .expect("state JSON")
+    }
+
+    /// The saved API key and the API path of the kickstarted demo user: what a "the data is
+    /// still there" check reads.
+    pub fn key_and_demo_user(&self) -> (String, String) {
+        let state = self.saved_state();
+        let key = state["apiKey"].as_str().expect("key").to_owned();
+        let id = state["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["role"] == "demo")
+            .expect("demo user")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        (key, format!("/api/user/{id}"))
+    }
+
+    /// GET `path` on the stack's FusionAuth with `key`: the status, or `None` when nothing
+    /// answers on the port.
+    pub fn fusionauth_get(&self, key: &str, path: &str) -> Option<u16> {
+        let url = format!("http://127.0.0.1:{}{path}", self.fusionauth_port);
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                reqwest::Client::builder()
+                    .timeout(Duration::from_secs(5))
+                    .build()
+                    .expect("client")
+                    .get(url)
+                    .header("Authorization", key)
+                    .send()
+                    .await
+                    .ok()
+                    .map(|r| r.status().as_u16())
+            })
+    }
+
     /// Names of the containers, networks and volumes carrying this project's label.
     pub fn labelled(&self, kind: &str) -> Vec<String> {
         let filter = format!("label=dev.mcp-fa.project={}", self.name);
