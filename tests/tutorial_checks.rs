@@ -8,6 +8,7 @@
 //! this test binary with that environment, so no test changes the environment of the others.
 //! Docker tests print "skipping" and pass without Docker, except under `CI=true`.
 
+mod server_support;
 mod stack_support;
 mod support;
 
@@ -22,8 +23,8 @@ use rmcp::model::{CallToolRequestParams, ClientConfig};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
+use server_support::{call_tool, login_with, use_access_token_key};
 use stack_support::{TestProject, free_port};
-use support::browser::{Authorize, Pkce, login_and_exchange};
 use support::docker::docker_available;
 use support::{Api, DEMO_EMAIL, DEMO_PASSWORD, Options};
 
@@ -154,11 +155,9 @@ impl Fixture {
         since: u64,
     ) -> CheckContext<'a> {
         CheckContext {
-            project: &self.project,
-            store: &self.store,
-            mode,
             server,
             calls_since: since,
+            ..no_server(&self.project, &self.store, mode)
         }
     }
 
@@ -167,15 +166,26 @@ impl Fixture {
         format!("--project {}", self.project)
     }
 
-    /// Names of the mcp-fa clients registered in FusionAuth right now.
-    async fn registered_names(&self) -> Vec<String> {
+    /// Whether the checks' self-test client is registered in FusionAuth right now.
+    async fn self_test_client_registered(&self) -> bool {
         let (_, apps) = self.api().get("/api/application").await;
         apps["applications"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|a| a["name"].as_str().map(str::to_owned))
-            .collect()
+            .filter_map(|a| a["name"].as_str())
+            .any(|name| name.starts_with("mcp-fa-self-test"))
+    }
+}
+
+/// What a check sees without the walkthrough's server: `project` in `store`, run `mode`.
+fn no_server<'a>(project: &'a str, store: &'a StateStore, mode: Mode) -> CheckContext<'a> {
+    CheckContext {
+        project,
+        store,
+        mode,
+        server: None,
+        calls_since: 0,
     }
 }
 
@@ -195,6 +205,20 @@ fn assert_verdict(verdict: &Verdict, outcome: Outcome, words: &[&str]) {
     assert!(!text.contains("eyJ"), "a token in a verdict:\n{text}");
 }
 
+/// Runs `check` and asserts its verdict as [`assert_verdict`] does; returns it for more asserts.
+async fn expect(
+    checker: &mut Checker,
+    check: &str,
+    ctx: &CheckContext<'_>,
+    outcome: Outcome,
+    words: &[&str],
+) -> Verdict {
+    let verdict = checker.run(check, ctx).await;
+    eprintln!("{check}:");
+    assert_verdict(&verdict, outcome, words);
+    verdict
+}
+
 #[track_caller]
 fn assert_no_secret(verdict: &Verdict, secrets: &[&str]) {
     let text = format!("{}\n{}", verdict.summary, verdict.details.join("\n"));
@@ -203,37 +227,13 @@ fn assert_no_secret(verdict: &Verdict, secrets: &[&str]) {
     }
 }
 
-/// Logs the demo user in through the stand-in's hosted pages with `client_id`, as a real client
-/// would from `redirect_uri`; `resource: None` leaves out RFC 8707's parameter.
-async fn login(
-    fx: &Fixture,
-    client_id: &str,
-    redirect_uri: &str,
-    scope: &str,
-    resource: Option<&str>,
-) -> String {
-    let pkce = Pkce::new();
-    let authorize = Authorize {
-        client_id,
-        redirect_uri,
-        scope,
-        state: "tutorial-checks",
-        challenge: Some(&pkce.challenge),
-        resources: resource.into_iter().collect(),
-    };
-    let (status, tokens) = login_and_exchange(
-        &fx.stack.sim.url(),
-        &authorize,
-        &pkce.verifier,
-        DEMO_EMAIL,
-        DEMO_PASSWORD,
-    )
-    .await;
-    assert_eq!(status, 200, "token request failed: {tokens}");
-    tokens["access_token"]
-        .as_str()
-        .expect("an access token")
-        .to_owned()
+/// The redirect URI `mcp-fa clients add --kind mcp-remote` registers.
+const MCP_REMOTE_CALLBACK: &str = "http://localhost:3334/oauth/callback";
+
+/// Logs the demo user in through the stand-in's hosted pages with the mcp-remote client
+/// `client_id`, as mcp-remote would; `resource: None` leaves out RFC 8707's parameter.
+async fn login(fx: &Fixture, client_id: &str, scope: &str, resource: Option<&str>) -> String {
+    login_with(&fx.stack, client_id, MCP_REMOTE_CALLBACK, scope, resource).await
 }
 
 /// An MCP client session with `token`: initialize, then `tool`; returns the tool's text.
@@ -252,25 +252,9 @@ async fn call_with_token(server: &ServerHandle, token: &str, tool: &str) -> Opti
     doc["content"][0]["text"].as_str().map(str::to_owned)
 }
 
-/// A tools/call without a token, as the tutorial's curl command sends it.
+/// A tools/call without a token, as the tutorial's curl command sends it; returns the status.
 async fn anonymous_call(server: &ServerHandle, tool: &str) -> u16 {
-    reqwest::Client::new()
-        .post(server.local_endpoint())
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2026-07-28")
-        .header("mcp-method", "tools/call")
-        .header("mcp-name", tool)
-        .json(
-            &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
-            "name": tool, "arguments": {}, "_meta": {
-                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                "io.modelcontextprotocol/clientCapabilities": {}}}}),
-        )
-        .send()
-        .await
-        .expect("the server answers")
-        .status()
-        .as_u16()
+    call_tool(&server.local_endpoint(), None, tool).await.status
 }
 
 // ---- checks that read the environment run in a child process ----
@@ -283,17 +267,12 @@ async fn child_runs_check() -> bool {
     };
     let spec: Value = serde_json::from_str(&spec).expect("child spec");
     let store = StateStore::at(spec["state_dir"].as_str().expect("state dir"));
-    let ctx = CheckContext {
-        project: spec["project"].as_str().expect("project"),
-        store: &store,
-        mode: if spec["mode"] == "headless" {
-            Mode::Headless
-        } else {
-            Mode::Interactive
-        },
-        server: None,
-        calls_since: 0,
+    let mode = if spec["mode"] == "headless" {
+        Mode::Headless
+    } else {
+        Mode::Interactive
     };
+    let ctx = no_server(spec["project"].as_str().expect("project"), &store, mode);
     let mut checker = Checker::new();
     let verdict = checker
         .run(spec["check"].as_str().expect("check"), &ctx)
@@ -366,27 +345,30 @@ async fn in_child(
 async fn every_step_name_reaches_a_check_and_an_unknown_name_says_so() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = StateStore::at(dir.path());
-    let ctx = CheckContext {
-        project: "t-no-such-stack",
-        store: &store,
-        mode: Mode::Headless,
-        server: None,
-        calls_since: 0,
-    };
+    let ctx = no_server("t-no-such-stack", &store, Mode::Headless);
     let mut checker = Checker::new();
+    // Every verdict says what it saw, and one that did not pass says why.
     for name in VERIFY_NAMES {
         let verdict = checker.run(name, &ctx).await;
         assert!(
             !verdict.summary.contains("no check is named"),
             "{name}: {verdict:?}"
         );
+        assert!(!verdict.summary.is_empty(), "{name}: {verdict:?}");
+        if verdict.outcome != Outcome::Passed {
+            assert!(!verdict.details.is_empty(), "{name} says why: {verdict:?}");
+        }
     }
-    assert_verdict(&checker.run("none", &ctx).await, Outcome::Passed, &[]);
-    assert_verdict(
-        &checker.run("kickstart_ok", &ctx).await,
+    expect(&mut checker, "none", &ctx, Outcome::Passed, &[]).await;
+    // A misspelt name is refused, listing the names that exist.
+    expect(
+        &mut checker,
+        "kickstart_ok",
+        &ctx,
         Outcome::Failed,
         &["no check is named \"kickstart_ok\"", "kickstart_configured"],
-    );
+    )
+    .await;
     // No stack: the checks that need one say how to start it, with the project.
     for name in [
         "kickstart_configured",
@@ -394,14 +376,17 @@ async fn every_step_name_reaches_a_check_and_an_unknown_name_says_so() {
         "authenticated_get_name_seen",
         "protected_call_challenged",
     ] {
-        assert_verdict(
-            &checker.run(name, &ctx).await,
+        expect(
+            &mut checker,
+            name,
+            &ctx,
             Outcome::Failed,
             &[
                 "no stack named \"t-no-such-stack\"",
                 "`mcp-fa up --project t-no-such-stack`",
             ],
-        );
+        )
+        .await;
     }
     // Unattended, nothing is removed and nobody's files are read.
     assert_eq!(
@@ -425,13 +410,7 @@ async fn docker_reachable_passes_here_and_fails_with_docker_host_at_a_dead_socke
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let store = StateStore::at(dir.path());
-    let ctx = CheckContext {
-        project: "default",
-        store: &store,
-        mode: Mode::Interactive,
-        server: None,
-        calls_since: 0,
-    };
+    let ctx = no_server("default", &store, Mode::Interactive);
     let verdict = Checker::new().run("docker_reachable", &ctx).await;
     assert_verdict(&verdict, Outcome::Passed, &["Docker answers at", "Node.js"]);
 
@@ -482,17 +461,12 @@ async fn kickstart_and_removal_against_a_stack_started_by_up() {
         .expect("state")
         .expect("state file");
     let flag = format!("--project {}", project.name);
-    let ctx = CheckContext {
-        project: &project.name,
-        store: &store,
-        mode: Mode::Interactive,
-        server: None,
-        calls_since: 0,
-    };
+    let ctx = no_server(&project.name, &store, Mode::Interactive);
     let mut checker = Checker::new();
-    let verdict = checker.run("kickstart_configured", &ctx).await;
-    assert_verdict(
-        &verdict,
+    let verdict = expect(
+        &mut checker,
+        "kickstart_configured",
+        &ctx,
         Outcome::Passed,
         &[
             &format!("Issuer: http://localhost:{}", project.fusionauth_port),
@@ -500,12 +474,14 @@ async fn kickstart_and_removal_against_a_stack_started_by_up() {
             "jwks.json",
             "test@example.com",
         ],
-    );
+    )
+    .await;
     assert_no_secret(&verdict, &[state.api_key.expose()]);
 
-    let verdict = checker.run("stack_removed", &ctx).await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "stack_removed",
+        &ctx,
         Outcome::Failed,
         &[
             "container(s) of the project",
@@ -513,11 +489,9 @@ async fn kickstart_and_removal_against_a_stack_started_by_up() {
             &format!("`mcp-fa down {flag}`"),
             "--volumes",
         ],
-    );
-    let headless = CheckContext {
-        mode: Mode::Headless,
-        ..ctx_copy(&ctx)
-    };
+    )
+    .await;
+    let headless = no_server(&project.name, &store, Mode::Headless);
     assert_eq!(
         checker.run("stack_removed", &headless).await.outcome,
         Outcome::Manual
@@ -539,21 +513,11 @@ async fn kickstart_and_removal_against_a_stack_started_by_up() {
         .as_str()
         .expect("id")
         .to_owned();
-    let (_, tenants) = api.get("/api/tenant").await;
-    let tenant = tenants["tenants"][0]["id"]
-        .as_str()
-        .expect("tenant id")
-        .to_owned();
-    let (status, _) = api
-        .patch(
-            &format!("/api/tenant/{tenant}"),
-            json!({"tenant": {"jwtConfiguration": {"accessTokenKeyId": hmac}}}),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let verdict = checker.run("kickstart_configured", &ctx).await;
-    assert_verdict(
-        &verdict,
+    let tenant = use_access_token_key(&api, &hmac).await;
+    expect(
+        &mut checker,
+        "kickstart_configured",
+        &ctx,
         Outcome::Failed,
         &[
             "HS256",
@@ -563,111 +527,96 @@ async fn kickstart_and_removal_against_a_stack_started_by_up() {
             &state.signing_key_id,
             &format!("/api/tenant/{tenant}"),
         ],
-    );
+    )
+    .await;
 
     let down = project.run(&["down"]);
     down.assert_ok();
-    let verdict = checker.run("stack_removed", &ctx).await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "stack_removed",
+        &ctx,
         Outcome::Passed,
         &[
             "is removed",
             "volume",
             &format!("`mcp-fa down --volumes {flag}`"),
         ],
-    );
-    let verdict = checker.run("kickstart_configured", &ctx).await;
-    assert_verdict(
-        &verdict,
+    )
+    .await;
+    expect(
+        &mut checker,
+        "kickstart_configured",
+        &ctx,
         Outcome::Failed,
         &["does not answer", &format!("`mcp-fa up {flag}`")],
-    );
+    )
+    .await;
     checker.finish(&ctx).await;
-}
-
-fn ctx_copy<'a>(ctx: &CheckContext<'a>) -> CheckContext<'a> {
-    CheckContext {
-        project: ctx.project,
-        store: ctx.store,
-        mode: ctx.mode,
-        server: ctx.server,
-        calls_since: ctx.calls_since,
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unprotected_and_protected_checks_tell_the_servers_mode() {
     let fx = Fixture::new().await;
     let flag = fx.flag();
+    let headless = fx.ctx(Mode::Headless, None, 0);
     let mut checker = Checker::new();
 
     // Step 4: the walkthrough's server starts unprotected.
     let server = fx.server(false).await;
     let since = server.calls().last_seq();
-    let verdict = checker
-        .run(
-            "unprotected_call_answers",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    let walk = fx.ctx(Mode::Interactive, Some(&server), since);
+    expect(
+        &mut checker,
+        "unprotected_call_answers",
+        &walk,
         Outcome::Passed,
         &[
             "get_name answered without any token",
             "Hello!",
             "No call of yours",
         ],
-    );
+    )
+    .await;
     // Checking again: the check's own earlier call is not taken for the reader's.
-    let verdict = checker
-        .run(
-            "unprotected_call_answers",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(&verdict, Outcome::Passed, &["No call of yours"]);
+    expect(
+        &mut checker,
+        "unprotected_call_answers",
+        &walk,
+        Outcome::Passed,
+        &["No call of yours"],
+    )
+    .await;
     // After the reader's own call (the tutorial's curl), the check says it saw it.
     assert_eq!(anonymous_call(&server, "get_name").await, 200);
-    let verdict = checker
-        .run(
-            "unprotected_call_answers",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "unprotected_call_answers",
+        &walk,
         Outcome::Passed,
         &["Your own get_name call reached the server too"],
-    );
-    let verdict = checker
-        .run(
-            "protected_call_challenged",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    )
+    .await;
+    expect(
+        &mut checker,
+        "protected_call_challenged",
+        &walk,
         Outcome::Failed,
         &[
             "was not refused with 401",
             "protection is off",
             &format!("`mcp-fa tutorial --step 5 {flag}`"),
         ],
-    );
+    )
+    .await;
 
     // Step 5: protection on.
     server.set_protected(true);
-    let verdict = checker
-        .run(
-            "protected_call_challenged",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
     let resource = server.resource().to_owned();
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "protected_call_challenged",
+        &walk,
         Outcome::Passed,
         &[
             "401, WWW-Authenticate: Bearer resource_metadata=",
@@ -677,118 +626,108 @@ async fn unprotected_and_protected_checks_tell_the_servers_mode() {
             "/oauth2/token",
             "PKCE S256",
         ],
-    );
-    let verdict = checker
-        .run(
-            "unprotected_call_answers",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    )
+    .await;
+    expect(
+        &mut checker,
+        "unprotected_call_answers",
+        &walk,
         Outcome::Failed,
         &[
             "it is protected",
             "401",
             &format!("`mcp-fa tutorial --step 4 {flag}`"),
         ],
-    );
+    )
+    .await;
     server.shutdown().await.expect("shutdown");
 
     // Without the walkthrough's server the reader is told how to get it back.
-    let verdict = checker
-        .run(
-            "protected_call_challenged",
-            &fx.ctx(Mode::Interactive, None, 0),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "protected_call_challenged",
+        &fx.ctx(Mode::Interactive, None, 0),
         Outcome::Failed,
         &["not running", &format!("`mcp-fa up {flag}`")],
-    );
+    )
+    .await;
 
     // Unattended, each check starts a temporary server of the right kind itself.
-    let verdict = checker
-        .run("unprotected_call_answers", &fx.ctx(Mode::Headless, None, 0))
-        .await;
-    assert_verdict(&verdict, Outcome::Passed, &["Hello!"]);
-    let verdict = checker
-        .run(
-            "protected_call_challenged",
-            &fx.ctx(Mode::Headless, None, 0),
-        )
-        .await;
+    expect(
+        &mut checker,
+        "unprotected_call_answers",
+        &headless,
+        Outcome::Passed,
+        &["Hello!"],
+    )
+    .await;
     let stack_resource = format!("http://localhost:{}/mcp", fx.state().mcp_port);
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "protected_call_challenged",
+        &headless,
         Outcome::Passed,
         &[&format!("resource {stack_resource}"), "PKCE S256"],
-    );
-    checker.finish(&fx.ctx(Mode::Headless, None, 0)).await;
+    )
+    .await;
+    checker.finish(&headless).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_registered_finds_missing_deleted_and_misregistered_clients() {
     let fx = Fixture::new().await;
     let flag = fx.flag();
+    let interactive = fx.ctx(Mode::Interactive, None, 0);
+    let headless = fx.ctx(Mode::Headless, None, 0);
     let mut checker = Checker::new();
 
-    let verdict = checker
-        .run("client_registered", &fx.ctx(Mode::Interactive, None, 0))
-        .await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "client_registered",
+        &interactive,
         Outcome::Failed,
         &[
             "no MCP client is registered",
             &format!("`mcp-fa clients add --kind mcp-remote {flag}`"),
             "claude-code",
         ],
-    );
+    )
+    .await;
 
     // Unattended with no client of the user's: the self-test client stands in, and is gone
     // after finish().
-    let verdict = checker
-        .run("client_registered", &fx.ctx(Mode::Headless, None, 0))
-        .await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "client_registered",
+        &headless,
         Outcome::Passed,
         &[
             "the self-test client",
             "http://127.0.0.1:9/mcp-fa-self-test/callback",
         ],
-    );
+    )
+    .await;
+    assert!(fx.self_test_client_registered().await);
+    checker.finish(&headless).await;
     assert!(
-        fx.registered_names()
-            .await
-            .iter()
-            .any(|n| n.starts_with("mcp-fa-self-test"))
-    );
-    checker.finish(&fx.ctx(Mode::Headless, None, 0)).await;
-    assert!(
-        !fx.registered_names()
-            .await
-            .iter()
-            .any(|n| n.starts_with("mcp-fa-self-test")),
+        !fx.self_test_client_registered().await,
         "finish removes the self-test client"
     );
 
     let mut checker = Checker::new();
     let client_id = fx.add_client("mcp-remote", &[]).await;
-    let verdict = checker
-        .run("client_registered", &fx.ctx(Mode::Interactive, None, 0))
-        .await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "client_registered",
+        &interactive,
         Outcome::Passed,
         &[
             "mcp-remote (mcp-remote)",
             &client_id,
             "http://localhost:3334/oauth/callback",
         ],
-    );
+    )
+    .await;
 
     // The redirect URI replaced behind our back (in the admin UI, say).
     let api = fx.api();
@@ -803,11 +742,10 @@ async fn client_registered_finds_missing_deleted_and_misregistered_clients() {
         )
         .await;
     assert_eq!(status, 200);
-    let verdict = checker
-        .run("client_registered", &fx.ctx(Mode::Interactive, None, 0))
-        .await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "client_registered",
+        &interactive,
         Outcome::Failed,
         &[
             "lacks the redirect URI http://localhost:3334/oauth/callback",
@@ -816,18 +754,18 @@ async fn client_registered_finds_missing_deleted_and_misregistered_clients() {
             &format!("`mcp-fa clients remove mcp-remote --yes {flag}`"),
             "~/.mcp-auth",
         ],
-    );
+    )
+    .await;
 
     // The application deleted behind our back.
     let (status, _) = api
         .delete(&format!("/api/application/{client_id}?hardDelete=true"))
         .await;
     assert_eq!(status, 200);
-    let verdict = checker
-        .run("client_registered", &fx.ctx(Mode::Interactive, None, 0))
-        .await;
-    assert_verdict(
-        &verdict,
+    let verdict = expect(
+        &mut checker,
+        "client_registered",
+        &interactive,
         Outcome::Failed,
         &[
             "was deleted from FusionAuth",
@@ -835,9 +773,10 @@ async fn client_registered_finds_missing_deleted_and_misregistered_clients() {
             &format!("`mcp-fa clients add --kind mcp-remote --name mcp-remote {flag}`"),
             "rm -rf ~/.mcp-auth",
         ],
-    );
+    )
+    .await;
     assert_no_secret(&verdict, &[&fx.stack.api_key]);
-    checker.finish(&fx.ctx(Mode::Interactive, None, 0)).await;
+    checker.finish(&interactive).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -946,32 +885,26 @@ async fn calls_seen_pass_after_a_real_login_and_explain_what_went_wrong() {
 
     // Nothing at all yet.
     let since = server.calls().last_seq();
-    let verdict = checker
-        .run(
-            "authenticated_get_name_seen",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    let walk = fx.ctx(Mode::Interactive, Some(&server), since);
+    expect(
+        &mut checker,
+        "authenticated_get_name_seen",
+        &walk,
         Outcome::Failed,
         &[
             "no call reached the server",
             &resource,
             "restart the client",
         ],
-    );
+    )
+    .await;
 
     // Only calls without a token: the login never finished.
     assert_eq!(anonymous_call(&server, "get_name").await, 401);
-    let verdict = checker
-        .run(
-            "authenticated_get_name_seen",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "authenticated_get_name_seen",
+        &walk,
         Outcome::Failed,
         &[
             "never sent a token",
@@ -982,32 +915,23 @@ async fn calls_seen_pass_after_a_real_login_and_explain_what_went_wrong() {
             "--show-secrets",
             &flag,
         ],
-    );
+    )
+    .await;
 
     // A token without the resource parameter: its audience is not this server.
     let since = server.calls().last_seq();
-    let foreign = login(
-        &fx,
-        &client_id,
-        "http://localhost:3334/oauth/callback",
-        "openid profile",
-        None,
-    )
-    .await;
+    let walk = fx.ctx(Mode::Interactive, Some(&server), since);
+    let foreign = login(&fx, &client_id, "openid profile", None).await;
     assert!(
         call_with_token(&server, &foreign, "get_name")
             .await
             .is_none(),
         "refused"
     );
-    let verdict = checker
-        .run(
-            "authenticated_get_name_seen",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    let verdict = expect(
+        &mut checker,
+        "authenticated_get_name_seen",
+        &walk,
         Outcome::Failed,
         &[
             "401 invalid_token",
@@ -1016,102 +940,80 @@ async fn calls_seen_pass_after_a_real_login_and_explain_what_went_wrong() {
             &resource,
             "~/.mcp-auth",
         ],
-    );
+    )
+    .await;
     assert_no_secret(&verdict, &[&foreign]);
 
     // The real thing: the registered client's redirect URI, the resource, get_name.
     let since = server.calls().last_seq();
-    let token = login(
-        &fx,
-        &client_id,
-        "http://localhost:3334/oauth/callback",
-        "openid profile",
-        Some(&resource),
+    let walk = fx.ctx(Mode::Interactive, Some(&server), since);
+    let token = login(&fx, &client_id, "openid profile", Some(&resource)).await;
+    expect(
+        &mut checker,
+        "token_inspected",
+        &walk,
+        Outcome::Failed,
+        &["no call reached the server"],
     )
     .await;
-    let verdict = checker
-        .run(
-            "token_inspected",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(&verdict, Outcome::Failed, &["no call reached the server"]);
     assert_eq!(
         call_with_token(&server, &token, "get_name")
             .await
             .as_deref(),
         Some("Hello, Test User!")
     );
-    let verdict = checker
-        .run(
-            "authenticated_get_name_seen",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    let verdict = expect(
+        &mut checker,
+        "authenticated_get_name_seen",
+        &walk,
         Outcome::Passed,
         &[
             "the server answered get_name for mcp-remote",
             &client_id,
             &fx.stack.user_id,
         ],
-    );
+    )
+    .await;
     assert_no_secret(&verdict, &[&token]);
 
     // Step 9: whoami not called yet, then called.
-    let verdict = checker
-        .run(
-            "token_inspected",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "token_inspected",
+        &walk,
         Outcome::Failed,
         &["no whoami call yet", "mcp-fa token inspect", "press s"],
-    );
+    )
+    .await;
     assert!(call_with_token(&server, &token, "whoami").await.is_some());
-    let verdict = checker
-        .run(
-            "token_inspected",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(&verdict, Outcome::Passed, &["whoami", "audience"]);
+    expect(
+        &mut checker,
+        "token_inspected",
+        &walk,
+        Outcome::Passed,
+        &["whoami", "audience"],
+    )
+    .await;
 
     // A token that lacks get_name's scope.
     let since = server.calls().last_seq();
-    let narrow = login(
-        &fx,
-        &client_id,
-        "http://localhost:3334/oauth/callback",
-        "openid",
-        Some(&resource),
-    )
-    .await;
+    let walk = fx.ctx(Mode::Interactive, Some(&server), since);
+    let narrow = login(&fx, &client_id, "openid", Some(&resource)).await;
     let _ = call_with_token(&server, &narrow, "get_name").await;
-    let verdict = checker
-        .run(
-            "authenticated_get_name_seen",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "authenticated_get_name_seen",
+        &walk,
         Outcome::Failed,
         &["lacks the scopes", "profile", "403 insufficient_scope"],
-    );
+    )
+    .await;
 
     // Step 10: the check steps up itself, and says whether the reader's client met the 403.
-    let verdict = checker
-        .run(
-            "insufficient_scope_seen",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "insufficient_scope_seen",
+        &walk,
         Outcome::Passed,
         &[
             "403 insufficient_scope",
@@ -1119,31 +1021,24 @@ async fn calls_seen_pass_after_a_real_login_and_explain_what_went_wrong() {
             "Your client",
             "step-up",
         ],
-    );
+    )
+    .await;
     server.set_protected(false);
-    let verdict = checker
-        .run(
-            "insufficient_scope_seen",
-            &fx.ctx(Mode::Interactive, Some(&server), since),
-        )
-        .await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "insufficient_scope_seen",
+        &walk,
         Outcome::Failed,
         &[
             "protection switched off",
             &format!("`mcp-fa tutorial --step 10 {flag}`"),
         ],
-    );
+    )
+    .await;
     server.shutdown().await.expect("shutdown");
 
     checker.finish(&fx.ctx(Mode::Interactive, None, 0)).await;
-    assert!(
-        !fx.registered_names()
-            .await
-            .iter()
-            .any(|n| n.starts_with("mcp-fa-self-test"))
-    );
+    assert!(!fx.self_test_client_registered().await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1153,44 +1048,46 @@ async fn unattended_the_self_test_client_logs_in_and_proves_each_step() {
     let resource = format!("http://localhost:{}/mcp", fx.state().mcp_port);
     let mut checker = Checker::new();
 
-    let verdict = checker.run("kickstart_configured", &ctx).await;
-    assert_verdict(&verdict, Outcome::Passed, &["RS256", DEMO_EMAIL]);
-    let verdict = checker.run("authenticated_get_name_seen", &ctx).await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "kickstart_configured",
+        &ctx,
+        Outcome::Passed,
+        &["RS256", DEMO_EMAIL],
+    )
+    .await;
+    expect(
+        &mut checker,
+        "authenticated_get_name_seen",
+        &ctx,
         Outcome::Passed,
         &["get_name answered \"Hello, Test User!\"", "openid profile"],
-    );
-    let verdict = checker.run("token_inspected", &ctx).await;
-    assert_verdict(
-        &verdict,
+    )
+    .await;
+    expect(
+        &mut checker,
+        "token_inspected",
+        &ctx,
         Outcome::Passed,
         &[
             &format!("aud {resource}"),
             "scopes openid profile",
             "expires in",
         ],
-    );
-    let verdict = checker.run("insufficient_scope_seen", &ctx).await;
-    assert_verdict(
-        &verdict,
+    )
+    .await;
+    let verdict = expect(
+        &mut checker,
+        "insufficient_scope_seen",
+        &ctx,
         Outcome::Passed,
         &["403 insufficient_scope", "scope=\"openid profile\""],
-    );
+    )
+    .await;
     assert_no_secret(&verdict, &[&fx.stack.api_key]);
-    assert!(
-        fx.registered_names()
-            .await
-            .iter()
-            .any(|n| n.starts_with("mcp-fa-self-test"))
-    );
+    assert!(fx.self_test_client_registered().await);
     checker.finish(&ctx).await;
-    assert!(
-        !fx.registered_names()
-            .await
-            .iter()
-            .any(|n| n.starts_with("mcp-fa-self-test"))
-    );
+    assert!(!fx.self_test_client_registered().await);
 
     // The password in the state file no longer matches FusionAuth's (changed in the admin UI):
     // the login check says what to do.
@@ -1198,15 +1095,17 @@ async fn unattended_the_self_test_client_logs_in_and_proves_each_step() {
     state.users[0].password = Secret::new("not-the-password-anymore");
     fx.store.save(&state).expect("save");
     let mut checker = Checker::new();
-    let verdict = checker.run("authenticated_get_name_seen", &ctx).await;
-    assert_verdict(
-        &verdict,
+    expect(
+        &mut checker,
+        "authenticated_get_name_seen",
+        &ctx,
         Outcome::Failed,
         &[
             "could not log in",
             "login form again",
             &format!("`mcp-fa status {} --show-secrets`", fx.flag()),
         ],
-    );
+    )
+    .await;
     checker.finish(&ctx).await;
 }

@@ -16,7 +16,7 @@ use mcp_fa::server::{ServeConfig, ServerHandle};
 use serde_json::{Value, json};
 
 use crate::support::browser::{Authorize, Pkce, login_and_exchange};
-use crate::support::{DEMO_EMAIL, DEMO_PASSWORD, Stack};
+use crate::support::{Api, DEMO_EMAIL, DEMO_PASSWORD, Stack};
 
 /// The public URL the kickstart's application authorizes as a resource (support::RESOURCE).
 pub const PUBLIC_URL: &str = "http://localhost:8000";
@@ -25,11 +25,30 @@ pub const PRM_URL: &str = "http://localhost:8000/.well-known/oauth-protected-res
 /// Logs the demo user in through the stand-in's hosted pages and returns the access token.
 /// `resource: None` leaves out the RFC 8707 parameter (the token is then for the client id only).
 pub async fn login(stack: &Stack, scope: &str, resource: Option<&str>) -> String {
+    login_with(
+        stack,
+        &stack.client_id,
+        &stack.redirect_uri,
+        scope,
+        resource,
+    )
+    .await
+}
+
+/// [`login`] with another application than the kickstart's: `client_id`, coming back to
+/// `redirect_uri` (which that application must list).
+pub async fn login_with(
+    stack: &Stack,
+    client_id: &str,
+    redirect_uri: &str,
+    scope: &str,
+    resource: Option<&str>,
+) -> String {
     let base = stack.sim.url();
     let pkce = Pkce::new();
     let authorize = Authorize {
-        client_id: &stack.client_id,
-        redirect_uri: &stack.redirect_uri,
+        client_id,
+        redirect_uri,
         scope,
         state: "server-test",
         challenge: Some(&pkce.challenge),
@@ -42,6 +61,25 @@ pub async fn login(stack: &Stack, scope: &str, resource: Option<&str>) -> String
         .as_str()
         .expect("an access token")
         .to_owned()
+}
+
+/// Makes `key_id` the first tenant's access-token signing key through the API, as an admin
+/// switching keys would; returns the tenant's id.
+pub async fn use_access_token_key(api: &Api, key_id: &str) -> String {
+    let (status, tenants) = api.get("/api/tenant").await;
+    assert_eq!(status, 200, "{tenants}");
+    let tenant_id = tenants["tenants"][0]["id"]
+        .as_str()
+        .expect("tenant id")
+        .to_owned();
+    let (status, answer) = api
+        .patch(
+            &format!("/api/tenant/{tenant_id}"),
+            json!({"tenant": {"jwtConfiguration": {"accessTokenKeyId": key_id}}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    tenant_id
 }
 
 /// A server against `issuer`, bound to an OS-chosen port, public as http://localhost:8000.
