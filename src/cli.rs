@@ -1,7 +1,10 @@
 //! The command line, as clap definitions only: names, flags, environment variables and help.
-//! Nothing here does work; `crate::run` dispatches each command to the module that owns it.
+//! Nothing here does work; `crate::commands` runs each command. Nothing below the command layer
+//! sees these types.
 
 use clap::{Parser, Subcommand};
+
+use crate::project::ProjectName;
 
 /// One command to learn, try and ship an OAuth-protected MCP server with FusionAuth.
 #[derive(Debug, Parser)]
@@ -125,7 +128,7 @@ pub struct ProjectArg {
         value_name = "NAME",
         global = true
     )]
-    pub project: String,
+    pub project: ProjectName,
 }
 
 /// `mcp-fa up`.

@@ -1,16 +1,12 @@
-//! The one place where a failure becomes what the user reads and the exit code a script sees.
-//! Modules return their own typed errors; this wraps them, and only `main` prints.
+//! The one error type a command ends with: each feature module's own error, plus what only the
+//! command layer can run into (standard output closed, a question nobody can answer). It knows
+//! the stable code scripts see in `--json` output and the exit code; the command layer prints it,
+//! in one place.
 
 use std::process::ExitCode;
 
-use crate::fusionauth::FusionAuthError;
-
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error(transparent)]
-    FusionAuth(#[from] FusionAuthError),
-    #[error("could not write to standard output: {0}")]
-    Output(#[from] std::io::Error),
     #[error(transparent)]
     Server(#[from] crate::server::ServerError),
     #[error(transparent)]
@@ -20,20 +16,36 @@ pub enum Error {
     #[error(transparent)]
     Tutorial(#[from] crate::tutorial::TutorialError),
     #[error(transparent)]
-    SelfTest(#[from] crate::tutorial::SelfTestError),
+    Check(#[from] crate::tutorial::SelfTestError),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+    #[error("could not write to standard output: {0}")]
+    Output(#[source] std::io::Error),
+    /// A command needs something it was not given and cannot ask for (no terminal).
+    #[error("{0}")]
+    InputNeeded(String),
+    /// A destructive command needs a yes and cannot ask (no terminal).
+    #[error("{action} asks for confirmation; pass --yes to {action} without asking")]
+    ConfirmationNeeded { action: &'static str },
+    #[error("cancelled; nothing was changed")]
+    Cancelled,
+    #[error("could not read your answer: {0}")]
+    Prompt(#[source] std::io::Error),
 }
 
 impl Error {
     /// A stable, machine-readable code for `--json` output and scripts.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::FusionAuth(_) => "FUSIONAUTH_ERROR",
-            Error::Output(_) => "OUTPUT_FAILED",
             Error::Server(error) => error.code(),
             Error::Stack(error) => error.code(),
             Error::Clients(error) => error.code(),
             Error::Tutorial(error) => error.code(),
-            Error::SelfTest(error) => error.code(),
+            Error::Check(error) => error.code(),
+            Error::State(error) => error.code(),
+            Error::Output(_) | Error::Prompt(_) => "OUTPUT_FAILED",
+            Error::InputNeeded(_) => "INVALID_INPUT",
+            Error::ConfirmationNeeded { .. } | Error::Cancelled => "NOT_CONFIRMED",
         }
     }
 

@@ -1,45 +1,28 @@
 //! mcp-fa: brings up FusionAuth and PostgreSQL in Docker, registers MCP clients, serves an
 //! OAuth-protected MCP server, and walks through FusionAuth's "Protecting MCP Servers" tutorial.
 //!
-//! Data flows one way: `cli` → the feature modules → `fusionauth` and `docker` → the
-//! outside world. Nothing below calls upward, and only `main` prints errors.
+//! Imports run one way, from the top floor down:
+//! - `commands` (with `cli`, the clap definitions it alone reads): one file per command; the
+//!   only place that asks questions, prints, and turns an [`Error`] into a message, an exit code
+//!   and a `--json` document.
+//! - the feature modules, which take plain options and return data: `tutorial` (the
+//!   walkthrough and its checks), `stack` (FusionAuth and PostgreSQL in Docker), `clients` (MCP
+//!   clients as FusionAuth applications), `server` (the protected MCP server).
+//! - the ground floor they stand on: `docker` (the only user of bollard), `fusionauth` (its
+//!   HTTP API, typed), `state` (what is remembered per project) and `project` (the name).
+//!
+//! Nothing imports a module above it.
 
 pub mod cli;
 pub mod clients;
+pub mod commands;
 pub mod docker;
 pub mod error;
 pub mod fusionauth;
+pub mod project;
 pub mod server;
 pub mod stack;
 pub mod state;
 pub mod tutorial;
 
 pub use error::Error;
-
-use clap::CommandFactory;
-
-/// Runs one parsed command line.
-pub async fn run(cli: cli::Cli) -> Result<(), Error> {
-    match cli.command {
-        cli::Command::Serve(args) => Ok(server::serve_command(&args).await?),
-        cli::Command::Up(args) => Ok(stack::up_command(&args).await?),
-        cli::Command::Down(args) => Ok(stack::down_command(&args).await?),
-        cli::Command::Status(args) => Ok(stack::status_command(&args).await?),
-        cli::Command::Logs(args) => Ok(stack::logs_command(&args).await?),
-        cli::Command::Doctor(args) => Ok(stack::doctor_command(&args).await?),
-        cli::Command::Clients(args) => Ok(clients::clients_command(&args).await?),
-        cli::Command::Tutorial(args) => Ok(tutorial::tutorial_command(&args).await?),
-        cli::Command::Check(args) => Ok(tutorial::check_command(&args).await?),
-        cli::Command::Token(args) => match &args.command {
-            cli::TokenCommand::Inspect(inspect) => {
-                Ok(server::token_inspect_command(inspect).await?)
-            }
-        },
-        cli::Command::Completions { shell } => {
-            let mut command = cli::Cli::command();
-            let mut out = std::io::stdout();
-            clap_complete::generate(shell, &mut command, "mcp-fa", &mut out);
-            Ok(())
-        }
-    }
-}

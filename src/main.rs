@@ -1,5 +1,6 @@
-//! Thin on purpose: parse the command line, run the library, turn an error into a message and
-//! an exit code. All behaviour lives in the library, where it is tested.
+//! Thin on purpose: parse the command line, run it, exit with the code it says. All behaviour
+//! lives in the library, where it is tested; every failure is reported by
+//! `mcp_fa::commands::run`.
 
 use std::process::ExitCode;
 
@@ -17,11 +18,5 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(mcp_fa::run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("mcp-fa: {error}");
-            error.exit_code()
-        }
-    }
+    runtime.block_on(mcp_fa::commands::run(cli))
 }

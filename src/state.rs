@@ -12,10 +12,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::fusionauth::Secret;
+use crate::fusionauth::{FusionAuthClient, FusionAuthError, Secret, Timeouts};
+use crate::project::ProjectName;
 
 /// Bumped when the file's meaning changes; older files are refused with a clear message.
 const FORMAT_VERSION: u32 = 1;
@@ -25,7 +27,7 @@ const FORMAT_VERSION: u32 = 1;
 #[serde(rename_all = "camelCase")]
 pub struct StackState {
     pub format_version: u32,
-    pub project: String,
+    pub project: ProjectName,
     /// The public FusionAuth URL, also the tenant's issuer (`http://localhost:<port>`).
     pub fusionauth_url: String,
     pub fusionauth_port: u16,
@@ -118,10 +120,42 @@ pub struct McpServerProcess {
     pub started_at: u64,
 }
 
+/// How long an admin client keeps retrying the stack's API key when FusionAuth answers 401.
+/// FusionAuth refuses a freshly created key (kickstart's included) for a moment, usually well
+/// under a second; 10 s covers a stack that has only just become ready without leaving a
+/// really wrong key waiting long. One value, so every command behaves alike.
+pub const NEW_API_KEY_GRACE: Duration = Duration::from_secs(10);
+
 impl StackState {
     pub fn user(&self, role: &str) -> Option<&UserCredentials> {
         self.users.iter().find(|user| user.role == role)
     }
+
+    /// `http://localhost:<MCP port>/mcp`: the stack's MCP endpoint, and the resource (RFC 8707)
+    /// tokens for it are issued for.
+    pub fn mcp_endpoint(&self) -> String {
+        format!("http://localhost:{}/mcp", self.mcp_port)
+    }
+
+    /// FusionAuth's API as the stack's administrator: its public URL, the API key kickstart
+    /// created, and [`NEW_API_KEY_GRACE`] for a key that is still new.
+    pub fn admin_client(&self, timeouts: Timeouts) -> Result<FusionAuthClient, FusionAuthError> {
+        let url =
+            url::Url::parse(&self.fusionauth_url).map_err(|_| FusionAuthError::InvalidBaseUrl {
+                url: self.fusionauth_url.clone(),
+                reason: "the state file's FusionAuth URL is not a URL",
+            })?;
+        Ok(FusionAuthClient::new(url, timeouts)?
+            .with_api_key(self.api_key.clone())
+            .with_new_key_grace(NEW_API_KEY_GRACE))
+    }
+}
+
+/// Seconds since the Unix epoch, as the state and progress files record times.
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -149,11 +183,6 @@ pub enum StateError {
          finish, or stop it, then run this again"
     )]
     Locked { project: String, holder: String },
-    #[error(
-        "'{0}' is not a project name: use lowercase letters, digits, '-' and '_', starting with a \
-         letter or digit"
-    )]
-    InvalidProject(String),
 }
 
 impl StateError {
@@ -162,7 +191,6 @@ impl StateError {
         match self {
             StateError::Locked { .. } => "PROJECT_LOCKED",
             StateError::Corrupt { .. } => "STATE_CORRUPT",
-            StateError::InvalidProject(_) => "INVALID_PROJECT",
             StateError::Io { .. } | StateError::NoDirectory => "STATE_ERROR",
         }
     }
@@ -177,7 +205,7 @@ pub struct ProjectLock {
 }
 
 /// How long a command waits for another one to finish before saying who holds the project.
-pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// Where state files live.
 #[derive(Debug, Clone)]
@@ -209,11 +237,11 @@ impl StateStore {
     }
 
     /// `<dir>/<project>.json`.
-    pub fn path(&self, project: &str) -> PathBuf {
+    pub fn path(&self, project: &ProjectName) -> PathBuf {
         self.dir.join(format!("{project}.json"))
     }
 
-    pub fn load(&self, project: &str) -> Result<Option<StackState>, StateError> {
+    pub fn load(&self, project: &ProjectName) -> Result<Option<StackState>, StateError> {
         let path = self.path(project);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
@@ -245,40 +273,26 @@ impl StateStore {
 
     /// Writes `state` atomically with mode 0600.
     pub fn save(&self, state: &StackState) -> Result<(), StateError> {
-        let io = |action, path: &Path| {
-            let path = path.to_owned();
-            move |source| StateError::Io {
-                action,
-                path,
-                source,
-            }
-        };
-        create_private_dir(&self.dir).map_err(io("create", &self.dir))?;
-        let path = self.path(&state.project);
-        let temporary = self.dir.join(format!(
-            ".{}.json.{}.tmp",
-            state.project,
-            std::process::id()
-        ));
         let mut state = state.clone();
         state.format_version = FORMAT_VERSION;
-        let bytes = serde_json::to_vec_pretty(&state).expect("state serialises");
-        let written = (|| {
-            let mut file = private_file(&temporary)?;
-            file.write_all(&bytes)?;
-            file.write_all(b"\n")?;
-            file.sync_all()?;
-            std::fs::rename(&temporary, &path)
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        written.map_err(io("write", &path))
+        write_private_json(&self.dir, &self.path(&state.project), &state)
     }
 
     /// `<dir>/<project>.mcp.log`: the output of the project's detached MCP server.
-    pub fn mcp_log_path(&self, project: &str) -> PathBuf {
+    pub fn mcp_log_path(&self, project: &ProjectName) -> PathBuf {
         self.dir.join(format!("{project}.mcp.log"))
+    }
+
+    /// The project's MCP log, started afresh (0600): where an in-process server whose terminal
+    /// the walkthrough uses writes its request lines, for `mcp-fa logs mcp -f` to follow.
+    pub fn fresh_mcp_log(&self, project: &ProjectName) -> Result<std::fs::File, StateError> {
+        self.ensure_dir()?;
+        let path = self.mcp_log_path(project);
+        private_file(&path).map_err(|source| StateError::Io {
+            action: "create",
+            path,
+            source,
+        })
     }
 
     /// Creates the directory (mode 0700) if needed.
@@ -292,19 +306,13 @@ impl StateStore {
 
     /// Takes the project's lock, waiting up to `wait` for another command to release it. The
     /// holder writes its pid and command line into the lock file, so the waiter can name it.
-    pub fn lock(
+    /// Waiting sleeps on the runtime's timer, never blocking the thread other tasks run on.
+    pub async fn lock(
         &self,
-        project: &str,
-        wait: std::time::Duration,
+        project: &ProjectName,
+        wait: Duration,
     ) -> Result<ProjectLock, StateError> {
-        if !is_plain_project_name(project) {
-            return Err(StateError::InvalidProject(project.to_owned()));
-        }
-        create_private_dir(&self.dir).map_err(|source| StateError::Io {
-            action: "create",
-            path: self.dir.clone(),
-            source,
-        })?;
+        self.ensure_dir()?;
         let path = self.dir.join(format!("{project}.lock"));
         let io = |action: &'static str, source| StateError::Io {
             action,
@@ -318,12 +326,14 @@ impl StateStore {
             .truncate(false)
             .open(&path)
             .map_err(|source| io("open", source))?;
-        let deadline = std::time::Instant::now() + wait;
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             match file.try_lock() {
                 Ok(()) => break,
-                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(100));
+                Err(std::fs::TryLockError::WouldBlock)
+                    if tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
                     let holder = std::fs::read_to_string(&path)
@@ -332,7 +342,7 @@ impl StateStore {
                         .filter(|text| !text.is_empty())
                         .unwrap_or_else(|| "a process that did not say who it is".to_owned());
                     return Err(StateError::Locked {
-                        project: project.to_owned(),
+                        project: project.to_string(),
                         holder,
                     });
                 }
@@ -348,7 +358,7 @@ impl StateStore {
     }
 
     /// Removes the project's file; absent is fine.
-    pub fn remove(&self, project: &str) -> Result<bool, StateError> {
+    pub fn remove(&self, project: &ProjectName) -> Result<bool, StateError> {
         let path = self.path(project);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
@@ -376,15 +386,41 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
-/// Project names become file names (state, lock, progress, log): lower-case letters, digits,
-/// `-` and `_`, starting with a letter or digit, so nothing can leave the state directory.
-pub fn is_plain_project_name(project: &str) -> bool {
-    !project.is_empty()
-        && project.len() <= 40
-        && project.as_bytes()[0].is_ascii_alphanumeric()
-        && project
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+/// Writes `value` as pretty JSON to `path` (in `dir`, created 0700 if needed) atomically and
+/// with mode 0600: a temporary file is written, synced and renamed over the old one, so a crash
+/// never leaves half a file and nobody else can read what it holds. Every file of the state
+/// directory that holds progress or secrets is written this way.
+pub fn write_private_json(
+    dir: &Path,
+    path: &Path,
+    value: &impl Serialize,
+) -> Result<(), StateError> {
+    create_private_dir(dir).map_err(|source| StateError::Io {
+        action: "create",
+        path: dir.to_owned(),
+        source,
+    })?;
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let bytes = serde_json::to_vec_pretty(value).expect("state files serialise");
+    let written = (|| {
+        let mut file = private_file(&temporary)?;
+        file.write_all(&bytes)?;
+        file.write_all(b"\n")?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.map_err(|source| StateError::Io {
+        action: "write",
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Creates (or truncates) a file only its owner can read: state files, and logs that sit
@@ -412,7 +448,7 @@ impl StackState {
     pub(crate) fn sample() -> StackState {
         StackState {
             format_version: FORMAT_VERSION,
-            project: "demo".into(),
+            project: ProjectName::parse("demo").expect("valid"),
             fusionauth_url: "http://localhost:9011".into(),
             fusionauth_port: 9011,
             mcp_port: 8000,
@@ -447,19 +483,23 @@ mod tests {
         StackState::sample()
     }
 
+    fn demo() -> ProjectName {
+        ProjectName::parse("demo").expect("valid")
+    }
+
     #[test]
     fn round_trips_with_private_permissions() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = StateStore::at(dir.path().join("nested/state"));
-        assert_eq!(store.load("demo").expect("load"), None);
+        assert_eq!(store.load(&demo()).expect("load"), None);
         store.save(&sample()).expect("save");
         store.save(&sample()).expect("overwrite");
-        assert_eq!(store.load("demo").expect("load"), Some(sample()));
+        assert_eq!(store.load(&demo()).expect("load"), Some(sample()));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
-            assert_eq!(mode(&store.path("demo")), 0o600);
+            assert_eq!(mode(&store.path(&demo())), 0o600);
             assert_eq!(mode(store.dir()), 0o700);
         }
         let leftovers: Vec<_> = std::fs::read_dir(store.dir())
@@ -468,8 +508,8 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(leftovers, [std::ffi::OsString::from("demo.json")]);
-        assert!(store.remove("demo").expect("remove"));
-        assert!(!store.remove("demo").expect("idempotent"));
+        assert!(store.remove(&demo()).expect("remove"));
+        assert!(!store.remove(&demo()).expect("idempotent"));
     }
 
     #[test]
@@ -479,8 +519,8 @@ mod tests {
         let mut old = serde_json::to_value(sample()).expect("json");
         old.as_object_mut().expect("object").remove("mcpServer");
         old["clients"] = serde_json::json!([{"name": "cursor", "clientId": "c1"}]);
-        std::fs::write(store.path("demo"), old.to_string()).expect("write");
-        let loaded = store.load("demo").expect("load").expect("present");
+        std::fs::write(store.path(&demo()), old.to_string()).expect("write");
+        let loaded = store.load(&demo()).expect("load").expect("present");
         assert_eq!(loaded.mcp_server, None);
         assert_eq!(loaded.clients[0].kind, None);
         assert!(loaded.clients[0].redirect_uris.is_empty());
@@ -496,8 +536,8 @@ mod tests {
     fn a_corrupt_file_is_explained() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = StateStore::at(dir.path());
-        std::fs::write(store.path("demo"), "{").expect("write");
-        let error = store.load("demo").expect_err("corrupt");
+        std::fs::write(store.path(&demo()), "{").expect("write");
+        let error = store.load(&demo()).expect_err("corrupt");
         assert!(error.to_string().contains("down --volumes"), "{error}");
     }
 }

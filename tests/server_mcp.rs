@@ -322,42 +322,36 @@ async fn without_auth_the_tools_answer_anyone_and_the_start_is_loud() {
 
 #[tokio::test]
 async fn serve_refuses_to_guess_the_issuer_or_a_public_bind() {
-    use clap::Parser;
-    let parse = |args: &[&str]| {
-        let cli = mcp_fa::cli::Cli::try_parse_from(args).expect("parses");
-        let mcp_fa::cli::Command::Serve(args) = cli.command else {
-            panic!("serve")
-        };
-        mcp_fa::server::ServeConfig::from_args(&args)
-    };
-    let error = parse(&["mcp-fa", "serve"]).expect_err("no issuer");
+    use mcp_fa::server::{ServeConfig, ServeRequest};
+    let error = ServeConfig::from_request(&ServeRequest {
+        project: "nothing-here".parse().expect("valid"),
+        ..ServeRequest::default()
+    })
+    .expect_err("no issuer");
     assert!(error.to_string().contains("--issuer"), "{error}");
-    let error = parse(&[
-        "mcp-fa",
-        "serve",
-        "--issuer",
-        "http://localhost:9011",
-        "--bind",
-        "0.0.0.0:8000",
-    ])
-    .expect_err("public bind");
+    let public = ServeRequest {
+        issuer: Some("http://localhost:9011".into()),
+        bind: Some("0.0.0.0:8000".parse().expect("addr")),
+        ..ServeRequest::default()
+    };
+    let error = ServeConfig::from_request(&public).expect_err("public bind");
     assert!(error.to_string().contains("--public-url"), "{error}");
-    let ok = parse(&[
-        "mcp-fa",
-        "serve",
-        "--issuer",
-        "http://localhost:9011",
-        "--bind",
-        "0.0.0.0:8000",
-        "--public-url",
-        "https://mcp.example.com",
-    ])
+    let ok = ServeConfig::from_request(&ServeRequest {
+        public_url: Some("https://mcp.example.com".into()),
+        ..public
+    })
     .expect("valid");
     assert_eq!(
         ok.public_url.expect("url").as_str(),
         "https://mcp.example.com/"
     );
-    assert!(parse(&["mcp-fa", "serve", "--no-auth"]).is_ok());
+    assert!(
+        ServeConfig::from_request(&ServeRequest {
+            no_auth: true,
+            ..ServeRequest::default()
+        })
+        .is_ok()
+    );
 }
 
 #[tokio::test]

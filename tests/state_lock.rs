@@ -4,6 +4,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use mcp_fa::project::ProjectName;
 use mcp_fa::state::StateStore;
 
 fn mcp_fa(state_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -20,7 +21,13 @@ fn mcp_fa(state_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
 fn a_second_command_waits_then_names_the_holder_and_goes_ahead_once_released() {
     let dir = tempfile::tempdir().expect("dir");
     let store = StateStore::at(dir.path());
-    let held = store.lock("busy", Duration::ZERO).expect("the first lock");
+    let busy = ProjectName::parse("busy").expect("valid");
+    let held = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime")
+        .block_on(store.lock(&busy, Duration::ZERO))
+        .expect("the first lock");
 
     let started = Instant::now();
     let out = mcp_fa(dir.path(), &["down", "--project", "busy", "--json"]);

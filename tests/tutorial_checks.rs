@@ -15,6 +15,7 @@ mod support;
 use std::process::Command;
 
 use mcp_fa::fusionauth::Secret;
+use mcp_fa::project::ProjectName;
 use mcp_fa::server::{ServeConfig, ServerHandle};
 use mcp_fa::state::{StackState, StateStore, UserCredentials};
 use mcp_fa::tutorial::{CheckContext, Checker, Mode, Outcome, VERIFY_NAMES, Verdict};
@@ -41,7 +42,7 @@ struct Fixture {
     store: StateStore,
     state_dir: tempfile::TempDir,
     home: tempfile::TempDir,
-    project: String,
+    project: ProjectName,
 }
 
 impl Fixture {
@@ -51,10 +52,12 @@ impl Fixture {
         support::wait_for_key(&api).await;
         let (_, tenants) = api.get("/api/tenant").await;
         let tenant_id = tenants["tenants"][0]["id"].as_str().map(str::to_owned);
-        let project = format!(
+        let project: ProjectName = format!(
             "t-checks-{}",
             &uuid::Uuid::new_v4().simple().to_string()[..8]
-        );
+        )
+        .parse()
+        .expect("a valid project name");
         let state_dir = tempfile::tempdir().expect("temp dir");
         let store = StateStore::at(state_dir.path());
         let state = StackState {
@@ -109,7 +112,7 @@ impl Fixture {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mcp-fa"));
         command
             .args(args)
-            .args(["--project", &self.project])
+            .args(["--project", self.project.as_str()])
             .env("MCP_FA_STATE_DIR", self.state_dir.path())
             .env("HOME", self.home.path())
             .current_dir(self.home.path())
@@ -179,7 +182,7 @@ impl Fixture {
 }
 
 /// What a check sees without the walkthrough's server: `project` in `store`, run `mode`.
-fn no_server<'a>(project: &'a str, store: &'a StateStore, mode: Mode) -> CheckContext<'a> {
+fn no_server<'a>(project: &'a ProjectName, store: &'a StateStore, mode: Mode) -> CheckContext<'a> {
     CheckContext {
         project,
         store,
@@ -272,7 +275,12 @@ async fn child_runs_check() -> bool {
     } else {
         Mode::Interactive
     };
-    let ctx = no_server(spec["project"].as_str().expect("project"), &store, mode);
+    let project: ProjectName = spec["project"]
+        .as_str()
+        .expect("project")
+        .parse()
+        .expect("a project name");
+    let ctx = no_server(&project, &store, mode);
     let mut checker = Checker::new();
     let verdict = checker
         .run(spec["check"].as_str().expect("check"), &ctx)
@@ -345,7 +353,8 @@ async fn in_child(
 async fn every_step_name_reaches_a_check_and_an_unknown_name_says_so() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = StateStore::at(dir.path());
-    let ctx = no_server("t-no-such-stack", &store, Mode::Headless);
+    let project: ProjectName = "t-no-such-stack".parse().expect("valid");
+    let ctx = no_server(&project, &store, Mode::Headless);
     let mut checker = Checker::new();
     // Every verdict says what it saw, and one that did not pass says why.
     for name in VERIFY_NAMES {
@@ -410,7 +419,8 @@ async fn docker_reachable_passes_here_and_fails_with_docker_host_at_a_dead_socke
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let store = StateStore::at(dir.path());
-    let ctx = no_server("default", &store, Mode::Interactive);
+    let project = ProjectName::default();
+    let ctx = no_server(&project, &store, Mode::Interactive);
     let verdict = Checker::new().run("docker_reachable", &ctx).await;
     assert_verdict(&verdict, Outcome::Passed, &["Docker answers at", "Node.js"]);
 
@@ -456,12 +466,10 @@ async fn kickstart_and_removal_against_a_stack_started_by_up() {
     let project = TestProject::new("tchk");
     project.up(&["--no-tutorial"]).assert_ok();
     let store = StateStore::at(project.state_dir.path());
-    let state = store
-        .load(&project.name)
-        .expect("state")
-        .expect("state file");
+    let name: ProjectName = project.name.parse().expect("valid");
+    let state = store.load(&name).expect("state").expect("state file");
     let flag = format!("--project {}", project.name);
-    let ctx = no_server(&project.name, &store, Mode::Interactive);
+    let ctx = no_server(&name, &store, Mode::Interactive);
     let mut checker = Checker::new();
     let verdict = expect(
         &mut checker,
@@ -491,7 +499,7 @@ async fn kickstart_and_removal_against_a_stack_started_by_up() {
         ],
     )
     .await;
-    let headless = no_server(&project.name, &store, Mode::Headless);
+    let headless = no_server(&name, &store, Mode::Headless);
     assert_eq!(
         checker.run("stack_removed", &headless).await.outcome,
         Outcome::Manual
@@ -796,7 +804,7 @@ async fn client_configured_reads_the_file_clients_add_wrote() {
                 TEST,
                 "client_configured",
                 mode,
-                &fx.project,
+                fx.project.as_str(),
                 fx.state_dir.path(),
                 &[("HOME", &home)],
             )

@@ -2,21 +2,16 @@
 //! application FusionAuth needs for it (FusionAuth has no Dynamic Client Registration, so every
 //! client is pre-registered), and the configuration the user pastes or lets us write.
 //!
-//! The library part talks to FusionAuth only through `crate::fusionauth`, never prints, and
-//! never touches Docker. `commands` is the CLI face: it alone prompts, prints and keeps the
-//! registered clients in the state file.
+//! It talks to FusionAuth only through `crate::fusionauth`, keeps the registered clients in the
+//! state file through `crate::state`, and never prints, prompts or touches Docker.
 
-mod commands;
 mod config_file;
 mod kind;
 mod redirect;
 mod registration;
 mod snippet;
+mod stack_clients;
 
-pub use commands::{
-    ClientSetup, ClientsError, clients_command, register_for_stack, server_name_for,
-    snippet_for_stack, write_registered,
-};
 pub use config_file::{ConfigChange, ConfigFileError, merge_server_entry};
 pub use kind::ClientKind;
 pub use redirect::{RedirectUri, RedirectUriError};
@@ -25,3 +20,7 @@ pub use registration::{
     RegistrationRequest,
 };
 pub use snippet::{ConfigSnippet, SnippetContext, snippet_for};
+pub use stack_clients::{
+    AddClient, ClientSetup, ClientsError, StackClients, register_for_stack, server_name_for,
+    snippet_for_stack,
+};

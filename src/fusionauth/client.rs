@@ -50,6 +50,15 @@ pub struct Timeouts {
     pub request: Duration,
 }
 
+impl Timeouts {
+    /// For a quick look (`status`, `doctor`): a FusionAuth that does not answer at once is
+    /// reported as such rather than waited for.
+    pub const PROBE: Timeouts = Timeouts {
+        connect: Duration::from_secs(2),
+        request: Duration::from_secs(5),
+    };
+}
+
 impl Default for Timeouts {
     fn default() -> Self {
         Self {

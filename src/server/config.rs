@@ -8,20 +8,27 @@ use url::Url;
 
 use super::error::ServerError;
 use super::scopes::ScopeMode;
-use crate::cli::{ServeArgs, ServeScopes, ServeValidation};
+use super::verifier::{ValidationMode, VerifierSettings};
+use crate::project::ProjectName;
 use crate::state::{StackState, StateStore};
 
 /// Where `serve` listens when neither `--bind` nor a stack says otherwise.
 const DEFAULT_BIND: ([u8; 4], u16) = ([127, 0, 0, 1], 8000);
 
-/// How a token's signature and expiry are checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValidationMode {
-    /// With the issuer's published keys (JWKS, from OIDC discovery): no call per request.
-    Local,
-    /// With FusionAuth's `/api/jwt/validate`, one call per request, as the tutorial does. The
-    /// audience, issuer and scopes are still checked here, because FusionAuth does not.
-    FusionAuth,
+/// What `serve` was asked for. Left out (`None`, empty), a setting comes from the stack named
+/// by `project` when neither `issuer` nor `fusionauth_url` is given, else from the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct ServeRequest {
+    pub issuer: Option<String>,
+    pub project: ProjectName,
+    pub fusionauth_url: Option<String>,
+    pub bind: Option<SocketAddr>,
+    pub public_url: Option<String>,
+    pub scopes: Option<ScopeMode>,
+    pub no_auth: bool,
+    pub validation: ValidationMode,
+    pub client_id_audiences: Vec<String>,
+    pub allowed_origins: Vec<String>,
 }
 
 /// Everything [`super::start`] needs.
@@ -58,7 +65,7 @@ pub struct ServeConfig {
 
 impl ServeConfig {
     /// A configuration for `issuer` with every other setting at its default; the base of
-    /// [`ServeConfig::from_args`] and of tests.
+    /// [`ServeConfig::from_request`] and of tests.
     pub fn new(issuer: &str) -> Result<Self, ServerError> {
         let url = parse_url("issuer", issuer)?;
         Ok(Self {
@@ -79,11 +86,8 @@ impl ServeConfig {
     }
 
     /// How tokens are verified for `resource` (the server's and `token inspect`'s, alike).
-    pub(crate) fn verifier_settings<'a>(
-        &'a self,
-        resource: &'a str,
-    ) -> super::verifier::VerifierSettings<'a> {
-        super::verifier::VerifierSettings {
+    pub(crate) fn verifier_settings<'a>(&'a self, resource: &'a str) -> VerifierSettings<'a> {
+        VerifierSettings {
             issuer: self.issuer.as_deref(),
             resource,
             client_id_audiences: &self.client_id_audiences,
@@ -116,11 +120,11 @@ impl ServeConfig {
         Ok(config)
     }
 
-    /// Checks the command line. Without `--issuer` or `--fusionauth-url` the settings come from
-    /// the state of the stack named by `--project` ([`ServeConfig::for_stack`]); explicit flags
-    /// still win over it.
-    pub fn from_args(args: &ServeArgs) -> Result<Self, ServerError> {
-        Self::from_args_with(args, |project| {
+    /// Checks what `serve` was asked for. Without an issuer or a FusionAuth URL the settings
+    /// come from the state of the stack named by `project` ([`ServeConfig::for_stack`]);
+    /// settings given explicitly still win over it.
+    pub fn from_request(args: &ServeRequest) -> Result<Self, ServerError> {
+        Self::from_request_with(args, |project| {
             load_stack(
                 &StateStore::from_env().map_err(ServerError::State)?,
                 project,
@@ -128,10 +132,10 @@ impl ServeConfig {
         })
     }
 
-    /// [`ServeConfig::from_args`] with the state read by `load_stack` (tests pass their own).
-    fn from_args_with(
-        args: &ServeArgs,
-        load_stack: impl FnOnce(&str) -> Result<StackState, ServerError>,
+    /// [`ServeConfig::from_request`] with the state read by `load_stack` (tests pass their own).
+    fn from_request_with(
+        args: &ServeRequest,
+        load_stack: impl FnOnce(&ProjectName) -> Result<StackState, ServerError>,
     ) -> Result<Self, ServerError> {
         let mut stack: Option<ServeConfig> = None;
         let mut config = if args.no_auth {
@@ -157,7 +161,7 @@ impl ServeConfig {
                     ..Self::unprotected()
                 },
                 (None, None) => {
-                    let from_state = Self::for_stack(&load_stack(&args.project.project)?)?;
+                    let from_state = Self::for_stack(&load_stack(&args.project)?)?;
                     stack = Some(from_state.clone());
                     from_state
                 }
@@ -174,16 +178,12 @@ impl ServeConfig {
             .map(parse_public_url)
             .transpose()?;
         config.scopes = match (args.scopes, &stack) {
-            (Some(ServeScopes::Standard), _) => ScopeMode::Standard,
-            (Some(ServeScopes::Custom), _) => ScopeMode::Custom,
+            (Some(scopes), _) => scopes,
             (None, Some(stack)) => stack.scopes,
             (None, None) => ScopeMode::Standard,
         };
-        config.validation = match args.validation {
-            ServeValidation::Local => ValidationMode::Local,
-            ServeValidation::Fusionauth => ValidationMode::FusionAuth,
-        };
-        config.client_id_audiences = args.accept_client_id_audience.clone();
+        config.validation = args.validation;
+        config.client_id_audiences = args.client_id_audiences.clone();
         config.allowed_origins = args
             .allowed_origins
             .iter()
@@ -203,12 +203,12 @@ impl ServeConfig {
 }
 
 /// The saved state of the stack `serve` serves when no issuer is given.
-fn load_stack(store: &StateStore, project: &str) -> Result<StackState, ServerError> {
+fn load_stack(store: &StateStore, project: &ProjectName) -> Result<StackState, ServerError> {
     store
         .load(project)
         .map_err(ServerError::State)?
         .ok_or_else(|| ServerError::NoStack {
-            project: project.to_owned(),
+            project: project.to_string(),
             state_file: store.path(project).display().to_string(),
         })
 }
@@ -299,22 +299,16 @@ mod tests {
         assert!(parse_public_url("https://example.com").is_ok());
     }
 
-    fn serve_args(argv: &[&str]) -> ServeArgs {
-        use clap::Parser;
-        let mut full = vec!["mcp-fa", "serve"];
-        full.extend_from_slice(argv);
-        match crate::cli::Cli::try_parse_from(full)
-            .expect("parses")
-            .command
-        {
-            crate::cli::Command::Serve(args) => args,
-            other => panic!("not serve: {other:?}"),
+    fn request(project: &str) -> ServeRequest {
+        ServeRequest {
+            project: ProjectName::parse(project).expect("valid"),
+            ..ServeRequest::default()
         }
     }
 
     fn stack_state(licensed: bool) -> StackState {
         StackState {
-            project: "cfg".into(),
+            project: ProjectName::parse("cfg").expect("valid"),
             fusionauth_url: "http://localhost:9123".into(),
             fusionauth_port: 9123,
             mcp_port: 8123,
@@ -323,9 +317,9 @@ mod tests {
         }
     }
 
-    fn from_dir(dir: &std::path::Path, argv: &[&str]) -> Result<ServeConfig, ServerError> {
+    fn from_dir(dir: &std::path::Path, request: &ServeRequest) -> Result<ServeConfig, ServerError> {
         let store = StateStore::at(dir);
-        ServeConfig::from_args_with(&serve_args(argv), |project| load_stack(&store, project))
+        ServeConfig::from_request_with(request, |project| load_stack(&store, project))
     }
 
     #[test]
@@ -334,7 +328,7 @@ mod tests {
         let store = StateStore::at(dir.path());
         store.save(&stack_state(true)).expect("save");
         {
-            let config = from_dir(dir.path(), &["--project", "cfg"]).expect("ok");
+            let config = from_dir(dir.path(), &request("cfg")).expect("ok");
             assert_eq!(config.issuer.as_deref(), Some("http://localhost:9123"));
             assert_eq!(
                 config.fusionauth_url.as_ref().map(Url::as_str),
@@ -346,14 +340,11 @@ mod tests {
             // Explicit flags win over the state.
             let config = from_dir(
                 dir.path(),
-                &[
-                    "--project",
-                    "cfg",
-                    "--scopes",
-                    "standard",
-                    "--bind",
-                    "127.0.0.1:8999",
-                ],
+                &ServeRequest {
+                    scopes: Some(ScopeMode::Standard),
+                    bind: Some("127.0.0.1:8999".parse().expect("addr")),
+                    ..request("cfg")
+                },
             )
             .expect("ok");
             assert_eq!(config.scopes, ScopeMode::Standard);
@@ -361,7 +352,7 @@ mod tests {
         }
 
         store.save(&stack_state(false)).expect("save unlicensed");
-        let config = from_dir(dir.path(), &["--project", "cfg"]).expect("ok");
+        let config = from_dir(dir.path(), &request("cfg")).expect("ok");
         assert_eq!(config.scopes, ScopeMode::Standard, "unlicensed: profile");
     }
 
@@ -373,7 +364,10 @@ mod tests {
             .expect("save");
         let config = from_dir(
             dir.path(),
-            &["--project", "cfg", "--issuer", "https://auth.example.com"],
+            &ServeRequest {
+                issuer: Some("https://auth.example.com".into()),
+                ..request("cfg")
+            },
         )
         .expect("ok");
         assert_eq!(config.issuer.as_deref(), Some("https://auth.example.com"));
@@ -384,7 +378,7 @@ mod tests {
     #[test]
     fn without_an_issuer_or_a_stack_the_error_says_what_to_do() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let error = from_dir(dir.path(), &["--project", "nothing-here"]).expect_err("no stack");
+        let error = from_dir(dir.path(), &request("nothing-here")).expect_err("no stack");
         let message = error.to_string();
         assert!(message.contains("mcp-fa up"), "{message}");
         assert!(message.contains("--issuer"), "{message}");

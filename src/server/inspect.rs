@@ -2,15 +2,14 @@
 //! them, then asks the verifier this stack's MCP server uses whether it would accept the token,
 //! and which tools its scopes open.
 //!
-//! It owns the report (text or JSON) on stdout. It must never print the token or its signature,
-//! nor send the token anywhere but the stack's own FusionAuth (and only when the server itself
-//! would: with `--validation fusionauth`; the default local validation only fetches keys).
-//! Exit status: 0 when the stack's server accepts the token, 1 otherwise (refused, could not be
-//! verified, not a token at all), so scripts can rely on it.
+//! It owns the report (text or JSON, returned for the command to print). The report never holds
+//! the token or its signature, and the token goes nowhere but the stack's own FusionAuth (and
+//! only when the server itself would send it: with `--validation fusionauth`; the default local
+//! validation only fetches keys). [`Inspection::verdict`] is `Ok` only when the stack's server
+//! accepts the token, so the command's exit status can be relied on.
 
-use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -19,74 +18,59 @@ use serde_json::{Map, Value, json};
 use super::config::{PublicUrls, ServeConfig};
 use super::error::ServerError;
 use super::scopes::{GET_NAME, ScopeMode, WHOAMI};
-use super::verifier::{Rejection, TokenVerifier, printable};
-use crate::cli::TokenInspectArgs;
+use super::verifier::{Rejection, TokenVerifier, now_secs, printable};
 use crate::fusionauth::{FusionAuthClient, Timeouts};
+use crate::project::ProjectName;
 use crate::state::StateStore;
 
-/// Tokens are a few KiB; anything far larger is not one (and must not fill memory).
-const MAX_INPUT_BYTES: u64 = 64 * 1024;
-
 /// How to hand a token over, for every error that lacks one.
-const HOW_TO_PASS: &str = "pipe it in (`printf '%s' \"$TOKEN\" | mcp-fa token inspect`, which \
+pub const HOW_TO_PASS: &str = "pipe it in (`printf '%s' \"$TOKEN\" | mcp-fa token inspect`, which \
      keeps it out of the process list) or pass it as the argument (`mcp-fa token inspect eyJ…`)";
 
-pub async fn command(args: &TokenInspectArgs) -> Result<(), ServerError> {
-    let token = read_token(&args.token)?;
-    let decoded = Decoded::read(&token)?;
-    let verdict = verdict_for_stack(&args.project.project, &token).await;
-    let report = Report::new(&decoded, &verdict, now_secs());
-    let mut out = std::io::stdout().lock();
-    let written = if args.json {
-        writeln!(out, "{}", report.json())
-    } else {
-        write!(out, "{}", report.text())
-    };
-    written
-        .and_then(|()| out.flush())
-        .map_err(ServerError::Output)?;
-    match verdict.outcome {
-        Outcome::Accepted => Ok(()),
-        Outcome::Refused(rejection) => Err(ServerError::TokenRefused {
-            resource: verdict.resource.unwrap_or_default(),
-            reason: rejection.to_string(),
-        }),
-        Outcome::Unverified(reason) => Err(ServerError::TokenUnverified { reason }),
-    }
+/// What `token inspect` found: the report to show, and whether the stack's server accepts the
+/// token.
+pub struct Inspection {
+    report: Report,
+    outcome: Outcome,
+    resource: Option<String>,
 }
 
-/// The token from the argument, or from stdin for `-`; surrounding whitespace and a `Bearer `
-/// prefix (copied along with a header) are dropped.
-fn read_token(argument: &str) -> Result<String, ServerError> {
-    let raw = if argument == "-" {
-        let stdin = std::io::stdin();
-        if stdin.is_terminal() {
-            return Err(ServerError::NoTokenGiven {
-                how: HOW_TO_PASS,
-                what: "standard input is a terminal and no token was given",
-            });
+impl Inspection {
+    /// The report for a person.
+    pub fn text(&self) -> String {
+        self.report.text()
+    }
+
+    /// The report as one JSON document.
+    pub fn json(&self) -> Value {
+        self.report.json()
+    }
+
+    /// `Ok` when the stack's server accepts the token; otherwise why not, as the error the
+    /// command exits with.
+    pub fn verdict(self) -> Result<(), ServerError> {
+        match self.outcome {
+            Outcome::Accepted => Ok(()),
+            Outcome::Refused(rejection) => Err(ServerError::TokenRefused {
+                resource: self.resource.unwrap_or_default(),
+                reason: rejection.to_string(),
+            }),
+            Outcome::Unverified(reason) => Err(ServerError::TokenUnverified { reason }),
         }
-        let mut text = String::new();
-        stdin
-            .lock()
-            .take(MAX_INPUT_BYTES)
-            .read_to_string(&mut text)
-            .map_err(|_| ServerError::TokenUndecodable {
-                reason: "standard input is not text".into(),
-            })?;
-        text
-    } else {
-        argument.to_owned()
-    };
-    Ok(clean(&raw).to_owned())
+    }
 }
 
-fn clean(raw: &str) -> &str {
-    let trimmed = raw.trim();
-    match trimmed.split_once(' ') {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
-        _ => trimmed,
-    }
+/// Decodes `token` (already trimmed of whitespace and a `Bearer ` prefix) and asks the verifier
+/// the stack `project`'s server uses whether it would accept it.
+pub async fn inspect(project: &ProjectName, token: &str) -> Result<Inspection, ServerError> {
+    let decoded = Decoded::read(token)?;
+    let verdict = verdict_for_stack(project, token).await;
+    let report = Report::new(&decoded, &verdict, now_secs());
+    Ok(Inspection {
+        report,
+        outcome: verdict.outcome,
+        resource: verdict.resource,
+    })
 }
 
 /// The token's header and claims, as they claim to be (nothing checked yet).
@@ -196,7 +180,7 @@ struct Verdict {
     verified_scopes: Option<Vec<String>>,
 }
 
-async fn verdict_for_stack(project: &str, token: &str) -> Verdict {
+async fn verdict_for_stack(project: &ProjectName, token: &str) -> Verdict {
     let unverified = |reason: String| Verdict {
         outcome: Outcome::Unverified(reason),
         resource: None,
@@ -509,13 +493,6 @@ fn ago(elapsed: i64) -> String {
     }
 }
 
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,13 +516,6 @@ mod tests {
         assert_eq!(expiry(-7200), "expired 2 h ago");
         assert_eq!(expiry(30), "expires in 30 s");
         assert_eq!(ago(3 * 86_400), "3 days ago");
-    }
-
-    #[test]
-    fn input_is_trimmed_and_a_bearer_prefix_dropped() {
-        assert_eq!(clean("  abc.def.ghi\n"), "abc.def.ghi");
-        assert_eq!(clean("Bearer abc.def.ghi"), "abc.def.ghi");
-        assert_eq!(clean(""), "");
     }
 
     #[test]

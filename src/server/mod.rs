@@ -6,11 +6,12 @@
 //! the request log and the in-memory record of calls ([`CallLog`]), the runtime protection switch
 //! ([`ServerHandle::set_protected`]: the tutorial starts unprotected and switches protection on),
 //! and `mcp-fa token inspect` (decode a token, then ask this stack's verifier about it).
-//! It must not: print (callers decide; `serve_command` logs through `tracing`; only `token
-//! inspect` writes its report to stdout, never the token or its signature), send a caller's token anywhere but its issuer's userinfo, accept a token from
-//! anywhere but the `Authorization` header, or log a token. It talks to FusionAuth only through
+//! It must not: print (callers decide; the server logs through `tracing`, and `token inspect`
+//! returns its report, never holding the token or its signature), send a caller's token
+//! anywhere but its issuer's userinfo, accept a token from anywhere but the `Authorization`
+//! header, or log a token. It talks to FusionAuth only through
 //! [`crate::fusionauth`]. It reads the stack's state file (through [`crate::state`]) only in
-//! [`ServeConfig::from_args`], when `serve` is given no issuer, and never writes it.
+//! [`ServeConfig::from_request`] and `token inspect`, when given no issuer, and never writes it.
 //!
 //! [`start`] runs it in-process and returns a [`ServerHandle`] once it is ready to answer (keys
 //! loaded), so `mcp-fa up` can start it and tests can too. While protection is off `/mcp` answers
@@ -37,11 +38,12 @@ use tokio_util::sync::CancellationToken;
 
 pub use auth::{MAX_BODY_BYTES, OriginPolicy};
 pub use calls::{CALL_LOG_CAPACITY, CallLog, CallOutcome, CallRecord};
-pub use config::{PublicUrls, ServeConfig, ValidationMode};
+pub use config::{PublicUrls, ServeConfig, ServeRequest};
 pub use error::ServerError;
+pub use inspect::{HOW_TO_PASS, Inspection, inspect};
 pub use scopes::ScopeMode;
 pub use tools::greeting;
-pub use verifier::{Rejection, TokenVerifier, VerifiedToken, VerifierSettings};
+pub use verifier::{Rejection, TokenVerifier, ValidationMode, VerifiedToken, VerifierSettings};
 
 use crate::fusionauth::{FusionAuthClient, Timeouts};
 
@@ -270,20 +272,6 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
     })
 }
 
-/// `mcp-fa serve`: start, log the start-up notes, serve until Ctrl-C or SIGTERM.
-pub async fn serve_command(args: &crate::cli::ServeArgs) -> Result<(), ServerError> {
-    init_logging();
-    let config = ServeConfig::from_args(args)?;
-    let handle = start(config).await?;
-    log_notes(&handle);
-    tracing::info!(
-        "MCP server ready at {} (listening on {}); Ctrl-C stops it",
-        handle.resource(),
-        handle.local_addr()
-    );
-    serve_until_signal(handle).await
-}
-
 /// Logs the start-up notes (modes, weakened checks) through `tracing`.
 pub fn log_notes(handle: &ServerHandle) {
     for note in handle.notes() {
@@ -355,9 +343,4 @@ async fn shutdown_signal() -> Result<(), ServerError> {
     {
         tokio::signal::ctrl_c().await.map_err(ServerError::Signal)
     }
-}
-
-/// `mcp-fa token inspect`: see [`inspect`].
-pub async fn token_inspect_command(args: &crate::cli::TokenInspectArgs) -> Result<(), ServerError> {
-    inspect::command(args).await
 }

@@ -20,9 +20,19 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::config::ValidationMode;
 use super::error::ServerError;
 use crate::fusionauth::{Audience, FusionAuthClient, FusionAuthError, JwtClaims, Secret};
+
+/// How a token's signature and expiry are checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ValidationMode {
+    /// With the issuer's published keys (JWKS, from OIDC discovery): no call per request.
+    #[default]
+    Local,
+    /// With FusionAuth's `/api/jwt/validate`, one call per request, as the tutorial does. The
+    /// audience, issuer and scopes are still checked here, because FusionAuth does not.
+    FusionAuth,
+}
 
 /// A token that passed every check, with what the tools and the request log need.
 #[derive(Debug, Clone)]
@@ -526,11 +536,9 @@ pub(super) fn printable(text: &str, max_chars: usize) -> String {
         .collect()
 }
 
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+/// Seconds since the Unix epoch, as tokens' `exp`, `nbf` and `iat` count them.
+pub(super) fn now_secs() -> i64 {
+    i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

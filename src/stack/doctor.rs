@@ -2,8 +2,6 @@
 //! endpoint was chosen and why, the daemon and API versions, the ports, the images, the state
 //! file, and FusionAuth's own answer and license when a stack is running.
 
-use std::time::Duration;
-
 use serde::Serialize;
 
 use super::error::StackError;
@@ -13,7 +11,8 @@ use super::plan::{
 use super::ports::{self, PortCheck};
 use super::project::Project;
 use crate::docker::{Docker, Environment, discover};
-use crate::fusionauth::{FusionAuthClient, Timeouts};
+use crate::fusionauth::Timeouts;
+use crate::project::ProjectName;
 use crate::state::StateStore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,25 +44,10 @@ impl DoctorReport {
             .filter(|c| c.verdict == Verdict::Fail)
             .count()
     }
-
-    pub fn pretty(&self) -> String {
-        self.checks
-            .iter()
-            .map(|check| {
-                let verdict = match check.verdict {
-                    Verdict::Ok => "ok  ",
-                    Verdict::Info => "info",
-                    Verdict::Warn => "WARN",
-                    Verdict::Fail => "FAIL",
-                };
-                format!("[{verdict}] {}: {}\n", check.name, check.detail)
-            })
-            .collect()
-    }
 }
 
-pub async fn doctor(project: &str) -> Result<DoctorReport, StackError> {
-    let project = Project::parse(project)?;
+pub async fn doctor(project: &ProjectName) -> Result<DoctorReport, StackError> {
+    let project = Project::new(project.clone());
     let mut checks = Vec::new();
     let mut add = |name: &str, verdict, detail: String| {
         checks.push(Check {
@@ -82,8 +66,8 @@ pub async fn doctor(project: &str) -> Result<DoctorReport, StackError> {
     let store = StateStore::from_env();
     let state = match &store {
         Ok(store) => {
-            let path = store.path(project.name());
-            match store.load(project.name()) {
+            let path = store.path(project.project_name());
+            match store.load(project.project_name()) {
                 Ok(Some(state)) => {
                     add(
                         "State file",
@@ -212,16 +196,7 @@ pub async fn doctor(project: &str) -> Result<DoctorReport, StackError> {
     }
 
     if let Some(state) = &state {
-        let client = FusionAuthClient::new(
-            format!("http://127.0.0.1:{}", state.fusionauth_port)
-                .parse()
-                .expect("a valid URL"),
-            Timeouts {
-                connect: Duration::from_secs(2),
-                request: Duration::from_secs(5),
-            },
-        )?
-        .with_api_key(state.api_key.clone());
+        let client = state.admin_client(Timeouts::PROBE)?;
         match client.status().await {
             Ok(readiness) if readiness.is_ready() => {
                 add(

@@ -5,14 +5,15 @@
 use serde::Serialize;
 
 use super::error::StackError;
-use super::project::{PROJECT_LABEL, Project};
+use super::project::PROJECT_LABEL;
 use crate::docker::{Docker, Environment};
+use crate::project::ProjectName;
 use crate::state::StateStore;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DownReport {
-    pub project: String,
+    pub project: ProjectName,
     pub removed_containers: Vec<String>,
     pub removed_networks: Vec<String>,
     pub removed_volumes: Vec<String>,
@@ -27,13 +28,12 @@ pub struct DownReport {
 /// How long a container gets to stop on its stop signal before it is killed.
 const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
-pub async fn down(project: &str, volumes: bool) -> Result<DownReport, StackError> {
-    let project = Project::parse(project)?;
+pub async fn down(project: &ProjectName, volumes: bool) -> Result<DownReport, StackError> {
     let store = StateStore::from_env()?;
-    let name = project.name();
+    let name = project.as_str();
     // The detached MCP server first: it must not outlive the FusionAuth it verifies tokens for.
     let mut stopped_mcp_server = None;
-    if let Some(mut state) = store.load(name)?
+    if let Some(mut state) = store.load(project)?
         && let Some(server) = state.mcp_server.take()
     {
         if super::mcp_server::stop(&server, name).await? {
@@ -60,62 +60,15 @@ pub async fn down(project: &str, volumes: bool) -> Result<DownReport, StackError
         (Vec::new(), labelled_volumes)
     };
     // The state file holds the only copy of the API key for a kept database: it goes with it.
-    let state_file_removed = volumes && store.remove(name)?;
+    let state_file_removed = volumes && store.remove(project)?;
     Ok(DownReport {
-        project: name.to_owned(),
+        project: project.clone(),
         removed_containers,
         removed_networks,
         removed_volumes,
         kept_volumes,
         state_file_removed,
-        state_file: store.path(name).display().to_string(),
+        state_file: store.path(project).display().to_string(),
         stopped_mcp_server,
     })
-}
-
-impl DownReport {
-    pub fn pretty(&self) -> String {
-        let mut text = String::new();
-        if let Some(pid) = self.stopped_mcp_server {
-            text.push_str(&format!("Stopped the MCP server (pid {pid}).\n"));
-        }
-        if self.removed_containers.is_empty() && self.removed_networks.is_empty() {
-            text.push_str(&format!(
-                "Nothing was running for project {}.\n",
-                self.project
-            ));
-        } else {
-            text.push_str(&format!(
-                "Stopped project {}: removed {}.\n",
-                self.project,
-                self.removed_containers
-                    .iter()
-                    .chain(&self.removed_networks)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if !self.removed_volumes.is_empty() {
-            text.push_str(&format!(
-                "Deleted the data: {}.\n",
-                self.removed_volumes.join(", ")
-            ));
-        }
-        if self.state_file_removed {
-            text.push_str(&format!("Removed the state file {}.\n", self.state_file));
-        }
-        if !self.kept_volumes.is_empty() {
-            let flag = if self.project == super::project::DEFAULT_PROJECT {
-                String::new()
-            } else {
-                format!(" --project {}", self.project)
-            };
-            text.push_str(&format!(
-                "Kept the data ({}): the next `mcp-fa up` reuses it. Delete it with `mcp-fa down{flag} --volumes`.\n",
-                self.kept_volumes.join(", ")
-            ));
-        }
-        text
-    }
 }

@@ -1,5 +1,9 @@
+//! What the stack's operations fail with: one variant per situation a user can act on, each
+//! message saying what happened and what to do next, each with a stable code and exit code.
+
 use crate::docker::DockerError;
 use crate::fusionauth::FusionAuthError;
+use crate::project::ProjectName;
 use crate::state::StateError;
 
 /// Everything `up`, `down`, `status`, `logs` and `doctor` can fail with. Each variant's message
@@ -108,25 +112,20 @@ pub enum StackError {
     #[error(
         "project `{project}` has a database volume ({volume}) but no state file ({state_file}), so \
          its API key is unknown and FusionAuth will not run kickstart again on that database.\n\
-         Next: `mcp-fa down --project {project} --volumes` to delete that data and start afresh"
+         Next: `mcp-fa down{} --volumes` to delete that data and start afresh",
+        .project.flag()
     )]
     StateMissing {
-        project: String,
+        project: ProjectName,
         volume: String,
         state_file: String,
     },
 
-    #[error(
-        "`{name}` cannot be a project name: {reason} (use lowercase letters, digits, `-` and `_`, \
-         starting with a letter or digit, at most 40 characters)"
-    )]
-    InvalidProject { name: String, reason: &'static str },
-
     #[error("the kickstart template {path} cannot be used: {reason}")]
     KickstartTemplate { path: String, reason: String },
 
-    #[error("project `{project}` is not running; start it with `mcp-fa up --project {project}`")]
-    NotRunning { project: String },
+    #[error("project `{project}` is not running; start it with `mcp-fa up{}`", .project.flag())]
+    NotRunning { project: ProjectName },
 
     #[error(
         "no MCP server log for project `{project}` ({log_file} does not exist): only a server \
@@ -145,12 +144,6 @@ pub enum StackError {
         log_file: String,
         lines: Vec<String>,
     },
-
-    #[error(transparent)]
-    Clients(#[from] crate::clients::ClientsError),
-
-    #[error(transparent)]
-    Server(#[from] crate::server::ServerError),
 
     #[error("interrupted; removed what this run had created{}", removed_list(.removed))]
     Interrupted { removed: Vec<String> },
@@ -200,13 +193,10 @@ impl StackError {
             Self::DiskFull { .. } => "DISK_FULL",
             Self::NameTaken { .. } => "NAME_CONFLICT",
             Self::StateMissing { .. } => "STATE_MISSING",
-            Self::InvalidProject { .. } => "INVALID_PROJECT",
             Self::KickstartTemplate { .. } => "KICKSTART_TEMPLATE_INVALID",
             Self::NotRunning { .. } => "NOT_RUNNING",
             Self::NoMcpLogs { .. } => "NO_MCP_LOGS",
             Self::McpServerStart { .. } => "MCP_SERVER_FAILED",
-            Self::Clients(error) => error.code(),
-            Self::Server(error) => error.code(),
             Self::Interrupted { .. } => "INTERRUPTED",
             Self::DoctorFailed { .. } => "DOCTOR_FAILED",
             Self::Random(_) => "RANDOM_UNAVAILABLE",

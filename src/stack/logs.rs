@@ -7,6 +7,7 @@ use futures_util::StreamExt;
 use super::error::StackError;
 use super::project::Project;
 use crate::docker::{Docker, Environment};
+use crate::project::ProjectName;
 use crate::state::StateStore;
 
 /// Whose log.
@@ -18,13 +19,13 @@ pub enum Service {
 }
 
 pub async fn logs(
-    project: &str,
+    project: &ProjectName,
     service: Service,
     follow: bool,
     tail: Option<usize>,
     out: &mut (impl Write + Send),
 ) -> Result<(), StackError> {
-    let project = Project::parse(project)?;
+    let project = Project::new(project.clone());
     let container = match service {
         Service::Fusionauth => project.fusionauth_container(),
         Service::Db => project.database_container(),
@@ -37,7 +38,7 @@ pub async fn logs(
         .is_some_and(|info| project.owns(&info.labels));
     if !owned {
         return Err(StackError::NotRunning {
-            project: project.name().to_owned(),
+            project: project.project_name().clone(),
         });
     }
     let mut stream = Box::pin(docker.logs(&container, follow, tail));
@@ -61,8 +62,8 @@ async fn mcp_logs(
     use std::io::{Read, Seek, SeekFrom};
 
     let store = StateStore::from_env()?;
-    let state = store.load(project.name())?;
-    let path = super::mcp_server::log_path(&store, state.as_ref(), project.name());
+    let state = store.load(project.project_name())?;
+    let path = super::mcp_server::log_path(&store, state.as_ref(), project.project_name());
     let no_log = || StackError::NoMcpLogs {
         project: project.name().to_owned(),
         log_file: path.display().to_string(),

@@ -8,11 +8,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use super::error::StackError;
+use crate::project::ProjectName;
 use crate::state::{McpServerProcess, StackState, StateStore};
 
 /// How long a detached server gets to answer before `up` gives up on it.
@@ -40,7 +41,7 @@ pub struct McpServerReport {
 
 /// `http://localhost:<port>/mcp`, the resource tokens are issued for.
 pub fn endpoint(state: &StackState) -> String {
-    format!("http://localhost:{}/mcp", state.mcp_port)
+    state.mcp_endpoint()
 }
 
 /// The Protected Resource Metadata URL, which answers 200 once the server is ready.
@@ -68,7 +69,7 @@ pub fn running(state: &StackState) -> Option<&McpServerProcess> {
     state
         .mcp_server
         .as_ref()
-        .filter(|server| is_our_server(server.pid, &state.project))
+        .filter(|server| is_our_server(server.pid, state.project.as_str()))
 }
 
 /// True while `pid` runs `mcp-fa serve --project <project>` (a zombie or another program: false).
@@ -119,7 +120,7 @@ pub async fn spawn_detached(
     let exe = std::env::current_exe().map_err(|e| start_failed(e.to_string(), &log_file))?;
     let mut command = Command::new(exe);
     command
-        .args(["serve", "--project", &state.project])
+        .args(["serve", "--project", state.project.as_str()])
         // The stack's state decides issuer, port and scopes, not the caller's environment.
         .env_remove("MCP_FA_ISSUER")
         .env_remove("MCP_FA_FUSIONAUTH_URL")
@@ -166,9 +167,7 @@ pub async fn spawn_detached(
         pid,
         log_file,
         endpoint: endpoint(state),
-        started_at: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
+        started_at: crate::state::now_secs(),
     })
 }
 
@@ -199,6 +198,24 @@ fn signal(pid: u32, name: &str) {
         .status();
 }
 
+/// Stops the project's background MCP server (`up --detach`), if one runs, and forgets it in
+/// the state file; returns its pid. For `mcp-fa tutorial`, which serves the port itself.
+pub async fn stop_detached(
+    store: &StateStore,
+    project: &ProjectName,
+) -> Result<Option<u32>, StackError> {
+    let _lock = store.lock(project, crate::state::LOCK_WAIT).await?;
+    let Some(mut state) = store.load(project)? else {
+        return Ok(None);
+    };
+    let Some(server) = state.mcp_server.take() else {
+        return Ok(None);
+    };
+    let stopped = stop(&server, project.as_str()).await?;
+    store.save(&state)?;
+    Ok(stopped.then_some(server.pid))
+}
+
 /// The last `n` lines of a log file (none when it cannot be read).
 pub fn last_lines(path: &Path, n: usize) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -210,7 +227,7 @@ pub fn last_lines(path: &Path, n: usize) -> Vec<String> {
 }
 
 /// Where the project's detached server writes its log: the recorded file, else the default.
-pub fn log_path(store: &StateStore, state: Option<&StackState>, project: &str) -> PathBuf {
+pub fn log_path(store: &StateStore, state: Option<&StackState>, project: &ProjectName) -> PathBuf {
     state
         .and_then(|s| s.mcp_server.as_ref())
         .map(|server| server.log_file.clone())

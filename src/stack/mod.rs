@@ -3,11 +3,11 @@
 //!
 //! It speaks of "the database", "FusionAuth" and "the kickstart"; Docker itself is behind
 //! `crate::docker` (no bollard here). It owns the project's objects, which all carry
-//! `dev.mcp-fa.project=<project>`, and never touches an object without that label. Progress goes
-//! to standard error through [`progress::Reporter`]; reports are returned as data for the caller
-//! to print.
+//! `dev.mcp-fa.project=<project>`, and never touches an object without that label, and the
+//! background MCP server process `up --detach` leaves running. It must not print or prompt:
+//! progress goes to the [`Progress`] the caller hands in, and reports are returned as data for
+//! the command layer to show.
 
-mod commands;
 mod creation_guard;
 mod doctor;
 mod down;
@@ -15,7 +15,7 @@ mod error;
 mod kickstart;
 mod log_buffer;
 mod logs;
-mod mcp_server;
+pub mod mcp_server;
 mod plan;
 mod ports;
 mod progress;
@@ -25,10 +25,6 @@ mod status;
 mod up;
 mod wait;
 
-pub use commands::{
-    doctor_command, down_command, logs_command, status_command, stop_detached_mcp_server,
-    up_command, walkthrough_log,
-};
 pub use doctor::{Check, DoctorReport, Verdict, doctor};
 pub use down::{DownReport, down};
 pub use error::StackError;
@@ -39,6 +35,7 @@ pub use plan::{
     DEFAULT_FUSIONAUTH_IMAGE, DEFAULT_FUSIONAUTH_PORT, DEFAULT_MCP_PORT, DEFAULT_POSTGRES_IMAGE,
     DEFAULT_TIMEOUT, PASSTHROUGH_PREFIX, UpOptions,
 };
-pub use project::{DEFAULT_PROJECT, PROJECT_LABEL};
+pub use progress::{Progress, PullProgress, Silent};
+pub use project::PROJECT_LABEL;
 pub use status::{StatusReport, status};
 pub use up::{ReadyStack, ReportedUser, UpReport, up};

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::project::{CONFIG_HASH_LABEL, Project};
 use crate::docker::{ContainerSpec, HealthCheck, PublishedPort};
 use crate::fusionauth::Secret;
+use crate::project::ProjectName;
 
 /// FusionAuth >= 1.67.0 (resource indicators); 1.69.0 is the version whose API this tool was
 /// written against.
@@ -34,7 +35,7 @@ pub const PASSTHROUGH_PREFIX: &str = "FUSIONAUTH_SIM_";
 /// Everything `mcp-fa up` was asked for.
 #[derive(Debug, Clone)]
 pub struct UpOptions {
-    pub project: String,
+    pub project: ProjectName,
     pub fusionauth_image: String,
     pub postgres_image: String,
     pub fusionauth_port: u16,
@@ -42,8 +43,6 @@ pub struct UpOptions {
     pub license_id: Option<Secret>,
     pub timeout: Duration,
     pub demo_passwords: bool,
-    /// No progress output: `--json`.
-    pub quiet: bool,
     /// Another kickstart template (`MCP_FA_KICKSTART_TEMPLATE`).
     pub kickstart_template: Option<PathBuf>,
     /// `FUSIONAUTH_SIM_*` variables to pass to the FusionAuth container.
@@ -52,9 +51,9 @@ pub struct UpOptions {
 
 impl UpOptions {
     /// Defaults, for tests and for building options field by field.
-    pub fn new(project: &str) -> Self {
+    pub fn new(project: ProjectName) -> Self {
         Self {
-            project: project.to_owned(),
+            project,
             fusionauth_image: DEFAULT_FUSIONAUTH_IMAGE.to_owned(),
             postgres_image: DEFAULT_POSTGRES_IMAGE.to_owned(),
             fusionauth_port: DEFAULT_FUSIONAUTH_PORT,
@@ -62,7 +61,6 @@ impl UpOptions {
             license_id: None,
             timeout: DEFAULT_TIMEOUT,
             demo_passwords: false,
-            quiet: false,
             kickstart_template: None,
             passthrough_env: Vec::new(),
         }
@@ -211,12 +209,12 @@ mod tests {
     use super::*;
 
     fn plan(options: &UpOptions) -> StackPlan {
-        StackPlan::new(Project::parse(&options.project).expect("valid"), options)
+        StackPlan::new(Project::new(options.project.clone()), options)
     }
 
     #[test]
     fn containers_are_labelled_and_wired_together() {
-        let plan = plan(&UpOptions::new("demo"));
+        let plan = plan(&UpOptions::new(ProjectName::parse("demo").expect("valid")));
         let password = Secret::new("pw");
         let db = plan.database_container(&password);
         let fa = plan.fusionauth_container(&password);
@@ -243,7 +241,7 @@ mod tests {
 
     #[test]
     fn the_hash_changes_with_what_shapes_the_containers() {
-        let base = UpOptions::new("demo");
+        let base = UpOptions::new(ProjectName::parse("demo").expect("valid"));
         let mut other_port = base.clone();
         other_port.fusionauth_port = 9012;
         let mut other_timeout = base.clone();

@@ -1,14 +1,13 @@
 //! `mcp-fa status`: what is running, where, and how to log in, as text, JSON or `.env` lines.
 //! Secrets (the API key, passwords) appear only when asked for with `--show-secrets`.
 
-use std::time::Duration;
-
 use serde::Serialize;
 
 use super::error::StackError;
 use super::project::Project;
 use crate::docker::{Docker, Environment, Health, RunState};
-use crate::fusionauth::{FusionAuthClient, Timeouts};
+use crate::fusionauth::Timeouts;
+use crate::project::ProjectName;
 use crate::state::StateStore;
 
 #[derive(Debug, Clone, Serialize)]
@@ -51,10 +50,10 @@ pub struct UserStatus {
     pub password: Option<String>,
 }
 
-pub async fn status(project: &str, show_secrets: bool) -> Result<StatusReport, StackError> {
-    let project = Project::parse(project)?;
+pub async fn status(project: &ProjectName, show_secrets: bool) -> Result<StatusReport, StackError> {
+    let project = Project::new(project.clone());
     let store = StateStore::from_env()?;
-    let state = store.load(project.name())?;
+    let state = store.load(project.project_name())?;
     let docker = Docker::connect(&Environment::from_process()).await?;
 
     let mut containers = Vec::new();
@@ -104,14 +103,7 @@ pub async fn status(project: &str, show_secrets: bool) -> Result<StatusReport, S
 
     let mut fusionauth_status = None;
     if let (Some(saved), true) = (&state, all_running) {
-        let url = format!("http://127.0.0.1:{}", saved.fusionauth_port);
-        let client = FusionAuthClient::new(
-            url.parse().expect("a valid URL"),
-            Timeouts {
-                connect: Duration::from_secs(2),
-                request: Duration::from_secs(5),
-            },
-        )?;
+        let client = saved.admin_client(Timeouts::PROBE)?;
         fusionauth_status = Some(match client.status().await {
             Ok(readiness) => readiness.to_string(),
             Err(error) => error.to_string(),
@@ -153,7 +145,7 @@ pub async fn status(project: &str, show_secrets: bool) -> Result<StatusReport, S
             .as_ref()
             .map(|s| s.clients.clone())
             .unwrap_or_default(),
-        state_file: store.path(project.name()).display().to_string(),
+        state_file: store.path(project.project_name()).display().to_string(),
         state_saved: state.is_some(),
         secrets_shown: show_secrets,
     })
@@ -175,129 +167,5 @@ async fn mcp_server_status(state: &crate::state::StackState) -> super::mcp_serve
         pid: detached.map(|server| server.pid),
         log_file: detached.map(|server| server.log_file.display().to_string()),
         already_running: false,
-    }
-}
-
-impl StatusReport {
-    pub fn pretty(&self) -> String {
-        let mut text = format!(
-            "Project {}: {}\n",
-            self.project,
-            if self.running {
-                "running"
-            } else {
-                "not running"
-            }
-        );
-        for container in &self.containers {
-            let health = container
-                .health
-                .as_deref()
-                .map(|h| format!(", {h}"))
-                .unwrap_or_default();
-            text.push_str(&format!(
-                "  {:<11} {} ({}{health})\n",
-                container.service, container.name, container.state
-            ));
-        }
-        if let Some(status) = &self.fusionauth_status {
-            text.push_str(&format!("  FusionAuth status: {status}\n"));
-        }
-        let field = |label: &str, value: &Option<String>| {
-            value
-                .as_ref()
-                .map(|v| format!("  {label:<13} {v}\n"))
-                .unwrap_or_default()
-        };
-        text.push_str(&field("FusionAuth:", &self.fusionauth_url));
-        text.push_str(&field("Issuer:", &self.issuer));
-        text.push_str(&field("MCP endpoint:", &self.mcp_server_url));
-        if let Some(server) = &self.mcp_server {
-            let line = match (server.running, server.pid) {
-                (true, Some(pid)) => format!("running in the background (pid {pid})"),
-                (true, None) => "running (not started by `up --detach`)".to_owned(),
-                (false, _) => {
-                    "not running (`mcp-fa up --detach` or `mcp-fa serve` starts it)".to_owned()
-                }
-            };
-            text.push_str(&format!("  {:<13} {line}\n", "MCP server:"));
-        }
-        for user in &self.users {
-            let password = user
-                .password
-                .as_deref()
-                .map(|p| format!(" / {p}"))
-                .unwrap_or_default();
-            text.push_str(&format!(
-                "  {:<13} {}{password}\n",
-                format!("{} user:", user.role),
-                user.email
-            ));
-        }
-        if let Some(key) = &self.api_key {
-            text.push_str(&format!("  API key:      {key}\n"));
-        }
-        if self.state_saved && self.clients.is_empty() {
-            text.push_str("  clients:      none registered (`mcp-fa clients add`)\n");
-        }
-        for client in &self.clients {
-            text.push_str(&format!(
-                "  client:       {} ({}) client id {}\n",
-                client.name,
-                client.kind.as_deref().unwrap_or("kind unknown"),
-                client.client_id
-            ));
-        }
-        if !self.state_saved {
-            text.push_str(&format!("  No state file ({}).\n", self.state_file));
-        } else if !self.secrets_shown {
-            text.push_str("  (passwords and the API key: add --show-secrets)\n");
-        }
-        text
-    }
-
-    /// `KEY=value` lines for a `.env` file.
-    pub fn env(&self) -> String {
-        let mut lines = Vec::new();
-        let mut push = |key: &str, value: Option<&str>| {
-            if let Some(value) = value {
-                lines.push(format!("{key}={}", quote(value)));
-            }
-        };
-        push("MCP_FA_PROJECT", Some(&self.project));
-        push("FUSIONAUTH_URL", self.fusionauth_url.as_deref());
-        push("FUSIONAUTH_ISSUER", self.issuer.as_deref());
-        push("MCP_SERVER_URL", self.mcp_server_url.as_deref());
-        for user in &self.users {
-            let prefix = if user.role == "admin" {
-                "FUSIONAUTH_ADMIN"
-            } else {
-                "FUSIONAUTH_DEMO_USER"
-            };
-            push(&format!("{prefix}_EMAIL"), Some(&user.email));
-            push(&format!("{prefix}_PASSWORD"), user.password.as_deref());
-        }
-        push("FUSIONAUTH_API_KEY", self.api_key.as_deref());
-        if !self.secrets_shown && self.state_saved {
-            lines.push(
-                "# secrets (FUSIONAUTH_API_KEY, passwords) left out: add --show-secrets".into(),
-            );
-        }
-        let mut text = lines.join("\n");
-        text.push('\n');
-        text
-    }
-}
-
-/// Quotes a value for `.env` files when it has characters shells or dotenv parsers treat
-/// specially.
-fn quote(value: &str) -> String {
-    if value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./:@".contains(c))
-    {
-        value.to_owned()
-    } else {
-        format!("'{}'", value.replace('\'', "'\\''"))
     }
 }

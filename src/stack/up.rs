@@ -2,7 +2,7 @@
 //! containers, copy the kickstart in, and wait through the readiness chain under one deadline.
 //! Everything this run creates is removed again if it fails or is interrupted.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::Serialize;
 use tokio::time::Instant;
@@ -13,7 +13,7 @@ use super::kickstart::{self, KickstartValues};
 use super::log_buffer::{FollowTask, LogBuffer};
 use super::plan::{FUSIONAUTH_UID, KICKSTART_DIR, KICKSTART_FILE, StackPlan, UpOptions};
 use super::ports::{self, PortCheck};
-use super::progress::Reporter;
+use super::progress::Progress;
 use super::project::{CONFIG_HASH_LABEL, PROJECT_LABEL, Project};
 use super::secrets;
 use super::wait::{WaitContext, WaitFor, Watch};
@@ -39,11 +39,6 @@ pub struct UpReport {
     pub elapsed_ms: u128,
     pub notes: Vec<String>,
     pub next_steps: Vec<String>,
-    /// The MCP server after `up` (set by the command once it ran or was left alone).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mcp_server: Option<super::mcp_server::McpServerReport>,
-    /// The clients `--client` registered, each with its configuration.
-    pub clients: Vec<crate::clients::ClientSetup>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -62,22 +57,21 @@ pub struct ReadyStack {
 }
 
 /// Brings the stack up (see the module documentation).
-pub async fn up(options: UpOptions) -> Result<ReadyStack, StackError> {
+pub async fn up(options: UpOptions, reporter: &dyn Progress) -> Result<ReadyStack, StackError> {
     let started = Instant::now();
-    let reporter = Reporter::new(options.quiet);
-    let project = Project::parse(&options.project)?;
+    let project = Project::new(options.project.clone());
     let store = StateStore::from_env()?;
     let plan = StackPlan::new(project.clone(), &options);
     let template = read_template(&options)?;
 
     let docker = Docker::connect(&Environment::from_process()).await?;
-    reporter.step(format!(
+    reporter.step(&format!(
         "using Docker {} at {} ({})",
         docker.connection.server_version,
         docker.connection.endpoint.host,
         docker.connection.endpoint.source
     ));
-    let saved = store.load(project.name())?;
+    let saved = store.load(project.project_name())?;
     let existing = Existing::inspect(&docker, &project).await?;
 
     if let (Some(state), true) = (&saved, existing.up_to_date(&plan)) {
@@ -104,7 +98,7 @@ pub async fn up(options: UpOptions) -> Result<ReadyStack, StackError> {
     if let Some(server) = saved.as_ref().and_then(|state| state.mcp_server.as_ref())
         && super::mcp_server::stop(server, project.name()).await?
     {
-        reporter.step(format!(
+        reporter.step(&format!(
             "stopped the MCP server of the previous run (pid {})",
             server.pid
         ));
@@ -117,9 +111,9 @@ pub async fn up(options: UpOptions) -> Result<ReadyStack, StackError> {
         (Some(state), true) => Some(state.clone()),
         (None, true) => {
             return Err(StackError::StateMissing {
-                project: project.name().to_owned(),
+                project: project.project_name().clone(),
                 volume: project.database_volume(),
-                state_file: store.path(project.name()).display().to_string(),
+                state_file: store.path(project.project_name()).display().to_string(),
             });
         }
         (Some(_), false) => {
@@ -135,21 +129,21 @@ pub async fn up(options: UpOptions) -> Result<ReadyStack, StackError> {
     let guard = CreationGuard::default();
     let work = async {
         for container in existing.containers() {
-            reporter.step(format!("replacing the container {container}"));
+            reporter.step(&format!("replacing the container {container}"));
             docker.stop(&container, Duration::from_secs(10)).await?;
             docker.remove_container(&container).await?;
         }
-        ensure_image(&docker, &reporter, &plan.postgres_image, "--postgres-image").await?;
+        ensure_image(&docker, reporter, &plan.postgres_image, "--postgres-image").await?;
         ensure_image(
             &docker,
-            &reporter,
+            reporter,
             &plan.fusionauth_image,
             "--fusionauth-image",
         )
         .await?;
         create_and_wait(
             &docker,
-            &reporter,
+            reporter,
             &guard,
             &plan,
             &options,
@@ -174,10 +168,10 @@ pub async fn up(options: UpOptions) -> Result<ReadyStack, StackError> {
                     .await
                     .is_ok_and(|left| !left.volume)
             {
-                let _ = store.remove(project.name());
+                let _ = store.remove(project.project_name());
             }
             if !removed.is_empty() {
-                reporter.step(format!(
+                reporter.step(&format!(
                     "removed what this run created: {}",
                     removed.join(", ")
                 ));
@@ -308,14 +302,14 @@ async fn check_ports(
 /// Uses the local image when present (offline works), pulls it otherwise.
 async fn ensure_image(
     docker: &Docker,
-    reporter: &Reporter,
+    reporter: &dyn Progress,
     image: &str,
     flag: &'static str,
 ) -> Result<(), StackError> {
     if docker.image_present(image).await? {
         return Ok(());
     }
-    reporter.step(format!("pulling {image}"));
+    reporter.step(&format!("pulling {image}"));
     let mut progress = reporter.pull(image);
     let pulled = docker.pull(image, |event| progress.event(event)).await;
     progress.finish(if pulled.is_ok() { "done" } else { "failed" });
@@ -334,7 +328,7 @@ async fn ensure_image(
 #[allow(clippy::too_many_arguments)]
 async fn create_and_wait(
     docker: &Docker,
-    reporter: &Reporter,
+    reporter: &dyn Progress,
     guard: &CreationGuard,
     plan: &StackPlan,
     options: &UpOptions,
@@ -396,7 +390,7 @@ async fn create_and_wait(
             .await?;
     }
 
-    reporter.step(format!("starting the database ({})", plan.postgres_image));
+    reporter.step(&format!("starting the database ({})", plan.postgres_image));
     let mut database = plan.database_container(&database_password);
     use_network_id(&mut database, &network_id);
     guard.container(&database.name);
@@ -425,12 +419,12 @@ async fn create_and_wait(
         timeout: options.timeout,
         project_flag: project.flag(),
     };
-    let announce = |wait: &WaitFor| reporter.step(format!("waiting for {}", wait.describe()));
+    let announce = |wait: &WaitFor| reporter.step(&format!("waiting for {}", wait.describe()));
     context
         .wait_for_all(&[WaitFor::DatabaseHealthy], announce)
         .await?;
 
-    reporter.step(format!("starting FusionAuth ({})", plan.fusionauth_image));
+    reporter.step(&format!("starting FusionAuth ({})", plan.fusionauth_image));
     let mut fusionauth = plan.fusionauth_container(&database_password);
     use_network_id(&mut fusionauth, &network_id);
     guard.container(&fusionauth.name);
@@ -594,7 +588,7 @@ fn new_state(
 ) -> StackState {
     StackState {
         format_version: 1,
-        project: plan.project.name().to_owned(),
+        project: plan.project.project_name().clone(),
         fusionauth_url: plan.public_url.clone(),
         fusionauth_port: plan.fusionauth_port,
         mcp_port: plan.mcp_port,
@@ -625,9 +619,7 @@ fn new_state(
         pending_kickstart: None,
         mcp_server: None,
         config_hash: plan.config_hash.clone(),
-        created_at: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
+        created_at: crate::state::now_secs(),
     }
 }
 
@@ -655,10 +647,10 @@ fn report(
     already_running: bool,
     kickstart: &'static str,
 ) -> UpReport {
-    let project = plan.project.name();
+    let project = plan.project.project_name();
     let flag = plan.project.flag();
     UpReport {
-        project: project.to_owned(),
+        project: project.to_string(),
         fusionauth_url: plan.public_url.clone(),
         admin_url: format!("{}/admin", plan.public_url),
         issuer: state.fusionauth_url.clone(),
@@ -681,70 +673,5 @@ fn report(
             format!("mcp-fa logs fusionauth{flag}"),
             format!("mcp-fa down{flag}   # stop; add --volumes to delete the data"),
         ],
-        mcp_server: None,
-        clients: Vec::new(),
-    }
-}
-
-impl UpReport {
-    /// The lines a person reads after `up`.
-    pub fn pretty(&self) -> String {
-        let mut text = String::new();
-        let headline = if self.already_running {
-            "FusionAuth is already up."
-        } else {
-            "FusionAuth is up."
-        };
-        text.push_str(&format!(
-            "{headline} (project {}, {:.1} s)\n",
-            self.project,
-            self.elapsed_ms as f64 / 1000.0
-        ));
-        text.push_str(&format!("  FusionAuth:   {}\n", self.fusionauth_url));
-        text.push_str(&format!("  Admin UI:     {}\n", self.admin_url));
-        text.push_str(&format!("  Issuer:       {}\n", self.issuer));
-        text.push_str(&format!("  MCP endpoint: {}\n", self.mcp_server_url));
-        if let Some(server) = &self.mcp_server {
-            let line = match (server.mode, server.pid) {
-                ("detached", Some(pid)) => format!(
-                    "{} in the background (pid {pid}); log: {}",
-                    if server.already_running {
-                        "already running"
-                    } else {
-                        "ready"
-                    },
-                    server.log_file.as_deref().unwrap_or("-")
-                ),
-                ("foreground", _) => "ready in this terminal".to_owned(),
-                ("external", _) => {
-                    "something mcp-fa did not start already answers on its port".to_owned()
-                }
-                _ => "not started (--no-server); `mcp-fa serve` runs it".to_owned(),
-            };
-            text.push_str(&format!("  MCP server:   {line}\n"));
-        }
-        for user in &self.users {
-            text.push_str(&format!(
-                "  {:<13} {}\n",
-                format!("{} user:", user.role),
-                user.email
-            ));
-        }
-        text.push_str(&format!("  Kickstart:    {}\n", self.kickstart));
-        text.push_str(&format!("  State:        {}\n", self.state_file));
-        for setup in &self.clients {
-            text.push('\n');
-            let mut bytes = Vec::new();
-            let _ = crate::clients::write_registered(&mut bytes, &setup.client, &setup.config);
-            text.push_str(&String::from_utf8_lossy(&bytes));
-        }
-        for note in &self.notes {
-            text.push_str(&format!("Note: {note}\n"));
-        }
-        text.push_str("Next:\n");
-        for step in &self.next_steps {
-            text.push_str(&format!("  {step}\n"));
-        }
-        text
     }
 }

@@ -25,6 +25,7 @@ use crate::docker::{Docker, DockerError, Environment};
 use crate::fusionauth::{
     FusionAuthClient, FusionAuthError, KeyAlgorithm, LoginError, Timeouts, Tokens,
 };
+use crate::project::ProjectName;
 use crate::server::{CallOutcome, CallRecord, ScopeMode, ServeConfig, ServerHandle};
 use crate::state::{self, StackState, StateStore};
 
@@ -80,7 +81,7 @@ pub enum Mode {
 
 /// What a check may look at.
 pub struct CheckContext<'a> {
-    pub project: &'a str,
+    pub project: &'a ProjectName,
     pub store: &'a StateStore,
     pub mode: Mode,
     /// The walkthrough's in-process server (interactive mode).
@@ -165,7 +166,7 @@ impl OwnCalls {
 
 #[derive(Debug, Clone)]
 struct SelfTestClient {
-    project: String,
+    project: ProjectName,
     client_id: String,
 }
 
@@ -766,8 +767,9 @@ async fn call_with_token(
 // ---- shared pieces ----
 
 /// ` --project X` for commands the user is told to run, nothing for the default project.
-fn flag(project: &str) -> String {
-    if project == crate::stack::DEFAULT_PROJECT {
+fn flag(project: impl AsRef<str>) -> String {
+    let project = project.as_ref();
+    if project == crate::project::DEFAULT_PROJECT {
         String::new()
     } else {
         format!(" --project {project}")
@@ -2225,7 +2227,7 @@ async fn stack_removed(ctx: &CheckContext<'_>) -> Verdict {
     let label = crate::stack::PROJECT_LABEL;
     let containers = match bounded(
         REQUEST_TIMEOUT,
-        docker.containers_labelled(label, ctx.project),
+        docker.containers_labelled(label, ctx.project.as_str()),
     )
     .await
     {
@@ -2249,11 +2251,14 @@ async fn stack_removed(ctx: &CheckContext<'_>) -> Verdict {
             )],
         );
     }
-    let volumes = bounded(REQUEST_TIMEOUT, docker.volumes_labelled(label, ctx.project))
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default();
+    let volumes = bounded(
+        REQUEST_TIMEOUT,
+        docker.volumes_labelled(label, ctx.project.as_str()),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .unwrap_or_default();
     let mut details = vec![format!(
         "No container labelled {label}={} remains.",
         ctx.project

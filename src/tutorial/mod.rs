@@ -9,11 +9,11 @@
 //!
 //! The walkthrough: [`steps`] reads the embedded step files and fills in their placeholders,
 //! `render` turns them into terminal text, `progress` keeps where each project got to, `runner`
-//! holds the conversation (and the in-process server's protection switch), `commands` is
-//! `mcp-fa tutorial`. `mcp-fa up` hands over to [`Walkthrough`] when a person is at a terminal.
+//! holds the conversation (and the in-process server's protection switch). The command layer
+//! runs `mcp-fa tutorial`, and `mcp-fa up` hands over to [`Walkthrough`] when a person is at a
+//! terminal.
 
 mod checks;
-mod commands;
 mod error;
 mod progress;
 mod render;
@@ -22,8 +22,8 @@ mod self_test;
 pub mod steps;
 
 pub use checks::{CheckContext, Checker, Mode, Outcome, VERIFY_NAMES, Verdict};
-pub use commands::tutorial_command;
 pub use error::TutorialError;
+pub use progress::{ProgressFile, StepStatus};
 pub use runner::{Ended, Walkthrough};
 pub use self_test::{SelfTestError, check_command};
 pub use steps::ServerMode;

@@ -7,14 +7,13 @@
 //! naming it and `--reset`, never silently replaced.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use super::error::TutorialError;
-use crate::state::StateStore;
+use crate::project::ProjectName;
+use crate::state::{StateError, StateStore, now_secs, write_private_json};
 
 const FORMAT_VERSION: u32 = 1;
 
@@ -54,8 +53,13 @@ impl Progress {
     }
 
     pub fn mark(&mut self, id: &str, status: StepStatus) {
-        self.steps
-            .insert(id.to_owned(), StepRecord { status, at: now() });
+        self.steps.insert(
+            id.to_owned(),
+            StepRecord {
+                status,
+                at: now_secs(),
+            },
+        );
     }
 
     /// The index of the step to resume at: the saved current step if it still exists, else the
@@ -69,24 +73,18 @@ impl Progress {
     }
 }
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// Reads and writes one project's progress file.
 #[derive(Debug, Clone)]
 pub struct ProgressFile {
     store: StateStore,
-    project: String,
+    project: ProjectName,
 }
 
 impl ProgressFile {
-    pub fn new(store: &StateStore, project: &str) -> Self {
+    pub fn new(store: &StateStore, project: &ProjectName) -> Self {
         Self {
             store: store.clone(),
-            project: project.to_owned(),
+            project: project.clone(),
         }
     }
 
@@ -130,45 +128,26 @@ impl ProgressFile {
         TutorialError::ProgressCorrupt {
             path: self.path(),
             reason,
-            project_flag: if self.project == crate::stack::DEFAULT_PROJECT {
-                String::new()
-            } else {
-                format!(" --project {}", self.project)
-            },
+            project_flag: self.project.flag(),
         }
     }
 
     /// Writes `progress` atomically, mode 0600.
     pub fn save(&self, progress: &Progress) -> Result<(), TutorialError> {
-        let path = self.path();
-        let io = |action: &'static str| {
-            let path = path.clone();
-            move |source| TutorialError::ProgressIo {
+        let mut progress = progress.clone();
+        progress.format_version = FORMAT_VERSION;
+        write_private_json(self.store.dir(), &self.path(), &progress).map_err(|error| match error {
+            StateError::Io {
                 action,
                 path,
                 source,
-            }
-        };
-        self.store.ensure_dir()?;
-        let mut progress = progress.clone();
-        progress.format_version = FORMAT_VERSION;
-        let bytes = serde_json::to_vec_pretty(&progress).expect("progress serialises");
-        let temporary = self.store.dir().join(format!(
-            ".{}.tutorial.json.{}.tmp",
-            self.project,
-            std::process::id()
-        ));
-        let written = (|| {
-            let mut file = crate::state::private_file(&temporary)?;
-            file.write_all(&bytes)?;
-            file.write_all(b"\n")?;
-            file.sync_all()?;
-            std::fs::rename(&temporary, &path)
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        written.map_err(io("write"))
+            } => TutorialError::ProgressIo {
+                action,
+                path,
+                source,
+            },
+            other => other.into(),
+        })
     }
 
     /// Forgets the progress (`--reset`); absent is fine. Returns whether there was a file.
@@ -193,7 +172,7 @@ mod tests {
     fn progress_round_trips_privately_and_reset_forgets_it() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = StateStore::at(dir.path().join("state"));
-        let file = ProgressFile::new(&store, "demo");
+        let file = ProgressFile::new(&store, &ProjectName::parse("demo").expect("valid"));
         assert_eq!(file.load().expect("no file yet"), Progress::default());
 
         let mut progress = Progress::default();
@@ -236,7 +215,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = StateStore::at(dir.path());
         for (project, flag) in [("default", ""), ("other", " --project other")] {
-            let file = ProgressFile::new(&store, project);
+            let file = ProgressFile::new(&store, &ProjectName::parse(project).expect("valid"));
             std::fs::write(file.path(), "{\"current\": ").expect("write");
             let error = file.load().expect_err("corrupt");
             let message = error.to_string();

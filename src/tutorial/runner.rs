@@ -8,7 +8,7 @@
 //! saves and stops cleanly. Standard input is read line by line on a thread of its own, so a
 //! signal is noticed even while nobody types.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 
 use tokio::sync::mpsc;
 
@@ -17,6 +17,7 @@ use super::error::TutorialError;
 use super::progress::{Progress, ProgressFile, StepStatus};
 use super::render::{self, Style};
 use super::steps::{self, Placeholders, ServerMode, Step};
+use crate::project::ProjectName;
 use crate::server::{ServeConfig, ServerError, ServerHandle};
 use crate::state::{StackState, StateStore};
 
@@ -123,7 +124,7 @@ enum Answer {
 
 /// Everything one run of the walkthrough needs.
 pub struct Walkthrough {
-    project: String,
+    project: ProjectName,
     store: StateStore,
     steps: Vec<Step>,
     progress_file: ProgressFile,
@@ -146,7 +147,7 @@ impl Walkthrough {
     /// Loads the steps and the saved progress (a corrupt progress file is an error here, before
     /// anything is shown). `start_at` (`--step`) overrides the saved step.
     pub fn new(
-        project: &str,
+        project: &ProjectName,
         store: &StateStore,
         start_at: Option<&str>,
         server: Option<ServerHandle>,
@@ -159,7 +160,7 @@ impl Walkthrough {
             progress.current = Some(steps::find(&steps, wanted)?.id.clone());
         }
         Ok(Self {
-            project: project.to_owned(),
+            project: project.clone(),
             store: store.clone(),
             steps,
             progress_file,
@@ -195,11 +196,7 @@ impl Walkthrough {
     }
 
     fn flag(&self) -> String {
-        if self.project == crate::stack::DEFAULT_PROJECT {
-            String::new()
-        } else {
-            format!(" --project {}", self.project)
-        }
+        self.project.flag()
     }
 
     fn load_state(&self) -> Option<StackState> {
@@ -327,7 +324,11 @@ impl Walkthrough {
             && self.may_start_server
             && let Some(state) = self.load_state()
         {
-            self.server = start_for_stack(&self.store, &state, step.server).await?;
+            let (server, notes) = start_for_stack(&self.store, &state, step.server).await?;
+            self.server = server;
+            for note in notes {
+                self.say(&format!("{note}\n"))?;
+            }
             if let Some(server) = &self.server {
                 self.say(&format!(
                     "{}\n",
@@ -580,56 +581,49 @@ fn indent_wrapped(text: &str, indent: &str, width: usize) -> String {
 /// Starts the walkthrough's own server for a stack: the project's background server is stopped
 /// first (it holds the port), and anything else holding the port is an error saying how to
 /// free it. A FusionAuth that does not answer is not an error here: the walkthrough goes on
-/// without a server and tries again at the next step.
-pub async fn start_for_stack(
+/// without a server and tries again at the next step. Returns the server, if it started, and
+/// what the reader should be told.
+async fn start_for_stack(
     store: &StateStore,
     state: &StackState,
     mode: ServerMode,
-) -> Result<Option<ServerHandle>, TutorialError> {
-    let flag = if state.project == crate::stack::DEFAULT_PROJECT {
-        String::new()
-    } else {
-        format!(" --project {}", state.project)
-    };
-    if let Some(pid) = crate::stack::stop_detached_mcp_server(store, &state.project)
+) -> Result<(Option<ServerHandle>, Vec<String>), TutorialError> {
+    let flag = state.project.flag();
+    let mut notes = Vec::new();
+    if let Some(pid) = crate::stack::mcp_server::stop_detached(store, &state.project)
         .await
         .map_err(|e| TutorialError::StopDetached(e.to_string()))?
     {
-        println!(
+        notes.push(format!(
             "Stopped this project's background MCP server (pid {pid}): the walkthrough serves \
              http://localhost:{}/mcp itself while it runs. `mcp-fa up --detach{flag}` starts \
              the background one again afterwards.",
             state.mcp_port
-        );
+        ));
     }
     // Request lines go to the project's MCP log (`mcp-fa logs mcp -f`), not over the text.
     // Once per process: a later start (after `mcp-fa up` in another terminal) keeps the file.
     if !tracing::dispatcher::has_been_set()
-        && let Ok(file) = crate::stack::walkthrough_log(store, &state.project)
+        && let Ok(file) = store.fresh_mcp_log(&state.project)
     {
         crate::server::init_logging_to(file);
     }
     let mut config = ServeConfig::for_stack(state)?;
     config.start_unprotected = mode == ServerMode::Unprotected;
     match crate::server::start(config).await {
-        Ok(handle) => Ok(Some(handle)),
+        Ok(handle) => Ok((Some(handle), notes)),
         Err(ServerError::Bind { .. }) => Err(TutorialError::PortTaken {
             port: state.mcp_port,
             project_flag: flag,
         }),
         Err(error) => {
-            println!(
+            notes.push(format!(
                 "The walkthrough's MCP server could not start yet ({error}); is the stack up? \
                  `mcp-fa up{flag}` brings it up. The walkthrough tries again at the next step."
-            );
-            Ok(None)
+            ));
+            Ok((None, notes))
         }
     }
-}
-
-/// True when standard input and output are both terminals (the walkthrough asks questions).
-pub fn on_a_terminal() -> bool {
-    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
 #[cfg(test)]

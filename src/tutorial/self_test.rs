@@ -111,7 +111,8 @@ impl SelfTestError {
     }
 }
 
-fn project_flag(project: &str) -> String {
+fn project_flag(project: impl AsRef<str>) -> String {
+    let project = project.as_ref();
     if project == "default" {
         String::new()
     } else {
@@ -195,7 +196,7 @@ pub async fn demo_login(
     let demo = state
         .user("demo")
         .ok_or_else(|| SelfTestError::NoDemoUser {
-            project: state.project.clone(),
+            project: state.project.to_string(),
         })?;
     let redirect_uri = client
         .redirect_uris
@@ -425,7 +426,7 @@ struct Run<'a> {
 
 /// `mcp-fa check`.
 pub async fn check_command(args: &crate::cli::CheckArgs) -> Result<(), SelfTestError> {
-    let project = args.project.project.as_str();
+    let project = &args.project.project;
     let result = check(project, args).await;
     if args.json
         && let Err(error) = &result
@@ -443,14 +444,17 @@ pub async fn check_command(args: &crate::cli::CheckArgs) -> Result<(), SelfTestE
     result
 }
 
-async fn check(project: &str, args: &crate::cli::CheckArgs) -> Result<(), SelfTestError> {
+async fn check(
+    project: &crate::project::ProjectName,
+    args: &crate::cli::CheckArgs,
+) -> Result<(), SelfTestError> {
     let store = StateStore::from_env()?;
     let state = store.load(project)?.ok_or_else(|| SelfTestError::NoStack {
-        project: project.to_owned(),
+        project: project.to_string(),
     })?;
     if state.user("demo").is_none() {
         return Err(SelfTestError::NoDemoUser {
-            project: project.to_owned(),
+            project: project.to_string(),
         });
     }
     let mut reporter = Reporter {
@@ -564,7 +568,7 @@ async fn check(project: &str, args: &crate::cli::CheckArgs) -> Result<(), SelfTe
         }
     });
     if args.json {
-        let doc = reporter.document(project, error.as_ref());
+        let doc = reporter.document(project.as_str(), error.as_ref());
         reporter.line(&format!("{doc:#}"))?;
     } else {
         let passed = reporter

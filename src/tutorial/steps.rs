@@ -9,6 +9,7 @@
 use serde::Deserialize;
 
 use super::error::TutorialError;
+use crate::project::ProjectName;
 use crate::server::ScopeMode;
 use crate::state::StackState;
 
@@ -241,7 +242,7 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
 impl Placeholders {
     /// From the project's state; without a stack (not brought up yet) the defaults `mcp-fa up`
     /// would use, so the text still reads right for a first `up`.
-    pub fn new(project: &str, state: Option<&StackState>) -> Self {
+    pub fn new(project: &ProjectName, state: Option<&StackState>) -> Self {
         let mcp_port = state.map_or(crate::stack::DEFAULT_MCP_PORT, |s| s.mcp_port);
         let fusionauth_url = state.map_or_else(
             || format!("http://localhost:{}", crate::stack::DEFAULT_FUSIONAUTH_PORT),
@@ -252,11 +253,7 @@ impl Placeholders {
             _ => ScopeMode::Standard,
         };
         let demo = state.and_then(|s| s.user("demo"));
-        let project_flag = if project == crate::stack::DEFAULT_PROJECT {
-            String::new()
-        } else {
-            format!(" --project {project}")
-        };
+        let project_flag = project.flag();
         let urls = crate::server::PublicUrls::new(
             None,
             std::net::SocketAddr::from(([127, 0, 0, 1], mcp_port)),
@@ -402,7 +399,7 @@ mod tests {
 
     #[test]
     fn every_placeholder_used_is_known() {
-        let values = Placeholders::new("default", None);
+        let values = Placeholders::new(&ProjectName::default(), None);
         for step in all().expect("steps") {
             body(&step, &values).unwrap_or_else(|e| panic!("{e}"));
             if let Some(hint) = &step.hint {
@@ -416,7 +413,7 @@ mod tests {
     #[test]
     fn placeholders_follow_the_project_ports_and_license() {
         let mut state = sample_state();
-        let values = Placeholders::new("demo", Some(&state));
+        let values = Placeholders::new(&ProjectName::parse("demo").expect("valid"), Some(&state));
         let filled = values
             .fill("curl {{mcp_url}} {{metadata_url}} {{fusionauth_url}} x{{project_flag}} {{scopes}} {{ demo_login }}")
             .expect("known");
@@ -427,7 +424,7 @@ mod tests {
              http://localhost:9123 x --project demo openid profile demo@example.com"
         );
         state.license_id = Some(crate::fusionauth::Secret::new("license"));
-        let licensed = Placeholders::new("default", Some(&state));
+        let licensed = Placeholders::new(&ProjectName::default(), Some(&state));
         assert_eq!(
             licensed
                 .fill("[{{project_flag}}] {{scopes}} / {{get_name_scopes}} / {{get_name_guard}}")

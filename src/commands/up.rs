@@ -1,27 +1,46 @@
-//! The stack commands as the command line runs them: options from `cli`, the work from this
-//! module, the report printed as text or as one JSON document (`{"ok": true, ...}` or
-//! `{"ok": false, "error": {"code", "message"}}` with a stable code). On a terminal, `up` hands
-//! over to the walkthrough ([`crate::tutorial::Walkthrough`]) once the stack and its server are
-//! ready, and serves protected in the foreground when the walkthrough ends.
+//! `mcp-fa up`: the stack (through [`crate::stack::up`]), then what follows readiness — the
+//! `--client`s registered, the MCP server started (in this process, in the background with
+//! `--detach`, or not at all with `--no-server`), the report printed — and, on a terminal, the
+//! hand-over to the walkthrough, after which it serves protected in the foreground until Ctrl-C.
+//!
+//! The project's lock is held until the stack is ready and the server started, never while
+//! serving: the walkthrough's steps run `mcp-fa clients add` and `down` meanwhile.
 
-use std::io::Write;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::error::StackError;
-use super::logs::Service;
-use super::mcp_server::{self, McpServerReport};
-use super::plan::UpOptions;
-use super::up::{ReadyStack, UpReport};
-use crate::cli::{DoctorArgs, DownArgs, LogService, LogsArgs, StatusArgs, StatusFormat, UpArgs};
+use super::output::{print_report, print_text};
+use super::progress::Reporter;
+use crate::cli::UpArgs;
+use crate::clients::ClientSetup;
+use crate::error::Error;
 use crate::fusionauth::Secret;
+use crate::server::{ServeConfig, ServerHandle};
+use crate::stack::{McpServerReport, ReadyStack, Silent, UpOptions, UpReport, mcp_server};
+use crate::state::StateStore;
+use crate::tutorial::{Ended, ServerMode, Walkthrough};
 
-pub async fn up_command(args: &UpArgs) -> Result<(), StackError> {
-    // Held until the stack is ready and the server started; not while serving in the foreground.
-    let lock = json_errors(args.json, project_lock(&args.project.project))?;
+/// What `up` prints: the stack's report, then the MCP server and the clients.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UpOutput {
+    #[serde(flatten)]
+    report: UpReport,
+    /// The MCP server after `up`: started, found running, or not started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mcp_server: Option<McpServerReport>,
+    /// The clients `--client` registered, each with its configuration.
+    clients: Vec<ClientSetup>,
+}
+
+pub async fn run(args: &UpArgs) -> Result<(), Error> {
+    let project = &args.project.project;
+    let lock = StateStore::from_env()?
+        .lock(project, crate::state::LOCK_WAIT)
+        .await?;
     let options = UpOptions {
-        project: args.project.project.clone(),
+        project: project.clone(),
         fusionauth_image: args.fusionauth_image.clone(),
         postgres_image: args.postgres_image.clone(),
         fusionauth_port: args.fusionauth_port,
@@ -33,24 +52,21 @@ pub async fn up_command(args: &UpArgs) -> Result<(), StackError> {
             .map(Secret::new),
         timeout: Duration::from_secs(args.timeout),
         demo_passwords: args.demo_passwords,
-        quiet: args.json,
         kickstart_template: std::env::var_os("MCP_FA_KICKSTART_TEMPLATE")
             .filter(|path| !path.is_empty())
             .map(Into::into),
         passthrough_env: UpOptions::passthrough_from_process(),
     };
-    let mut ready = json_errors(args.json, super::up(options).await)?;
+    let mut ready = if args.json {
+        crate::stack::up(options, &Silent).await?
+    } else {
+        crate::stack::up(options, &Reporter::new()).await?
+    };
     // The walkthrough is read before the server starts: the step it resumes at decides whether
     // the server starts protected. A walkthrough that cannot load (its progress file is
     // unreadable) is reported, and `up` goes on as without it.
     let mut walkthrough = if hands_over_to_tutorial(args) {
-        match crate::tutorial::Walkthrough::new(
-            &ready.state.project,
-            &ready.store,
-            None,
-            None,
-            false,
-        ) {
+        match Walkthrough::new(&ready.state.project, &ready.store, None, None, false) {
             Ok(walkthrough) => Some(walkthrough),
             Err(error) => {
                 ready.report.notes.push(format!(
@@ -65,23 +81,20 @@ pub async fn up_command(args: &UpArgs) -> Result<(), StackError> {
     };
     let start_unprotected = walkthrough
         .as_ref()
-        .is_some_and(|w| w.resume_mode() == crate::tutorial::ServerMode::Unprotected);
-    let foreground = json_errors(
-        args.json,
-        after_ready(&mut ready, args, walkthrough.is_some(), start_unprotected).await,
-    )?;
-    let report = &ready.report;
+        .is_some_and(|w| w.resume_mode() == ServerMode::Unprotected);
+    let (output, foreground) =
+        after_ready(&mut ready, args, walkthrough.is_some(), start_unprotected).await?;
     if args.json {
-        print_json(report)?;
+        print_report(&output)?;
     } else {
-        print_text(&report.pretty())?;
+        print_text(&render(&output))?;
     }
     // Released before the walkthrough: its steps run `mcp-fa clients add` and `down`.
     drop(lock);
     let Some(mut handle) = foreground else {
         return Ok(());
     };
-    let flag = project_flag(&ready.state.project);
+    let flag = ready.state.project.flag();
     if let Some(mut walkthrough) = walkthrough.take() {
         walkthrough.server = Some(handle);
         let ended = walkthrough.run().await;
@@ -91,7 +104,7 @@ pub async fn up_command(args: &UpArgs) -> Result<(), StackError> {
         };
         handle = back;
         match ended {
-            Ok(crate::tutorial::Ended::Interrupted) => {
+            Ok(Ended::Interrupted) => {
                 handle.shutdown().await?;
                 eprintln!(
                     "The MCP server stopped. FusionAuth is still running: `mcp-fa up{flag}` \
@@ -99,7 +112,7 @@ pub async fn up_command(args: &UpArgs) -> Result<(), StackError> {
                 );
                 return Ok(());
             }
-            Ok(crate::tutorial::Ended::Finished {
+            Ok(Ended::Finished {
                 stack_removed: true,
             }) => {
                 handle.shutdown().await?;
@@ -133,28 +146,8 @@ pub async fn up_command(args: &UpArgs) -> Result<(), StackError> {
 /// `up` hands over to the walkthrough when a person is there to follow it (standard input and
 /// output are terminals) and nothing asked otherwise.
 fn hands_over_to_tutorial(args: &UpArgs) -> bool {
-    use std::io::IsTerminal;
     !(args.no_tutorial || args.detach || args.no_server || args.json)
-        && std::io::stdin().is_terminal()
-        && std::io::stdout().is_terminal()
-}
-
-/// Stops the project's background MCP server (`up --detach`), if one runs, and forgets it in
-/// the state file; returns its pid. For `mcp-fa tutorial`, which serves the port itself.
-pub async fn stop_detached_mcp_server(
-    store: &crate::state::StateStore,
-    project: &str,
-) -> Result<Option<u32>, StackError> {
-    let _lock = store.lock(project, crate::state::LOCK_WAIT)?;
-    let Some(mut state) = store.load(project)? else {
-        return Ok(None);
-    };
-    let Some(server) = state.mcp_server.take() else {
-        return Ok(None);
-    };
-    let stopped = mcp_server::stop(&server, project).await?;
-    store.save(&state)?;
-    Ok(stopped.then_some(server.pid))
+        && super::terminal::interactive()
 }
 
 /// The steps after readiness: register the `--client`s, start the MCP server (in-process, or in
@@ -165,12 +158,12 @@ async fn after_ready(
     args: &UpArgs,
     walkthrough: bool,
     start_unprotected: bool,
-) -> Result<Option<crate::server::ServerHandle>, StackError> {
+) -> Result<(UpOutput, Option<ServerHandle>), Error> {
     let clients =
         crate::clients::register_for_stack(&ready.store, &mut ready.state, &args.clients).await?;
     let state = &ready.state;
     let endpoint = mcp_server::endpoint(state);
-    let flag = project_flag(&state.project);
+    let flag = state.project.flag();
     let report =
         |mode, running, pid, log_file: Option<&std::path::Path>, already_running| McpServerReport {
             mode,
@@ -218,7 +211,7 @@ async fn after_ready(
     } else {
         if walkthrough {
             // The walkthrough owns the terminal; request lines go where `logs mcp` reads them.
-            match walkthrough_log(&ready.store, &state.project) {
+            match ready.store.fresh_mcp_log(&state.project) {
                 Ok(file) => crate::server::init_logging_to(file),
                 Err(_) => crate::server::init_logging(),
             }
@@ -228,7 +221,7 @@ async fn after_ready(
         } else {
             crate::server::init_logging();
         }
-        let mut config = crate::server::ServeConfig::for_stack(state)?;
+        let mut config = ServeConfig::for_stack(state)?;
         // The walkthrough's early steps show the server before protection is switched on.
         config.start_unprotected = walkthrough && start_unprotected;
         let handle = crate::server::start(config).await?;
@@ -236,21 +229,21 @@ async fn after_ready(
         foreground = Some(handle);
         report("foreground", true, None, None, false)
     };
-    ready.report.mcp_server = Some(server);
-    ready.report.clients = clients;
     let walks = walkthrough && foreground.is_some();
-    for (index, step) in next_steps(&ready.report, &flag, walks)
-        .into_iter()
-        .enumerate()
-    {
+    for (index, step) in next_steps(&clients, &flag, walks).into_iter().enumerate() {
         ready.report.next_steps.insert(index, step);
     }
-    Ok(foreground)
+    let output = UpOutput {
+        report: ready.report.clone(),
+        mcp_server: Some(server),
+        clients,
+    };
+    Ok((output, foreground))
 }
 
 /// What `up` points at first: the walkthrough (starting right below, or to run later), then the
 /// client to connect.
-fn next_steps(report: &UpReport, flag: &str, walks: bool) -> Vec<String> {
+fn next_steps(clients: &[ClientSetup], flag: &str, walks: bool) -> Vec<String> {
     let tutorial = if walks {
         "the walkthrough starts below: each step explained, run and verified (`--no-tutorial` \
          skips it)"
@@ -258,7 +251,7 @@ fn next_steps(report: &UpReport, flag: &str, walks: bool) -> Vec<String> {
     } else {
         format!("mcp-fa tutorial{flag}   # walk through protecting this server, each step verified")
     };
-    let client = match report.clients.first() {
+    let client = match clients.first() {
         None => format!(
             "mcp-fa clients add{flag} --kind claude-code   # register an MCP client (or cursor, \
              vscode, mcp-remote, inspector, claude-desktop) and get its configuration"
@@ -272,108 +265,65 @@ fn next_steps(report: &UpReport, flag: &str, walks: bool) -> Vec<String> {
     vec![tutorial, client]
 }
 
-/// The project's MCP log file, started afresh, for an in-process server whose terminal the
-/// walkthrough uses.
-pub fn walkthrough_log(
-    store: &crate::state::StateStore,
-    project: &str,
-) -> std::io::Result<std::fs::File> {
-    store.ensure_dir().map_err(std::io::Error::other)?;
-    crate::state::private_file(&store.mcp_log_path(project))
-}
-
-/// ` --project <name>`, or nothing for the default project.
-fn project_flag(project: &str) -> String {
-    if project == super::project::DEFAULT_PROJECT {
-        String::new()
+/// The lines a person reads after `up`.
+fn render(output: &UpOutput) -> String {
+    let report = &output.report;
+    let mut text = String::new();
+    let headline = if report.already_running {
+        "FusionAuth is already up."
     } else {
-        format!(" --project {project}")
-    }
-}
-
-fn project_lock(project: &str) -> Result<crate::state::ProjectLock, StackError> {
-    Ok(crate::state::StateStore::from_env()?.lock(project, crate::state::LOCK_WAIT)?)
-}
-
-pub async fn down_command(args: &DownArgs) -> Result<(), StackError> {
-    let _lock = json_errors(args.json, project_lock(&args.project.project))?;
-    let report = json_errors(
-        args.json,
-        super::down(&args.project.project, args.volumes).await,
-    )?;
-    if args.json {
-        print_json(&report)
-    } else {
-        print_text(&report.pretty())
-    }
-}
-
-pub async fn status_command(args: &StatusArgs) -> Result<(), StackError> {
-    let json = args.output == StatusFormat::Json;
-    let report = json_errors(
-        json,
-        super::status(&args.project.project, args.show_secrets).await,
-    )?;
-    match args.output {
-        StatusFormat::Json => print_json(&report),
-        StatusFormat::Env => print_text(&report.env()),
-        StatusFormat::Pretty => print_text(&report.pretty()),
-    }
-}
-
-pub async fn logs_command(args: &LogsArgs) -> Result<(), StackError> {
-    let service = match args.service {
-        LogService::Fusionauth => Service::Fusionauth,
-        LogService::Db => Service::Db,
-        LogService::Mcp => Service::Mcp,
+        "FusionAuth is up."
     };
-    let mut out = std::io::stdout();
-    super::logs(
-        &args.project.project,
-        service,
-        args.follow,
-        args.tail,
-        &mut out,
-    )
-    .await
-}
-
-pub async fn doctor_command(args: &DoctorArgs) -> Result<(), StackError> {
-    let report = json_errors(args.json, super::doctor(&args.project.project).await)?;
-    if args.json {
-        print_json(&report)?;
-    } else {
-        print_text(&report.pretty())?;
+    text.push_str(&format!(
+        "{headline} (project {}, {:.1} s)\n",
+        report.project,
+        report.elapsed_ms as f64 / 1000.0
+    ));
+    text.push_str(&format!("  FusionAuth:   {}\n", report.fusionauth_url));
+    text.push_str(&format!("  Admin UI:     {}\n", report.admin_url));
+    text.push_str(&format!("  Issuer:       {}\n", report.issuer));
+    text.push_str(&format!("  MCP endpoint: {}\n", report.mcp_server_url));
+    if let Some(server) = &output.mcp_server {
+        let line = match (server.mode, server.pid) {
+            ("detached", Some(pid)) => format!(
+                "{} in the background (pid {pid}); log: {}",
+                if server.already_running {
+                    "already running"
+                } else {
+                    "ready"
+                },
+                server.log_file.as_deref().unwrap_or("-")
+            ),
+            ("foreground", _) => "ready in this terminal".to_owned(),
+            ("external", _) => {
+                "something mcp-fa did not start already answers on its port".to_owned()
+            }
+            _ => "not started (--no-server); `mcp-fa serve` runs it".to_owned(),
+        };
+        text.push_str(&format!("  MCP server:   {line}\n"));
     }
-    match report.failures() {
-        0 => Ok(()),
-        failures => Err(StackError::DoctorFailed { failures }),
+    for user in &report.users {
+        text.push_str(&format!(
+            "  {:<13} {}\n",
+            format!("{} user:", user.role),
+            user.email
+        ));
     }
-}
-
-/// With `--json`, a failure is also printed as a JSON document on standard output.
-fn json_errors<T>(json: bool, result: Result<T, StackError>) -> Result<T, StackError> {
-    if let (true, Err(error)) = (json, &result) {
-        let document = serde_json::json!({
-            "ok": false,
-            "error": {"code": error.code(), "message": error.to_string()},
-        });
-        let _ = print_text(&format!("{document:#}\n"));
+    text.push_str(&format!("  Kickstart:    {}\n", report.kickstart));
+    text.push_str(&format!("  State:        {}\n", report.state_file));
+    for setup in &output.clients {
+        text.push('\n');
+        text.push_str(&super::clients::registered_text(
+            &setup.client,
+            &setup.config,
+        ));
     }
-    result
-}
-
-fn print_json(report: &impl Serialize) -> Result<(), StackError> {
-    let mut value = serde_json::to_value(report).expect("reports serialise");
-    if let Some(object) = value.as_object_mut() {
-        object.insert("ok".into(), serde_json::Value::Bool(true));
+    for note in &report.notes {
+        text.push_str(&format!("Note: {note}\n"));
     }
-    print_text(&format!("{value:#}\n"))
-}
-
-fn print_text(text: &str) -> Result<(), StackError> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(StackError::Output)
+    text.push_str("Next:\n");
+    for step in &report.next_steps {
+        text.push_str(&format!("  {step}\n"));
+    }
+    text
 }

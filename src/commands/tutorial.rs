@@ -1,23 +1,22 @@
-//! `mcp-fa tutorial [--step ID|N] [--reset] [--list] [--check]` as the command line runs it.
+//! `mcp-fa tutorial [--step ID|N] [--reset] [--list] [--check]`: the interactive walkthrough
+//! ([`crate::tutorial::Walkthrough`]), the listing of the steps, or every check without
+//! questions.
 //!
-//! It owns the choice between the interactive walkthrough, the listing and the headless checks,
-//! and their output. It must not take the project's lock while the walkthrough runs: the user
-//! runs `mcp-fa clients add` (which takes it) in another terminal meanwhile.
+//! It must not take the project's lock while the walkthrough runs: the user runs `mcp-fa
+//! clients add` (which takes it) in another terminal meanwhile.
 
-use std::io::Write;
-
-use super::checks::{CheckContext, Checker, Mode, Outcome};
-use super::error::TutorialError;
-use super::progress::{ProgressFile, StepStatus};
-use super::runner::{self, Walkthrough};
-use super::steps;
+use super::output::print_text;
 use crate::cli::TutorialArgs;
-use crate::state::{StateError, StateStore};
+use crate::error::Error;
+use crate::project::ProjectName;
+use crate::state::StateStore;
+use crate::tutorial::{
+    CheckContext, Checker, Mode, Outcome, ProgressFile, StepStatus, TutorialError, Walkthrough,
+    steps,
+};
 
-/// `mcp-fa tutorial`.
-pub async fn tutorial_command(args: &TutorialArgs) -> Result<(), TutorialError> {
-    let project = args.project.project.as_str();
-    check_project_name(project)?;
+pub async fn run(args: &TutorialArgs) -> Result<(), Error> {
+    let project = &args.project.project;
     let store = StateStore::from_env()?;
     // A bad `--step` is refused before anything else happens, terminal or not.
     if let Some(wanted) = &args.step {
@@ -26,14 +25,11 @@ pub async fn tutorial_command(args: &TutorialArgs) -> Result<(), TutorialError> 
     let file = ProgressFile::new(&store, project);
     if args.reset {
         let had = file.remove()?;
-        println!(
-            "{}",
-            if had {
-                "Forgot the walkthrough's progress: it starts again at step 1."
-            } else {
-                "There was no saved progress to forget: the walkthrough starts at step 1."
-            }
-        );
+        print_text(if had {
+            "Forgot the walkthrough's progress: it starts again at step 1.\n"
+        } else {
+            "There was no saved progress to forget: the walkthrough starts at step 1.\n"
+        })?;
     }
     if args.list {
         return list(&store, project);
@@ -41,31 +37,23 @@ pub async fn tutorial_command(args: &TutorialArgs) -> Result<(), TutorialError> 
     if args.check {
         return check_all(&store, project, args.step.as_deref()).await;
     }
-    if !runner::on_a_terminal() {
+    if !super::terminal::interactive() {
         if args.reset {
             return Ok(());
         }
-        return Err(TutorialError::NotATerminal);
+        return Err(TutorialError::NotATerminal.into());
     }
     let mut walk = Walkthrough::new(project, &store, args.step.as_deref(), None, true)?;
     let ended = walk.run().await;
     if let Some(server) = walk.server.take() {
         server.shutdown().await?;
     }
-    ended.map(|_| ())
-}
-
-/// Project names become file names: the same rule the state directory's lock applies.
-fn check_project_name(project: &str) -> Result<(), TutorialError> {
-    if crate::state::is_plain_project_name(project) {
-        Ok(())
-    } else {
-        Err(StateError::InvalidProject(project.to_owned()).into())
-    }
+    ended?;
+    Ok(())
 }
 
 /// `--list`: every step with its state.
-fn list(store: &StateStore, project: &str) -> Result<(), TutorialError> {
+fn list(store: &StateStore, project: &ProjectName) -> Result<(), Error> {
     let steps = steps::all()?;
     let progress = ProgressFile::new(store, project).load()?;
     let ids: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
@@ -98,25 +86,21 @@ fn list(store: &StateStore, project: &str) -> Result<(), TutorialError> {
             step.number, step.id, step.title
         ));
     }
-    let flag = if project == crate::stack::DEFAULT_PROJECT {
-        String::new()
-    } else {
-        format!(" --project {project}")
-    };
+    let flag = project.flag();
     out.push_str(&format!(
         "`mcp-fa tutorial{flag}` continues at the marked step; `--step N` jumps, `--reset` \
          starts over.\n"
     ));
-    print(&out)
+    print_text(&out)
 }
 
 /// `--check`: every step's check without a person, one line each, stopping at the first
 /// failure with what it saw.
 async fn check_all(
     store: &StateStore,
-    project: &str,
+    project: &ProjectName,
     from: Option<&str>,
-) -> Result<(), TutorialError> {
+) -> Result<(), Error> {
     let steps = steps::all()?;
     let start = match from {
         Some(wanted) => steps::find(&steps, wanted)?.number - 1,
@@ -159,26 +143,19 @@ async fn check_all(
                 summary: verdict.summary.clone(),
             });
         }
-        print(&text)?;
+        print_text(&text)?;
         if failure.is_some() {
             break;
         }
     }
     checker.finish(&ctx).await;
     if let Some(failure) = failure {
-        return Err(failure);
+        return Err(failure.into());
     }
-    print(&format!(
+    print_text(&format!(
         "Every check ran: {ok} ok, {manual} that only a person can confirm (`mcp-fa tutorial` \
          walks through them).\n"
     ))
-}
-
-fn print(text: &str) -> Result<(), TutorialError> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(TutorialError::Terminal)
 }
 
 /// `YYYY-MM-DD HH:MM UTC` from Unix seconds (civil-from-days; no time zone database needed).
@@ -210,12 +187,5 @@ mod tests {
         assert_eq!(utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc(951_827_696), "2000-02-29 12:34 UTC");
         assert_eq!(utc(1_795_000_000), "2026-11-18 11:06 UTC");
-    }
-
-    #[test]
-    fn project_names_that_are_not_file_names_are_refused() {
-        assert!(check_project_name("default").is_ok());
-        let error = check_project_name("../x").expect_err("not a name");
-        assert_eq!(error.code(), "INVALID_PROJECT");
     }
 }

@@ -1,0 +1,24 @@
+//! `mcp-fa logs [fusionauth|db|mcp] [-f] [--tail N]`: a container's output, or the background
+//! MCP server's log, copied to standard output as it is (see [`crate::stack::logs`]).
+
+use crate::cli::{LogService, LogsArgs};
+use crate::error::Error;
+use crate::stack::Service;
+
+pub async fn run(args: &LogsArgs) -> Result<(), Error> {
+    let service = match args.service {
+        LogService::Fusionauth => Service::Fusionauth,
+        LogService::Db => Service::Db,
+        LogService::Mcp => Service::Mcp,
+    };
+    let mut out = std::io::stdout();
+    crate::stack::logs(
+        &args.project.project,
+        service,
+        args.follow,
+        args.tail,
+        &mut out,
+    )
+    .await?;
+    Ok(())
+}
