@@ -20,7 +20,7 @@ pub enum Error {
     #[error(transparent)]
     Tutorial(#[from] crate::tutorial::TutorialError),
     #[error(transparent)]
-    SelfTest(#[from] crate::tutorial::SelfTestError),
+    SelfTest(#[from] crate::check::SelfTestError),
 }
 
 impl Error {

@@ -4,6 +4,7 @@
 //! Data flows one way: `cli` → the feature modules → `fusionauth` and `docker` → the
 //! outside world. Nothing below calls upward, and only `main` prints errors.
 
+pub mod check;
 pub mod cli;
 pub mod clients;
 pub mod docker;
@@ -29,7 +30,7 @@ pub async fn run(cli: cli::Cli) -> Result<(), Error> {
         cli::Command::Doctor(args) => Ok(stack::doctor_command(&args).await?),
         cli::Command::Clients(args) => Ok(clients::clients_command(&args).await?),
         cli::Command::Tutorial(args) => Ok(tutorial::tutorial_command(&args).await?),
-        cli::Command::Check(args) => Ok(tutorial::check_command(&args).await?),
+        cli::Command::Check(args) => Ok(check::check_command(&args).await?),
         cli::Command::Token(args) => match &args.command {
             cli::TokenCommand::Inspect(inspect) => {
                 Ok(server::token_inspect_command(inspect).await?)

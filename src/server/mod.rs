@@ -19,6 +19,7 @@
 
 mod auth;
 mod calls;
+mod challenge;
 mod config;
 mod connections;
 mod error;
@@ -37,6 +38,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use auth::{MAX_BODY_BYTES, OriginPolicy};
 pub use calls::{CALL_LOG_CAPACITY, CallLog, CallOutcome, CallRecord};
+pub use challenge::BearerChallenge;
 pub use config::{PublicUrls, ServeConfig, ValidationMode};
 pub use error::ServerError;
 pub use scopes::ScopeMode;
