@@ -17,7 +17,7 @@ use crate::clients::{
 use crate::fusionauth::{FusionAuthClient, Timeouts};
 use crate::state::StackState;
 
-use super::SelfTestError;
+use super::error::SelfTestError;
 
 /// The reserved name of the self-test client (the FusionAuth application is named
 /// "mcp-fa-self-test (MCP client)").

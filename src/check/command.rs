@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Hop, HopStatus, Report, SelfTest, SelfTestError};
+use super::error::SelfTestError;
+use super::hops::SelfTest;
+use super::report::{Hop, HopStatus, Report};
 use crate::cli::CheckArgs;
 use crate::state::StateStore;
 

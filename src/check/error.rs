@@ -6,7 +6,7 @@ use crate::fusionauth::{FusionAuthError, LoginError};
 use crate::state::StateError;
 
 use super::client::SELF_TEST_CLIENT_NAME;
-use super::project_flag;
+use super::shared::project_flag;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SelfTestError {

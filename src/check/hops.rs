@@ -9,12 +9,14 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::client::SELF_TEST_CLIENT_NAME;
 use super::client::stack_resource;
 use super::client::{ensure_self_test_client, fusionauth_for, remove_self_test_client};
+use super::error::SelfTestError;
 use super::login::demo_login;
 use super::mcp::{McpClient, McpError, RawAnswer, call_without_token};
 use super::report::{Hop, HopFailure, HopStatus, Recorder, Report};
-use super::{SELF_TEST_CLIENT_NAME, SelfTestError, clip, get_json, now_secs, project_flag};
+use super::shared::{clip, get_json, now_secs, project_flag};
 use crate::clients::RegisteredClient;
 use crate::fusionauth::{FusionAuthClient, FusionAuthError, LoginError};
 use crate::server::{BearerChallenge, ServeConfig, ServerHandle};
@@ -670,7 +672,10 @@ mod tests {
 
     #[test]
     fn a_token_never_reaches_a_hop_failure() {
-        let error = McpError::Failed(crate::check::scrub("Bearer abc.def rejected", "abc.def"));
+        let error = McpError::Failed(crate::check::shared::scrub(
+            "Bearer abc.def rejected",
+            "abc.def",
+        ));
         let failure = mcp_failure("initialize", &error);
         assert!(!failure.got.contains("abc.def"), "{}", failure.got);
     }

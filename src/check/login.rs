@@ -9,8 +9,8 @@ use crate::clients::RegisteredClient;
 use crate::fusionauth::{FusionAuthClient, LoginRequest, Tokens};
 use crate::state::StackState;
 
-use super::SelfTestError;
 use super::client::SELF_TEST_REDIRECT_URI;
+use super::error::SelfTestError;
 
 /// Logs the stack's demo user in with `client`, asking for `scopes`, for `resource`.
 pub async fn demo_login(

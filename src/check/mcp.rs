@@ -20,7 +20,7 @@ use rmcp::transport::streamable_http_client::{
 };
 use serde_json::{Value, json};
 
-use super::scrub;
+use super::shared::scrub;
 use crate::server::BearerChallenge;
 
 /// The protocol version both kinds of call speak: rmcp's newest, which the server prefers.

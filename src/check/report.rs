@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use super::SelfTestError;
+use super::error::SelfTestError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HopStatus {

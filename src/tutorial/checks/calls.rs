@@ -7,62 +7,64 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::session::{Answer, Session};
-use super::{
-    CheckContext, Checker, Mode, Verdict, ago, clip, flag, forget_login, no_walkthrough_server,
-    or_none, string_array, users_clients,
+use super::context::{
+    CheckContext, Mode, Verdict, ago, clip, flag, forget_login, no_walkthrough_server, or_none,
+    or_verdict, string_array, users_clients,
 };
+use super::session::{Answer, Footprint, Session};
 use crate::check::{now_secs, scrub};
 use crate::server::{CallOutcome, CallRecord};
 use crate::state;
 
-impl Checker {
-    /// `authenticated_get_name_seen` (`get_name`) and `token_inspected` (`whoami`): interactive,
-    /// whether the reader's client called `tool`; unattended, the self-test client logs in and
-    /// calls it on a temporary server, and its answer is judged.
-    pub(super) async fn tool_answered(&mut self, ctx: &CheckContext<'_>, tool: &str) -> Verdict {
-        if ctx.mode == Mode::Interactive {
-            return self.tool_call_seen(ctx, tool);
-        }
-        let session = or_verdict!(self.headless_session(ctx).await);
-        let verdict = match session.call(tool).await {
-            Err(verdict) => verdict,
-            Ok(answer) if tool == "whoami" => judge_whoami(&session, &answer),
-            Ok(answer) => judge_get_name(&session, &answer),
-        };
-        session.server.shutdown().await.ok();
-        verdict
+/// `authenticated_get_name_seen` (`get_name`) and `token_inspected` (`whoami`): interactive,
+/// whether the reader's client called `tool`; unattended, the self-test client logs in and
+/// calls it on a temporary server, and its answer is judged.
+pub(super) async fn tool_answered(
+    ctx: &CheckContext<'_>,
+    own: &mut Footprint,
+    tool: &str,
+) -> Verdict {
+    if ctx.mode == Mode::Interactive {
+        return tool_call_seen(ctx, own, tool);
     }
+    let session = or_verdict!(own.headless_session(ctx).await);
+    let verdict = match session.call(tool).await {
+        Err(verdict) => verdict,
+        Ok(answer) if tool == "whoami" => judge_whoami(&session, &answer),
+        Ok(answer) => judge_get_name(&session, &answer),
+    };
+    session.server.shutdown().await.ok();
+    verdict
+}
 
-    /// Interactive: whether the user's client called `tool` with a token the server accepted,
-    /// after the step began; otherwise what the record of calls says went wrong.
-    fn tool_call_seen(&self, ctx: &CheckContext<'_>, tool: &str) -> Verdict {
-        let Some(server) = ctx.server else {
-            return no_walkthrough_server(ctx);
-        };
-        let state = ctx.store.load(ctx.project).ok().flatten();
-        let mine = users_clients(state.as_ref());
-        let self_test_id = self.self_test.as_ref().map(|c| c.client_id.as_str());
-        let records: Vec<CallRecord> = server
-            .calls()
-            .since(ctx.calls_since)
-            .into_iter()
-            .filter(|r| !self.own_calls.contains(r.seq))
-            .filter(|r| r.client_id.is_none() || r.client_id.as_deref() != self_test_id)
-            .collect();
-        let demo = state
-            .as_ref()
-            .and_then(|s| s.user("demo"))
-            .map(|u| u.email.clone());
-        diagnose_calls(&CallsSeen {
-            records: &records,
-            tool,
-            mine: &mine,
-            resource: server.resource(),
-            project_flag: &flag(ctx.project),
-            demo_email: demo.as_deref(),
-        })
-    }
+/// Interactive: whether the user's client called `tool` with a token the server accepted,
+/// after the step began; otherwise what the record of calls says went wrong.
+fn tool_call_seen(ctx: &CheckContext<'_>, own: &Footprint, tool: &str) -> Verdict {
+    let Some(server) = ctx.server else {
+        return no_walkthrough_server(ctx);
+    };
+    let state = ctx.store.load(ctx.project).ok().flatten();
+    let mine = users_clients(state.as_ref());
+    let self_test_id = own.self_test.as_ref().map(|c| c.client_id.as_str());
+    let records: Vec<CallRecord> = server
+        .calls()
+        .since(ctx.calls_since)
+        .into_iter()
+        .filter(|r| !own.calls.contains(r.seq))
+        .filter(|r| r.client_id.is_none() || r.client_id.as_deref() != self_test_id)
+        .collect();
+    let demo = state
+        .as_ref()
+        .and_then(|s| s.user("demo"))
+        .map(|u| u.email.clone());
+    diagnose_calls(&CallsSeen {
+        records: &records,
+        tool,
+        mine: &mine,
+        resource: server.resource(),
+        project_flag: &flag(ctx.project),
+        demo_email: demo.as_deref(),
+    })
 }
 
 struct CallsSeen<'a> {

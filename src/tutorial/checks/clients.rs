@@ -5,110 +5,102 @@
 
 use serde_json::Value;
 
-use super::{
-    CheckContext, Checker, Mode, REQUEST_TIMEOUT, Verdict, bounded, flag, forget_login, fusionauth,
-    fusionauth_failed, kinds_list, load_state, or_none, resource_for,
+use super::context::{
+    CheckContext, Mode, REQUEST_TIMEOUT, Verdict, bounded, flag, forget_login, fusionauth,
+    fusionauth_failed, kinds_list, load_state, or_none, or_verdict, resource_for,
 };
+use super::session::Footprint;
 use crate::check::is_self_test_client;
 use crate::clients::{ClientKind, ClientRegistrar, RegisteredClient, snippet_for_stack};
 use crate::fusionauth::FusionAuthClient;
 use crate::state::{self, StackState};
 
-impl Checker {
-    pub(super) async fn client_registered(&mut self, ctx: &CheckContext<'_>) -> Verdict {
-        let state = or_verdict!(load_state(ctx));
-        let fusionauth = or_verdict!(fusionauth(&state));
-        let project_flag = flag(ctx.project);
-        let resource = resource_for(ctx, &state);
-        let registrar = ClientRegistrar::new(&fusionauth);
-        let registered = match bounded(REQUEST_TIMEOUT * 2, registrar.list()).await {
-            Ok(Ok(list)) => list,
-            Ok(Err(error)) => {
-                return fusionauth_failed(
-                    "list the registered clients",
-                    &error.to_string(),
-                    &state,
-                );
-            }
-            Err(late) => return fusionauth_failed("list the registered clients", &late, &state),
-        };
-        let mut mine: Vec<&state::RegisteredClient> = state
-            .clients
-            .iter()
-            .filter(|c| !is_self_test_client(&c.name))
-            .collect();
-        // Registered in this FusionAuth by mcp-fa but missing from the state file (another copy
-        // of the state, or a file restored from a backup): still the user's.
-        let extra: Vec<state::RegisteredClient> = registered
-            .iter()
-            .filter(|c| !is_self_test_client(&c.name))
-            .filter(|c| !mine.iter().any(|m| m.client_id == c.client_id))
-            .map(|c| state::RegisteredClient {
-                name: c.name.clone(),
-                client_id: c.client_id.clone(),
-                redirect_uris: c.redirect_uris.clone(),
-                kind: Some(c.kind.as_str().to_owned()),
-            })
-            .collect();
-        mine.extend(extra.iter());
+pub(super) async fn client_registered(ctx: &CheckContext<'_>, own: &mut Footprint) -> Verdict {
+    let state = or_verdict!(load_state(ctx));
+    let fusionauth = or_verdict!(fusionauth(&state));
+    let project_flag = flag(ctx.project);
+    let resource = resource_for(ctx, &state);
+    let registrar = ClientRegistrar::new(&fusionauth);
+    let registered = match bounded(REQUEST_TIMEOUT * 2, registrar.list()).await {
+        Ok(Ok(list)) => list,
+        Ok(Err(error)) => {
+            return fusionauth_failed("list the registered clients", &error.to_string(), &state);
+        }
+        Err(late) => return fusionauth_failed("list the registered clients", &late, &state),
+    };
+    let mut mine: Vec<&state::RegisteredClient> = state
+        .clients
+        .iter()
+        .filter(|c| !is_self_test_client(&c.name))
+        .collect();
+    // Registered in this FusionAuth by mcp-fa but missing from the state file (another copy
+    // of the state, or a file restored from a backup): still the user's.
+    let extra: Vec<state::RegisteredClient> = registered
+        .iter()
+        .filter(|c| !is_self_test_client(&c.name))
+        .filter(|c| !mine.iter().any(|m| m.client_id == c.client_id))
+        .map(|c| state::RegisteredClient {
+            name: c.name.clone(),
+            client_id: c.client_id.clone(),
+            redirect_uris: c.redirect_uris.clone(),
+            kind: Some(c.kind.as_str().to_owned()),
+        })
+        .collect();
+    mine.extend(extra.iter());
 
-        if mine.is_empty() {
-            if ctx.mode == Mode::Headless {
-                return self
-                    .self_test_registered(&fusionauth, &state, &resource)
-                    .await;
-            }
-            return Verdict::failed(
-                format!(
-                    "no MCP client is registered for the stack \"{}\" yet",
-                    ctx.project
-                ),
-                vec![
-                    "FusionAuth has no Dynamic Client Registration, so every MCP client needs an \
+    if mine.is_empty() {
+        if ctx.mode == Mode::Headless {
+            return self_test_registered(own, &fusionauth, &state, &resource).await;
+        }
+        return Verdict::failed(
+            format!(
+                "no MCP client is registered for the stack \"{}\" yet",
+                ctx.project
+            ),
+            vec![
+                "FusionAuth has no Dynamic Client Registration, so every MCP client needs an \
                      application of its own before it can log in."
-                        .into(),
-                    format!(
-                        "Fix: register yours, e.g. `mcp-fa clients add --kind mcp-remote{project_flag}`; \
+                    .into(),
+                format!(
+                    "Fix: register yours, e.g. `mcp-fa clients add --kind mcp-remote{project_flag}`; \
                          kinds: {}. Add `--write-config` for clients with a configuration file \
                          (claude-desktop, cursor, vscode).",
-                        kinds_list()
-                    ),
-                ],
-            );
-        }
+                    kinds_list()
+                ),
+            ],
+        );
+    }
 
-        let mut good = Vec::new();
-        let mut problems = Vec::new();
-        for client in &mine {
-            let found = registered.iter().find(|r| r.client_id == client.client_id);
-            match found {
-                Some(found) => match client_problems(found, &resource) {
-                    None => good.push(found),
-                    Some(problem) => {
-                        problems.extend(problem_details(found, &problem, &project_flag))
+    let mut good = Vec::new();
+    let mut problems = Vec::new();
+    for client in &mine {
+        let found = registered.iter().find(|r| r.client_id == client.client_id);
+        match found {
+            Some(found) => match client_problems(found, &resource) {
+                None => good.push(found),
+                Some(problem) => problems.extend(problem_details(found, &problem, &project_flag)),
+            },
+            None => {
+                let why = match bounded(
+                    REQUEST_TIMEOUT,
+                    fusionauth.get_application(&client.client_id),
+                )
+                .await
+                {
+                    Ok(Ok(app)) if app.active == Some(false) => "is deactivated in FusionAuth",
+                    Ok(Ok(_)) => "exists in FusionAuth but no longer carries mcp-fa's marker",
+                    Ok(Err(error)) if error.is_not_found() => {
+                        "was deleted from FusionAuth (its application is gone)"
                     }
-                },
-                None => {
-                    let why = match bounded(
-                        REQUEST_TIMEOUT,
-                        fusionauth.get_application(&client.client_id),
-                    )
-                    .await
-                    {
-                        Ok(Ok(app)) if app.active == Some(false) => "is deactivated in FusionAuth",
-                        Ok(Ok(_)) => "exists in FusionAuth but no longer carries mcp-fa's marker",
-                        Ok(Err(error)) if error.is_not_found() => {
-                            "was deleted from FusionAuth (its application is gone)"
-                        }
-                        _ => "could not be found in FusionAuth",
-                    };
-                    let kind = client.kind.as_deref().unwrap_or("custom");
-                    problems.push(format!(
-                        "{} (client id {}) {why}: logins with this client id fail with \"invalid \
+                    _ => "could not be found in FusionAuth",
+                };
+                let kind = client.kind.as_deref().unwrap_or("custom");
+                problems.push(format!(
+                    "{} (client id {}) {why}: logins with this client id fail with \"invalid \
                          client_id\", so its MCP client can never get a token.",
-                        client.name, client.client_id
-                    ));
-                    problems.push(format!(
+                    client.name, client.client_id
+                ));
+                problems.push(format!(
                         "Fix: register it again with `mcp-fa clients add --kind {kind} --name {}{project_flag}` \
                          (a new client id), then configure the client with the new id (step 7: \
                          `mcp-fa clients config {}{project_flag}`). {}",
@@ -116,69 +108,68 @@ impl Checker {
                         client.name,
                         forget_login(kind)
                     ));
-                }
             }
         }
-        if !problems.is_empty() {
-            let summary = if good.is_empty() {
-                "your MCP client's registration in FusionAuth is not usable".to_owned()
-            } else {
-                format!(
-                    "{} client(s) are fine, but another registration is not usable",
-                    good.len()
-                )
-            };
-            return Verdict::failed(summary, problems);
-        }
-        let names: Vec<String> = good
-            .iter()
-            .map(|c| format!("{} ({})", c.name, c.kind))
-            .collect();
-        let details = good
-            .iter()
-            .map(|c| {
-                format!(
-                    "{}: client id {}, redirect URIs {}, resource {}.",
-                    c.name,
-                    c.client_id,
-                    c.redirect_uris.join(", "),
-                    resource
-                )
-            })
-            .collect();
-        Verdict::passed(
-            format!("registered in FusionAuth: {}", names.join(", ")),
-            details,
-        )
     }
-
-    /// Headless `client_registered` without a client of the user's: the self-test client goes
-    /// through the same registration and is verified instead.
-    async fn self_test_registered(
-        &mut self,
-        fusionauth: &FusionAuthClient,
-        state: &StackState,
-        resource: &str,
-    ) -> Verdict {
-        let client = or_verdict!(self.self_test_client(fusionauth, state).await);
-        if let Some(problem) = client_problems(&client, resource) {
-            return Verdict::failed(
-                "the self-test client's registration is not usable",
-                problem_details(&client, &problem, &flag(&state.project)),
-            );
-        }
-        Verdict::passed(
+    if !problems.is_empty() {
+        let summary = if good.is_empty() {
+            "your MCP client's registration in FusionAuth is not usable".to_owned()
+        } else {
             format!(
-                "no client of yours is registered; the self-test client ({}) was registered and checked instead",
-                client.client_id
-            ),
-            vec![format!(
-                "It has the redirect URI {} and the resource {resource}, as `mcp-fa clients add` \
-                 registers them.",
-                client.redirect_uris.join(", ")
-            )],
-        )
+                "{} client(s) are fine, but another registration is not usable",
+                good.len()
+            )
+        };
+        return Verdict::failed(summary, problems);
     }
+    let names: Vec<String> = good
+        .iter()
+        .map(|c| format!("{} ({})", c.name, c.kind))
+        .collect();
+    let details = good
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: client id {}, redirect URIs {}, resource {}.",
+                c.name,
+                c.client_id,
+                c.redirect_uris.join(", "),
+                resource
+            )
+        })
+        .collect();
+    Verdict::passed(
+        format!("registered in FusionAuth: {}", names.join(", ")),
+        details,
+    )
+}
+
+/// Headless `client_registered` without a client of the user's: the self-test client goes
+/// through the same registration and is verified instead.
+async fn self_test_registered(
+    own: &mut Footprint,
+    fusionauth: &FusionAuthClient,
+    state: &StackState,
+    resource: &str,
+) -> Verdict {
+    let client = or_verdict!(own.self_test_client(fusionauth, state).await);
+    if let Some(problem) = client_problems(&client, resource) {
+        return Verdict::failed(
+            "the self-test client's registration is not usable",
+            problem_details(&client, &problem, &flag(&state.project)),
+        );
+    }
+    Verdict::passed(
+        format!(
+            "no client of yours is registered; the self-test client ({}) was registered and checked instead",
+            client.client_id
+        ),
+        vec![format!(
+            "It has the redirect URI {} and the resource {resource}, as `mcp-fa clients add` \
+                 registers them.",
+            client.redirect_uris.join(", ")
+        )],
+    )
 }
 
 pub(super) async fn client_configured(ctx: &CheckContext<'_>) -> Verdict {

@@ -1,7 +1,7 @@
 //! `docker_reachable`: whether a Docker daemon answers where mcp-fa would look for one, and
 //! whether Node.js is there for the clients launched through `npx` (a note, never a failure).
 
-use super::{DOCKER_TIMEOUT, Verdict, bounded};
+use super::context::{DOCKER_TIMEOUT, Verdict, bounded};
 use crate::docker::{Docker, DockerError, Environment};
 
 pub(super) async fn docker_reachable() -> Verdict {

@@ -2,9 +2,9 @@
 //! issuer is the stack's URL, access tokens are signed with an RSA key published in the JWKS, and
 //! the demo user exists and is active.
 
-use super::{
+use super::context::{
     CheckContext, REQUEST_TIMEOUT, Verdict, bounded, flag, fusionauth, fusionauth_failed,
-    load_state, or_none,
+    load_state, or_none, or_verdict,
 };
 use crate::fusionauth::{FusionAuthError, KeyAlgorithm};
 use crate::state::StackState;

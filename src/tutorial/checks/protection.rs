@@ -3,12 +3,11 @@
 //! Protected Resource Metadata → the issuer's discovery document, what an MCP client follows
 //! before it can log in). Both send their requests without a token, keeping the whole answer.
 
-use super::session::{start_temporary, temporary_protected_server};
-use super::{
-    CONNECT_TIMEOUT, CheckContext, Mode, OwnCalls, REQUEST_TIMEOUT, Verdict, ago,
-    ask_without_token, bounded, clip, flag, http_client, load_state, no_walkthrough_server,
-    or_none, string_array,
+use super::context::{
+    CONNECT_TIMEOUT, CheckContext, Mode, REQUEST_TIMEOUT, Verdict, ago, ask_without_token, bounded,
+    clip, flag, http_client, load_state, no_walkthrough_server, or_none, or_verdict, string_array,
 };
+use super::session::{OwnCalls, start_temporary, temporary_protected_server};
 use crate::check::get_json;
 use crate::fusionauth::{FusionAuthClient, Timeouts};
 use crate::server::{CallRecord, ServeConfig, ServerHandle};

@@ -1,7 +1,9 @@
 //! `stack_removed`: no container of the project is left (its data volumes may be, on purpose).
 //! Unattended it is not checked: checking it would mean removing the stack.
 
-use super::{CheckContext, DOCKER_TIMEOUT, Mode, REQUEST_TIMEOUT, Verdict, bounded, clip, flag};
+use super::context::{
+    CheckContext, DOCKER_TIMEOUT, Mode, REQUEST_TIMEOUT, Verdict, bounded, clip, flag,
+};
 use crate::docker::{Docker, Environment};
 
 pub(super) async fn stack_removed(ctx: &CheckContext<'_>) -> Verdict {

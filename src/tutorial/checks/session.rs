@@ -1,17 +1,16 @@
 //! The unattended checks' own login: the self-test client (registered through
-//! [`crate::check`], removed by [`Checker::finish`]), the demo user logged in with it, a temporary
+//! [`crate::check`], removed by [`Footprint::finish`]), the demo user logged in with it, a temporary
 //! protected server for the stack on 127.0.0.1:0, and a call with the token through rmcp's MCP
 //! client.
 //!
 //! It must not leave a temporary server running (every path that started one stops it or hands
 //! it back) or put the token into a verdict.
 
-use super::{
-    CheckContext, Checker, LOGIN_TIMEOUT, REQUEST_TIMEOUT, SERVER_START_TIMEOUT, SelfTestClient,
-    Verdict, ask_without_token, bounded, flag, fusionauth, fusionauth_failed, http_client,
-    load_state, scope_mode,
+use super::context::{
+    CheckContext, LOGIN_TIMEOUT, REQUEST_TIMEOUT, SERVER_START_TIMEOUT, Verdict, ask_without_token,
+    bounded, flag, fusionauth, fusionauth_failed, http_client, load_state, scope_mode,
 };
-use crate::check::client::ensure_self_test_client;
+use crate::check::client::{ensure_self_test_client, remove_self_test_client};
 use crate::check::login::demo_login;
 use crate::check::mcp::{McpError, Refusal, ToolText, call_once};
 use crate::check::{SELF_TEST_CLIENT_NAME, SelfTestError};
@@ -20,8 +19,58 @@ use crate::fusionauth::{FusionAuthClient, LoginError, Tokens};
 use crate::server::{ServeConfig, ServerHandle};
 use crate::state::StackState;
 
-impl Checker {
-    /// Registers (or reuses) the self-test client, remembering it for [`Checker::finish`].
+/// What the checks set up and did themselves: the self-test client they registered or reused
+/// (removed by [`Footprint::finish`]), and their own calls to the walkthrough's server, so
+/// neither is ever taken for the reader's.
+#[derive(Debug, Default)]
+pub(super) struct Footprint {
+    pub(super) self_test: Option<SelfTestClient>,
+    pub(super) calls: OwnCalls,
+}
+
+/// Ranges `(before, after]` of call sequence numbers the checks made.
+#[derive(Debug, Default)]
+pub(super) struct OwnCalls(Vec<(u64, u64)>);
+
+impl OwnCalls {
+    /// Counts every call recorded since `before` as the checks' own.
+    pub(super) fn mark(&mut self, server: &ServerHandle, before: u64) {
+        let after = server.calls().last_seq();
+        if after > before {
+            self.0.push((before, after));
+        }
+    }
+
+    pub(super) fn contains(&self, seq: u64) -> bool {
+        self.0
+            .iter()
+            .any(|(before, after)| seq > *before && seq <= *after)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct SelfTestClient {
+    pub(super) project: String,
+    pub(super) client_id: String,
+}
+
+impl Footprint {
+    /// Removes the self-test client if a check registered one (best effort, bounded).
+    pub(super) async fn finish(self, ctx: &CheckContext<'_>) {
+        let Some(client) = self.self_test else {
+            return;
+        };
+        let Ok(Some(state)) = ctx.store.load(&client.project) else {
+            return;
+        };
+        let Ok(fusionauth) = fusionauth(&state) else {
+            return;
+        };
+        let _ =
+            tokio::time::timeout(REQUEST_TIMEOUT * 2, remove_self_test_client(&fusionauth)).await;
+    }
+
+    /// Registers (or reuses) the self-test client, remembering it for [`Footprint::finish`].
     pub(super) async fn self_test_client(
         &mut self,
         fusionauth: &FusionAuthClient,
