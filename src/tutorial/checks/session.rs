@@ -1,7 +1,7 @@
-//! The unattended checks' own login: the self-test client (registered through
-//! [`crate::check`], removed by [`Footprint::finish`]), the demo user logged in with it, a temporary
-//! protected server for the stack on 127.0.0.1:0, and a call with the token through rmcp's MCP
-//! client.
+//! What the checks set up and do themselves ([`Footprint`]): the self-test client (registered
+//! through [`crate::check`], removed by [`Footprint::finish`]) and the demo user logged in with
+//! it, their own calls to the walkthrough's server, the temporary protected server an unattended
+//! check starts for the stack on 127.0.0.1:0, and a call with the token through rmcp's MCP client.
 //!
 //! It must not leave a temporary server running (every path that started one stops it or hands
 //! it back) or put the token into a verdict.
