@@ -130,11 +130,7 @@ impl ProgressFile {
         TutorialError::ProgressCorrupt {
             path: self.path(),
             reason,
-            project_flag: if self.project == crate::stack::DEFAULT_PROJECT {
-                String::new()
-            } else {
-                format!(" --project {}", self.project)
-            },
+            project_flag: crate::check::project_flag(&self.project),
         }
     }
 
