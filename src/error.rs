@@ -16,7 +16,7 @@ pub enum Error {
     #[error(transparent)]
     Tutorial(#[from] crate::tutorial::TutorialError),
     #[error(transparent)]
-    Check(#[from] crate::tutorial::SelfTestError),
+    Check(#[from] crate::check::SelfTestError),
     #[error(transparent)]
     State(#[from] crate::state::StateError),
     #[error("could not write to standard output: {0}")]

@@ -13,6 +13,7 @@
 //!
 //! Nothing imports a module above it.
 
+pub mod check;
 pub mod cli;
 pub mod clients;
 pub mod commands;

@@ -2,7 +2,7 @@
 //! verification, per-tool scopes, and the exact challenges MCP clients act on. It also writes the
 //! one log line per request.
 //!
-//! Challenges (RFC 6750 §3, RFC 9728 §5.1, MCP authorization):
+//! Challenges (RFC 6750 §3, RFC 9728 §5.1, MCP authorization; their text is `challenge`'s):
 //! - no token: `401`, `Bearer resource_metadata="…", scope="…"`
 //! - bad token: `401`, `Bearer error="invalid_token", resource_metadata="…", scope="…"`
 //! - missing scope: `403`, `Bearer error="insufficient_scope", scope="<every scope the call
@@ -28,6 +28,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::calls::{CallLog, CallOutcome, NewCall};
+use super::challenge::BearerChallenge;
 use super::config::PublicUrls;
 use super::scopes::ScopeMode;
 use super::verifier::{Rejection, TokenVerifier, VerifiedToken, printable};
@@ -328,7 +329,7 @@ fn challenge(gate: &Gate, rejection: Option<&Rejection>) -> Response {
     let metadata = &gate.urls.metadata;
     let (header, body) = match rejection {
         None => (
-            format!("Bearer resource_metadata=\"{metadata}\", scope=\"{scope}\""),
+            BearerChallenge::token_required(metadata, &scope),
             json!({
                 "error": "invalid_request",
                 "error_description": "This MCP server requires a FusionAuth access token \
@@ -336,9 +337,7 @@ fn challenge(gate: &Gate, rejection: Option<&Rejection>) -> Response {
             }),
         ),
         Some(rejection) => (
-            format!(
-                "Bearer error=\"invalid_token\", resource_metadata=\"{metadata}\", scope=\"{scope}\""
-            ),
+            BearerChallenge::invalid_token(metadata, &scope),
             json!({"error": "invalid_token", "error_description": rejection.description()}),
         ),
     };
@@ -348,10 +347,7 @@ fn challenge(gate: &Gate, rejection: Option<&Rejection>) -> Response {
 /// 403 naming every scope the call needs, so the client can re-authorize with their union.
 fn insufficient_scope(gate: &Gate, needed: &[&str]) -> Response {
     let scope = needed.join(" ");
-    let header = format!(
-        "Bearer error=\"insufficient_scope\", scope=\"{scope}\", resource_metadata=\"{}\"",
-        gate.urls.metadata
-    );
+    let header = BearerChallenge::insufficient_scope(&scope, &gate.urls.metadata);
     with_challenge(
         StatusCode::FORBIDDEN,
         &header,
@@ -363,9 +359,9 @@ fn insufficient_scope(gate: &Gate, needed: &[&str]) -> Response {
     )
 }
 
-fn with_challenge(status: StatusCode, header: &str, body: Value) -> Response {
+fn with_challenge(status: StatusCode, header: &BearerChallenge, body: Value) -> Response {
     let mut response = (status, axum::Json(body)).into_response();
-    if let Ok(value) = HeaderValue::from_str(header) {
+    if let Ok(value) = HeaderValue::from_str(&header.to_string()) {
         response.headers_mut().insert(WWW_AUTHENTICATE, value);
     }
     response

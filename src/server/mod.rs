@@ -20,6 +20,7 @@
 
 mod auth;
 mod calls;
+mod challenge;
 mod config;
 mod connections;
 mod error;
@@ -38,6 +39,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use auth::{MAX_BODY_BYTES, OriginPolicy};
 pub use calls::{CALL_LOG_CAPACITY, CallLog, CallOutcome, CallRecord};
+pub use challenge::BearerChallenge;
 pub use config::{PublicUrls, ServeConfig, ServeRequest};
 pub use error::ServerError;
 pub use inspect::{HOW_TO_PASS, Inspection, inspect};

@@ -12,7 +12,7 @@ use std::io::{BufRead, Write};
 
 use tokio::sync::mpsc;
 
-use super::checks::{CheckContext, Checker, Mode, Outcome, Verdict};
+use super::checks::{CheckContext, Checker, Mode, Outcome, Verdict, Verify};
 use super::error::TutorialError;
 use super::progress::{Progress, ProgressFile, StepStatus};
 use super::render::{self, Style};
@@ -551,8 +551,8 @@ enum Move {
 }
 
 /// Whether a check needs the stack (FusionAuth, its state) to pass.
-fn needs_stack(verify: &str) -> bool {
-    !matches!(verify, "none" | "docker_reachable")
+fn needs_stack(verify: &Verify) -> bool {
+    verify.needs_stack()
 }
 
 /// Wraps one detail line under a hanging indent.

@@ -8,6 +8,7 @@
 
 use serde::Deserialize;
 
+use super::checks::Verify;
 use super::error::TutorialError;
 use crate::project::ProjectName;
 use crate::server::ScopeMode;
@@ -83,8 +84,8 @@ pub struct Step {
     pub number: usize,
     pub id: String,
     pub title: String,
-    /// The name of the check that proves the step worked (`crate::tutorial::checks`).
-    pub verify: String,
+    /// The check that proves the step worked.
+    pub verify: Verify,
     /// Shown on request, or when the check fails.
     pub hint: Option<String>,
     /// The server's protection while this step is shown (applied on entering it).
@@ -102,7 +103,8 @@ pub struct Step {
 struct FrontMatter {
     id: String,
     title: String,
-    verify: String,
+    /// An unknown name is refused here, listing the known ones.
+    verify: Verify,
     #[serde(default)]
     hint: Option<String>,
     server: ServerMode,
@@ -371,19 +373,14 @@ mod tests {
 
     #[test]
     fn every_step_parses_with_a_known_check_and_unique_id() {
+        // A step naming an unknown check does not parse, so `all()` succeeding covers the names.
         let steps = all().expect("every step file parses");
         assert_eq!(steps.len(), 12);
         for (index, step) in steps.iter().enumerate() {
             assert_eq!(step.number, index + 1);
-            assert!(
-                crate::tutorial::checks::VERIFY_NAMES.contains(&step.verify.as_str()),
-                "{}: verify `{}` is not one of {:?}",
-                step.file,
-                step.verify,
-                crate::tutorial::checks::VERIFY_NAMES
-            );
             assert!(!step.body.is_empty(), "{} has no text", step.file);
         }
+        assert_eq!(steps[1].verify, Verify::DockerReachable);
         // The server is unprotected up to the step that turns protection on, protected after.
         let turn_on = steps
             .iter()
@@ -455,6 +452,20 @@ mod tests {
         assert!(parse(1, "x.md", no_close).is_err());
         let bad_mode = "---\nid: a\ntitle: A\nverify: none\nserver: maybe\n---\nText\n";
         assert!(parse(1, "x.md", bad_mode).is_err());
+        // A misspelt check is refused naming it and the checks that exist.
+        let bad_check =
+            "---\nid: a\ntitle: A\nverify: kickstart_ok\nserver: protected\n---\nText\n";
+        let message = parse(1, "98-x.md", bad_check)
+            .expect_err("unknown check")
+            .to_string();
+        for word in [
+            "98-x.md",
+            "kickstart_ok",
+            "kickstart_configured",
+            "stack_removed",
+        ] {
+            assert!(message.contains(word), "{word} in {message}");
+        }
         let ok = parse(
             3,
             "x.md",
