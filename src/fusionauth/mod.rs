@@ -15,7 +15,7 @@ mod secret;
 
 pub use client::{FusionAuthClient, Timeouts};
 pub use error::{ApiError, ApiErrors, FusionAuthError, OptionalExt, TransportKind};
-pub use login::{LoginError, LoginRequest, Tokens};
+pub use login::{LoginError, LoginRequest, Tokens, html};
 pub use models::{
     Application, ApplicationOAuthScope, ApplicationRole, Audience, AuthorizedUrlValidationPolicy,
     ClientAuthenticationPolicy, GrantType, Jwk, Jwks, JwtClaims, JwtConfiguration, Key,
