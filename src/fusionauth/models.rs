@@ -4,14 +4,16 @@
 //! - Field names are FusionAuth's (`camelCase`, with its own capitalisation such as
 //!   `authorizedRedirectURLs`); OpenID Connect documents keep their `snake_case`.
 //! - Entity types are used both to read and to write (FusionAuth has one schema for both), so
-//!   every field is optional and absent fields are never sent: a `null` in a PATCH would erase the
-//!   value, and FusionAuth itself omits empty values from its answers.
+//!   every field is optional and absent fields are never sent (`#[skip_serializing_none]` on every
+//!   type with optional fields): a `null` in a PATCH would erase the value, and FusionAuth itself
+//!   omits empty values from its answers.
 //! - Only properties the OpenAPI schema declares for that object are modelled, so nothing
 //!   undeclared can ever be sent.
 //! - Instants are FusionAuth's epoch milliseconds (`i64`); JWT claims are epoch seconds.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use serde_with::skip_serializing_none;
 
 use super::secret::Secret;
 
@@ -176,282 +178,193 @@ wire_enum! {
 }
 
 /// `Tenant` (the parts mcp-fa reads or patches).
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tenant {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Becomes every token's `iss`. FusionAuth's default is `acme.com`, which no OIDC client will
     /// accept for a server at `http://localhost:9011`: it has to be set to the public URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt_configuration: Option<JwtConfiguration>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ObjectState>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub insert_instant: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update_instant: Option<i64>,
 }
 
 /// `JWTConfiguration`, shared by tenants and applications.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JwtConfiguration {
     /// Only meaningful on an application: whether it overrides the tenant's settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The key that signs access tokens. Unless it is asymmetric, resource servers cannot verify
     /// tokens through JWKS.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token_key_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token_key_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_to_live_in_seconds: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token_time_to_live_in_minutes: Option<u64>,
 }
 
 /// `Key`: a signing key in FusionAuth's key master.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Key {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<KeyAlgorithm>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Bits; required by FusionAuth when generating RSA keys (2048 or more).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<u32>,
     /// The `kid` FusionAuth puts in token headers and in JWKS.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type")]
     pub key_type: Option<KeyType>,
     /// PEM.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub has_private_key: Option<bool>,
     /// FusionAuth returns the private half of asymmetric keys to API-key calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub private_key: Option<Secret>,
     /// The HMAC secret of symmetric keys.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<Secret>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub insert_instant: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration_instant: Option<i64>,
 }
 
 /// `Application`. For mcp-fa, one per MCP client: FusionAuth has no dynamic client registration,
 /// and the application id is the OAuth `client_id`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Application {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `false` after a soft delete.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ObjectState>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth_configuration: Option<OAuthConfiguration>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt_configuration: Option<JwtConfiguration>,
     /// Custom OAuth scopes (returned on read; created one by one through the scope API).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<ApplicationOAuthScope>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<ApplicationRole>>,
     /// Free-form; FusionAuth stores and returns it untouched.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Map<String, Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub insert_instant: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update_instant: Option<i64>,
 }
 
 /// `OAuth2Configuration` of an application.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OAuthConfiguration {
     /// Compared exactly (with [`AuthorizedUrlValidationPolicy::ExactMatch`]), port included.
-    #[serde(
-        rename = "authorizedRedirectURLs",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "authorizedRedirectURLs")]
     pub authorized_redirect_urls: Option<Vec<String>>,
-    #[serde(
-        rename = "authorizedOriginURLs",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "authorizedOriginURLs")]
     pub authorized_origin_urls: Option<Vec<String>>,
-    #[serde(
-        rename = "authorizedURLValidationPolicy",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "authorizedURLValidationPolicy")]
     pub authorized_url_validation_policy: Option<AuthorizedUrlValidationPolicy>,
     /// RFC 8707 resources (FusionAuth 1.67.0+). Only when this is set does FusionAuth honour the
     /// `resource` parameter and put it in `aud`; otherwise it silently ignores it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized_resource_uris: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_authentication_policy: Option<ClientAuthenticationPolicy>,
     /// Always the application id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// Generated by FusionAuth when left out; returned only to API-key calls.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Secret>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_mode: Option<OAuthScopeConsentMode>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub debug: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled_grants: Option<Vec<GrantType>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub generate_refresh_tokens: Option<bool>,
-    #[serde(rename = "logoutURL", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "logoutURL")]
     pub logout_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proof_key_for_code_exchange_policy: Option<ProofKeyForCodeExchangePolicy>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub relationship: Option<OAuthApplicationRelationship>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_client_authentication: Option<bool>,
     /// Whether a user must be registered to the application to log in to it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub require_registration: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope_handling_policy: Option<OAuthScopeHandlingPolicy>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unknown_scope_policy: Option<UnknownScopePolicy>,
 }
 
 /// `ApplicationOAuthScope`: a custom scope (paid plans only). The names `openid`, `offline_access`,
 /// `profile`, `email`, `address` and `phone` are reserved and refused with `[invalid]scope.name`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationOAuthScope {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub application_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A required scope cannot be unticked on the consent screen.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_consent_message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_consent_detail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Map<String, Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub insert_instant: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update_instant: Option<i64>,
 }
 
 /// `ApplicationRole`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationRole {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_super_role: Option<bool>,
 }
 
 /// `User`. The password is not a field: it is only ever sent, through
 /// [`FusionAuthClient::create_user`](super::FusionAuthClient::create_user), and FusionAuth never
 /// returns it.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// Becomes `given_name` in userinfo (with the `profile` scope).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Becomes `family_name` in userinfo (with the `profile` scope).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Userinfo's `name` is this field only; FusionAuth never composes it from first and last
     /// name, so set it explicitly.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub password_change_required: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub registrations: Option<Vec<UserRegistration>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Map<String, Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub insert_instant: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_login_instant: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update_instant: Option<i64>,
 }
 
 /// `UserRegistration`: a user's membership of an application. Tokens carry `applicationId` and
 /// `roles` only for registered users.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserRegistration {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub application_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Map<String, Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub insert_instant: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_login_instant: Option<i64>,
 }
 
@@ -470,56 +383,44 @@ pub struct LoginRecordSearchCriteria {
 }
 
 /// `LoginRecordSearchResponse`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoginRecordSearchResponse {
     #[serde(default)]
     pub logins: Vec<LoginRecord>,
     /// All matching records, not only this page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<u64>,
 }
 
 /// `DisplayableRawLogin`: one successful login.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginRecord {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_name: Option<String>,
     /// Epoch milliseconds.
     pub instant: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// The e-mail or username typed at login.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
 /// `ReactorStatus`: what the instance's license allows (only what mcp-fa decides on).
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReactorStatus {
     #[serde(default)]
     pub licensed: bool,
     /// Custom OAuth scopes (Essentials plan and up).
-    #[serde(
-        rename = "advancedOAuthScopesCustomScopes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "advancedOAuthScopesCustomScopes")]
     pub advanced_oauth_scopes_custom_scopes: Option<ReactorFeatureStatus>,
     /// `relationship: ThirdParty`, i.e. the consent screen.
-    #[serde(
-        rename = "advancedOAuthScopesThirdPartyApplications",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "advancedOAuthScopesThirdPartyApplications")]
     pub advanced_oauth_scopes_third_party_applications: Option<ReactorFeatureStatus>,
     /// `YYYY-MM-DD`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiration: Option<String>,
 }
 
@@ -539,17 +440,15 @@ impl ReactorStatus {
 /// The OpenID Connect discovery document. FusionAuth publishes no RFC 8414
 /// `oauth-authorization-server` document and no `registration_endpoint`: MCP clients fall back
 /// to this one.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OpenIdConfiguration {
     pub issuer: String,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
     pub jwks_uri: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userinfo_endpoint: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_session_endpoint: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_authorization_endpoint: Option<String>,
     /// Present since FusionAuth 1.64.0; MCP clients refuse a server that does not list `S256`.
     #[serde(default)]
@@ -581,76 +480,59 @@ pub struct Jwks {
 }
 
 /// One public key (RFC 7517). Values stay strings: they are handed to a JWT library as they are.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Jwk {
     pub kty: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alg: Option<String>,
-    #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "use")]
     pub key_use: Option<String>,
     /// RSA modulus.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<String>,
     /// RSA exponent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub e: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crv: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5c: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5t: Option<String>,
-    #[serde(rename = "x5t#S256", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "x5t#S256")]
     pub x5t_s256: Option<String>,
 }
 
 /// The `/oauth2/userinfo` answer. Which claims appear depends on the token's scopes, and
 /// FusionAuth adds its own (`applicationId`, `roles`, `tid`, …), kept in `extra`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserInfo {
     pub sub: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
     /// The user's `fullName`, never composed from the other names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_username: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// The `/oauth2/token` answer (`AccessToken` in the spec).
+#[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenResponse {
     pub access_token: Secret,
     /// `Bearer`, or `DPoP` for DPoP-bound tokens.
     pub token_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<Secret>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<Secret>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token_id: Option<String>,
     /// Space separated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// FusionAuth's extension, camelCase unlike the rest of the document.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "userId")]
     pub user_id: Option<String>,
 }
 
@@ -679,38 +561,26 @@ impl Audience {
 
 /// The claims `/api/jwt/validate` returns for a valid token. FusionAuth checks signature and
 /// expiry only, NOT the audience: callers must check `aud` themselves.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct JwtClaims {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     /// The user id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<Audience>,
     /// Epoch seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exp: Option<i64>,
     /// Epoch seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
     /// Space separated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// The tenant id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tid: Option<String>,
     /// Present only when the user is registered to the application.
-    #[serde(
-        rename = "applicationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "applicationId")]
     pub application_id: Option<String>,
     /// Present only when the user is registered to the application.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
     /// `auth_time`, `sid`, `authenticationType`, `email`, lambda-added claims, …
     #[serde(flatten)]
@@ -728,6 +598,7 @@ impl JwtClaims {
 /// reads.
 pub(super) mod envelope {
     use serde::{Deserialize, Serialize};
+    use serde_with::skip_serializing_none;
 
     use super::{
         Application, ApplicationOAuthScope, JwtClaims, Key, ReactorStatus, Tenant, User,
@@ -841,9 +712,9 @@ pub(super) mod envelope {
     }
 
     /// `RegistrationRequest`: a registration alone, or with the user to create alongside it.
+    #[skip_serializing_none]
     #[derive(Serialize)]
     pub struct RegistrationRequest<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
         pub user: Option<UserWithPassword<'a>>,
         pub registration: &'a UserRegistration,
     }
