@@ -177,7 +177,7 @@ wire_enum! {
     }
 }
 
-/// `Tenant` (the parts mcp-fa reads or patches).
+/// `Tenant` (the parts mcp-fa reads).
 #[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -324,9 +324,8 @@ pub struct ApplicationRole {
     pub is_super_role: Option<bool>,
 }
 
-/// `User`. The password is not a field: it is only ever sent, through
-/// [`FusionAuthClient::create_user`](super::FusionAuthClient::create_user), and FusionAuth never
-/// returns it.
+/// `User`. The password is not a field: FusionAuth never returns it, and mcp-fa never sends one
+/// (the demo user is created by kickstart).
 #[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -553,10 +552,6 @@ impl Audience {
         };
         all.iter().map(String::as_str)
     }
-
-    pub fn contains(&self, value: &str) -> bool {
-        self.iter().any(|audience| audience == value)
-    }
 }
 
 /// The claims `/api/jwt/validate` returns for a valid token. FusionAuth checks signature and
@@ -598,7 +593,6 @@ impl JwtClaims {
 /// reads.
 pub(super) mod envelope {
     use serde::{Deserialize, Serialize};
-    use serde_with::skip_serializing_none;
 
     use super::{
         Application, ApplicationOAuthScope, JwtClaims, Key, ReactorStatus, Tenant, User,
@@ -624,30 +618,6 @@ pub(super) mod envelope {
         pub applications: Vec<Application>,
     }
 
-    /// `ApplicationSearchRequest`.
-    #[derive(Serialize)]
-    pub struct ApplicationSearchRequest<'a> {
-        pub search: ApplicationSearchCriteria<'a>,
-    }
-
-    /// `ApplicationSearchCriteria`.
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct ApplicationSearchCriteria<'a> {
-        pub name: &'a str,
-        pub number_of_results: u32,
-        pub start_row: u32,
-    }
-
-    /// `ApplicationSearchResponse`.
-    #[derive(Deserialize)]
-    pub struct ApplicationSearchResponse {
-        #[serde(default)]
-        pub applications: Vec<Application>,
-        #[serde(default)]
-        pub total: Option<u64>,
-    }
-
     /// `ApplicationOAuthScopeRequest`.
     #[derive(Serialize)]
     pub struct ApplicationOAuthScopeRequest<'a> {
@@ -660,22 +630,10 @@ pub(super) mod envelope {
         pub scope: ApplicationOAuthScope,
     }
 
-    /// `KeyRequest`.
-    #[derive(Serialize)]
-    pub struct KeyRequest<'a> {
-        pub key: &'a Key,
-    }
-
     /// `KeyResponse`.
     #[derive(Deserialize)]
     pub struct KeyResponse {
         pub key: Key,
-    }
-
-    /// `TenantRequest`.
-    #[derive(Serialize)]
-    pub struct TenantRequest<'a> {
-        pub tenant: &'a Tenant,
     }
 
     /// `TenantResponse` for one tenant.
@@ -691,31 +649,15 @@ pub(super) mod envelope {
         pub tenants: Vec<Tenant>,
     }
 
-    /// A `User` plus its password, which only ever travels towards FusionAuth.
-    #[derive(Serialize)]
-    pub struct UserWithPassword<'a> {
-        #[serde(flatten)]
-        pub user: &'a User,
-        pub password: &'a str,
-    }
-
-    /// `UserRequest`.
-    #[derive(Serialize)]
-    pub struct UserRequest<'a> {
-        pub user: UserWithPassword<'a>,
-    }
-
     /// `UserResponse`. Its `token` (issued for some flows) is deliberately not read.
     #[derive(Deserialize)]
     pub struct UserResponse {
         pub user: User,
     }
 
-    /// `RegistrationRequest`: a registration alone, or with the user to create alongside it.
-    #[skip_serializing_none]
+    /// `RegistrationRequest` for an existing user.
     #[derive(Serialize)]
     pub struct RegistrationRequest<'a> {
-        pub user: Option<UserWithPassword<'a>>,
         pub registration: &'a UserRegistration,
     }
 
@@ -723,15 +665,6 @@ pub(super) mod envelope {
     #[derive(Deserialize)]
     pub struct RegistrationResponse {
         pub registration: UserRegistration,
-        #[serde(default)]
-        pub user: Option<User>,
-    }
-
-    /// `ReactorRequest`.
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct ReactorRequest<'a> {
-        pub license_id: &'a str,
     }
 
     /// `ReactorResponse`.
@@ -807,12 +740,12 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_patch_is_an_empty_object() {
-        let body = serde_json::to_string(&TenantRequest {
-            tenant: &Tenant::default(),
+    fn an_object_without_fields_is_sent_empty() {
+        let body = serde_json::to_string(&ApplicationRequest {
+            application: &Application::default(),
         })
         .expect("serializes");
-        assert_eq!(body, r#"{"tenant":{}}"#);
+        assert_eq!(body, r#"{"application":{}}"#);
     }
 
     fn spelled(value: impl Serialize) -> String {
@@ -881,27 +814,6 @@ mod tests {
     }
 
     #[test]
-    fn password_is_sent_with_the_user() {
-        let user = User {
-            email: Some("test@example.com".into()),
-            full_name: Some("Test User".into()),
-            ..Default::default()
-        };
-        let body = serde_json::to_value(UserRequest {
-            user: UserWithPassword {
-                user: &user,
-                password: "password",
-            },
-        })
-        .expect("serializes");
-        assert_eq!(
-            body,
-            json!({"user": {"email": "test@example.com", "fullName": "Test User",
-                            "password": "password"}})
-        );
-    }
-
-    #[test]
     fn validated_claims_are_read_flat_as_fusionauth_sends_them() {
         let response: ValidateResponse = serde_json::from_value(json!({"jwt": {
             "aud": ["client-1", "http://localhost:3000/mcp"], "exp": 1_700_000_000,
@@ -911,8 +823,10 @@ mod tests {
         .expect("decodes");
         let claims = response.jwt;
         let audience = claims.aud.as_ref().expect("aud");
-        assert!(audience.contains("http://localhost:3000/mcp"));
-        assert_eq!(audience.iter().next(), Some("client-1"));
+        assert_eq!(
+            audience.iter().collect::<Vec<_>>(),
+            ["client-1", "http://localhost:3000/mcp"]
+        );
         assert_eq!(claims.scopes().collect::<Vec<_>>(), ["openid", "mcp:tools"]);
         assert_eq!(claims.extra.get("auth_time"), Some(&json!(1_699_999_000)));
     }
