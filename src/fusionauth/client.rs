@@ -1,3 +1,11 @@
+//! [`FusionAuthClient`]: one typed method per FusionAuth API call mcp-fa makes, over one
+//! connection pool, with the API key (or a user's token) attached and FusionAuth's answers
+//! decoded or turned into [`FusionAuthError`]s.
+//!
+//! It never follows a redirect (FusionAuth's API has none; one means a proxy or maintenance
+//! page), retries only 401s while a new API key may still be activating, and never puts the key,
+//! a token or a query string (which can carry e-mail addresses) into an error or `Debug` output.
+
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};

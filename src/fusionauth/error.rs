@@ -1,3 +1,7 @@
+//! [`FusionAuthError`]: FusionAuth's answers read into what a caller can act on (unreachable,
+//! unauthorized, not found, refused with FusionAuth's error document, ...), with whatever
+//! FusionAuth echoed of the credentials we sent scrubbed out first.
+
 use std::collections::BTreeMap;
 use std::fmt;
 

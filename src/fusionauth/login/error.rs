@@ -8,7 +8,7 @@
 use url::Url;
 
 use super::html::Page;
-use crate::fusionauth::FusionAuthError;
+use crate::fusionauth::error::FusionAuthError;
 
 /// Redirects followed in a row inside FusionAuth before giving up (a loop, or a proxy dance).
 pub(super) const MAX_REDIRECTS: usize = 10;

@@ -14,7 +14,9 @@ use super::browser::{Browser, FORM, Landing};
 use super::error::{Context, LoginError, clip, shown, unreachable};
 use super::html::{Form, Page};
 use super::pkce::{self, Pkce};
-use crate::fusionauth::{FusionAuthClient, OpenIdConfiguration, Secret, TokenResponse};
+use crate::fusionauth::client::FusionAuthClient;
+use crate::fusionauth::models::{OpenIdConfiguration, TokenResponse};
+use crate::fusionauth::secret::Secret;
 
 /// Pages answered (login form, consent, ...) before giving up.
 const MAX_PAGES: usize = 4;
