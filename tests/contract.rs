@@ -1,8 +1,9 @@
 //! The contract with FusionAuth: every JSON body mcp-fa sends and the stand-in answers, for every
-//! operation mcp-fa uses, has only the property names (and enum values) FusionAuth's OpenAPI file
-//! declares for that schema. A misspelled field (`authorizedRedirectUrls`) fails here, on either
-//! side: in the typed client (FusionAuth would silently ignore it) or in the stand-in (tests
-//! would pass against something FusionAuth never says).
+//! operation mcp-fa uses (and those the tests set the stand-in up with), has only the property
+//! names (and enum values) FusionAuth's OpenAPI file declares for that schema. A misspelled field
+//! (`authorizedRedirectUrls`) fails here, on either side: in the typed client (FusionAuth would
+//! silently ignore it) or in the stand-in (tests would pass against something FusionAuth never
+//! says).
 //!
 //! The spec is FusionAuth's file, read from `../shared/reference/`; without it (outside CI) the
 //! tests print why and pass.
@@ -15,17 +16,16 @@ use std::time::Duration;
 use fusionauth_sim::Exchange;
 use mcp_fa::fusionauth::{
     Application, ApplicationOAuthScope, AuthorizedUrlValidationPolicy, ClientAuthenticationPolicy,
-    FusionAuthClient, FusionAuthError, GrantType, JwtConfiguration, KeyAlgorithm,
-    LoginRecordSearchCriteria, OAuthApplicationRelationship, OAuthConfiguration,
-    OAuthScopeHandlingPolicy, ProofKeyForCodeExchangePolicy, Tenant, Timeouts, UnknownScopePolicy,
-    User, UserRegistration,
+    FusionAuthClient, FusionAuthError, GrantType, LoginRecordSearchCriteria,
+    OAuthApplicationRelationship, OAuthConfiguration, OAuthScopeHandlingPolicy,
+    ProofKeyForCodeExchangePolicy, Timeouts, UnknownScopePolicy, UserRegistration,
 };
 use serde_json::{Value, json};
 use support::browser::{Authorize, Browser, Pkce, query, token_request};
 use support::openapi::{
     self, HTML_ENDPOINTS, Operation, Problem, Spec, Violation, check_request, check_response,
 };
-use support::{DEMO_EMAIL, DEMO_PASSWORD, LICENSE_ID, Options, Stack, stack};
+use support::{Api, DEMO_EMAIL, DEMO_PASSWORD, LICENSE_ID, Options, Stack, stack};
 use url::Url;
 
 // ---------------------------------------------------------------------------------------------
@@ -376,9 +376,11 @@ fn walker_follows_refs_all_of_one_of_items_and_additional_properties() {
 
 // ---------------------------------------------------------------------------------------------
 // The real contract: drive every operation mcp-fa uses through the typed client against the
-// stand-in, then hold every recorded exchange against the spec.
+// stand-in, and the ones the tests set the stand-in up with as raw calls, then hold every
+// recorded exchange against the spec.
 
-/// Every operation mcp-fa uses, as (method, spec path): each must be exercised at least once.
+/// Every operation mcp-fa or the tests' setup uses, as (method, spec path): each must be
+/// exercised at least once.
 const EXPECTED_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/status"),
     ("GET", "/api/tenant"),
@@ -482,6 +484,14 @@ fn expect_validation<T: std::fmt::Debug>(result: Result<T, FusionAuthError>, wha
     }
 }
 
+/// A raw call the typed client has no method for (mcp-fa does not make it; the tests' setup
+/// does), expected to answer `status`.
+async fn raw(api: &Api, method: &str, path: &str, body: Option<Value>, status: u16) -> Value {
+    let (got, json, text) = api.call(method, path, body).await;
+    assert_eq!(got, status, "{method} {path}: {text}");
+    json
+}
+
 /// Everything mcp-fa does against an unlicensed FusionAuth, errors included.
 async fn drive_unlicensed(stack: &Stack) {
     let fa = client(stack);
@@ -494,18 +504,16 @@ async fn drive_unlicensed(stack: &Stack) {
     let tenant_id = tenants[0].id.clone().expect("tenant id");
     let tenant = fa.get_tenant(&tenant_id).await.expect("get tenant");
     assert_eq!(tenant.issuer.as_deref(), Some(base.as_str()));
-    let patch = Tenant {
-        issuer: Some(base.clone()),
-        jwt_configuration: Some(JwtConfiguration {
-            access_token_key_id: Some(stack.rsa_key_id.clone()),
-            id_token_key_id: Some(stack.rsa_key_id.clone()),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    fa.patch_tenant(&tenant_id, &patch)
-        .await
-        .expect("patch tenant");
+    let api = Api::of(stack);
+    raw(
+        &api,
+        "PATCH",
+        &format!("/api/tenant/{tenant_id}"),
+        Some(json!({"tenant": {"issuer": base, "jwtConfiguration": {
+            "accessTokenKeyId": stack.rsa_key_id, "idTokenKeyId": stack.rsa_key_id}}})),
+        200,
+    )
+    .await;
     let wrong_key = anonymous(stack).with_api_key("not-the-key-0123456789abcdef");
     let refused = wrong_key.get_tenant(&tenant_id).await;
     assert!(
@@ -517,19 +525,23 @@ async fn drive_unlicensed(stack: &Stack) {
 
     // Keys.
     let rsa_id = uuid();
-    let rsa = fa
-        .generate_key(
-            Some(&rsa_id),
-            KeyAlgorithm::Rs256,
-            "contract rsa",
-            Some(2048),
-        )
-        .await
-        .expect("generate RSA key");
-    assert_eq!(rsa.id.as_deref(), Some(rsa_id.as_str()));
-    fa.generate_key(None, KeyAlgorithm::Hs256, "contract hmac", None)
-        .await
-        .expect("generate HMAC key");
+    let rsa = raw(
+        &api,
+        "POST",
+        &format!("/api/key/generate/{rsa_id}"),
+        Some(json!({"key": {"algorithm": "RS256", "name": "contract rsa", "length": 2048}})),
+        200,
+    )
+    .await;
+    assert_eq!(rsa["key"]["id"], rsa_id.as_str());
+    raw(
+        &api,
+        "POST",
+        "/api/key/generate",
+        Some(json!({"key": {"algorithm": "HS256", "name": "contract hmac"}})),
+        200,
+    )
+    .await;
     fa.get_key(&stack.rsa_key_id).await.expect("get key");
 
     // Applications.
@@ -573,31 +585,35 @@ async fn drive_unlicensed(stack: &Stack) {
         missing.as_ref().is_err_and(FusionAuthError::is_not_found),
         "{missing:?}"
     );
-    let patched = fa
-        .patch_application(
-            &app_id,
-            &Application {
-                oauth_configuration: Some(OAuthConfiguration {
-                    authorized_redirect_urls: Some(vec![
-                        "http://localhost:33418/callback".into(),
-                        "http://127.0.0.1:33418/callback".into(),
-                    ]),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("patch application");
+    let patched = raw(
+        &api,
+        "PATCH",
+        &format!("/api/application/{app_id}"),
+        Some(
+            json!({"application": {"oauthConfiguration": {"authorizedRedirectURLs": [
+            "http://localhost:33418/callback", "http://127.0.0.1:33418/callback"]}}}),
+        ),
+        200,
+    )
+    .await;
     assert_eq!(
-        patched
-            .oauth_configuration
-            .and_then(|o| o.authorized_redirect_urls)
-            .map(|u| u.len()),
+        patched["application"]["oauthConfiguration"]["authorizedRedirectURLs"]
+            .as_array()
+            .map(Vec::len),
         Some(2)
     );
-    let found = fa.search_applications("contract").await.expect("search");
-    assert!(found.len() >= 2, "{found:?}");
+    let found = raw(
+        &api,
+        "POST",
+        "/api/application/search",
+        Some(json!({"search": {"name": "contract", "numberOfResults": 100, "startRow": 0}})),
+        200,
+    )
+    .await;
+    assert!(
+        found["applications"].as_array().map(Vec::len) >= Some(2),
+        "{found}"
+    );
     fa.delete_application(&other_id, false)
         .await
         .expect("soft delete");
@@ -630,41 +646,42 @@ async fn drive_unlicensed(stack: &Stack) {
     assert!(
         refused
             .as_ref()
-            .is_err_and(FusionAuthError::is_not_licensed),
+            .is_err_and(|e| e.has_code_prefix("[notLicensed")),
         "{refused:?}"
     );
 
     // Users and registrations.
     let user_id = uuid();
-    let user = User {
-        email: Some("contract-1@example.com".into()),
-        first_name: Some("Contract".into()),
-        last_name: Some("One".into()),
-        full_name: Some("Contract One".into()),
-        ..Default::default()
-    };
-    fa.create_user(Some(&user_id), &user, "correct horse battery")
-        .await
-        .expect("create user with id");
-    fa.create_user(
-        None,
-        &User {
-            email: Some("contract-2@example.com".into()),
-            ..Default::default()
-        },
-        "correct horse battery",
+    raw(
+        &api,
+        "POST",
+        &format!("/api/user/{user_id}"),
+        Some(
+            json!({"user": {"email": "contract-1@example.com", "firstName": "Contract",
+            "lastName": "One", "fullName": "Contract One", "password": "correct horse battery"}}),
+        ),
+        200,
     )
-    .await
-    .expect("create user");
+    .await;
+    raw(
+        &api,
+        "POST",
+        "/api/user",
+        Some(json!({"user": {"email": "contract-2@example.com",
+            "password": "correct horse battery"}})),
+        200,
+    )
+    .await;
     fa.get_user(&user_id).await.expect("get user");
-    fa.get_user_by_email(DEMO_EMAIL)
-        .await
-        .expect("get user by e-mail");
-    let nobody = fa.get_user_by_email("nobody@example.com").await;
-    assert!(
-        nobody.as_ref().is_err_and(FusionAuthError::is_not_found),
-        "{nobody:?}"
-    );
+    raw(
+        &api,
+        "GET",
+        &format!("/api/user?email={DEMO_EMAIL}"),
+        None,
+        200,
+    )
+    .await;
+    raw(&api, "GET", "/api/user?email=nobody@example.com", None, 404).await;
     let registration = UserRegistration {
         application_id: Some(app_id.clone()),
         roles: Some(vec![]),
@@ -677,30 +694,30 @@ async fn drive_unlicensed(stack: &Stack) {
         fa.register_user(&user_id, &registration).await,
         "registering twice",
     );
-    fa.create_user_with_registration(
-        None,
-        &User {
-            email: Some("contract-3@example.com".into()),
-            ..Default::default()
-        },
-        "correct horse battery",
-        &registration,
-    )
-    .await
-    .expect("create user with registration");
     // FusionAuth creates the user with the id in the path ("Create a User and Registration
     // (combined)").
-    fa.create_user_with_registration(
-        Some(&uuid()),
-        &User {
-            email: Some("contract-4@example.com".into()),
-            ..Default::default()
-        },
-        "correct horse battery",
-        &registration,
-    )
-    .await
-    .expect("create user with registration and id");
+    for (path, email) in [
+        (
+            "/api/user/registration".to_owned(),
+            "contract-3@example.com",
+        ),
+        (
+            format!("/api/user/registration/{}", uuid()),
+            "contract-4@example.com",
+        ),
+    ] {
+        raw(
+            &api,
+            "POST",
+            &path,
+            Some(
+                json!({"user": {"email": email, "password": "correct horse battery"},
+                "registration": {"applicationId": app_id, "roles": []}}),
+            ),
+            200,
+        )
+        .await;
+    }
 
     // Discovery.
     let open = anonymous(stack);
@@ -715,11 +732,22 @@ async fn drive_unlicensed(stack: &Stack) {
     // License: status, a refused activation, a real one.
     let status = fa.reactor_status().await.expect("reactor status");
     assert!(!status.licensed);
-    expect_validation(
-        fa.activate_license("not a license").await,
-        "a malformed license id",
-    );
-    fa.activate_license(LICENSE_ID).await.expect("activate");
+    raw(
+        &api,
+        "POST",
+        "/api/reactor",
+        Some(json!({"licenseId": "not a license"})),
+        400,
+    )
+    .await;
+    raw(
+        &api,
+        "POST",
+        "/api/reactor",
+        Some(json!({"licenseId": LICENSE_ID})),
+        200,
+    )
+    .await;
     assert!(fa.reactor_status().await.expect("status").licensed);
 }
 

@@ -1,3 +1,11 @@
+//! [`FusionAuthClient`]: one typed method per FusionAuth API call mcp-fa makes, over one
+//! connection pool, with the API key (or a user's token) attached and FusionAuth's answers
+//! decoded or turned into [`FusionAuthError`]s.
+//!
+//! It never follows a redirect (FusionAuth's API has none; one means a proxy or maintenance
+//! page), retries only 401s while a new API key may still be activating, and never puts the key,
+//! a token or a query string (which can carry e-mail addresses) into an error or `Debug` output.
+
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -12,15 +20,13 @@ use url::Url;
 use super::error::{Credential, FusionAuthError, TransportKind, error_for_status, scrub};
 use super::models::envelope::{
     ApplicationOAuthScopeRequest, ApplicationOAuthScopeResponse, ApplicationRequest,
-    ApplicationResponse, ApplicationSearchCriteria, ApplicationSearchRequest,
-    ApplicationSearchResponse, ApplicationsResponse, KeyRequest, KeyResponse, ReactorRequest,
-    ReactorResponse, RegistrationRequest, RegistrationResponse, TenantRequest, TenantResponse,
-    TenantsResponse, UserRequest, UserResponse, UserWithPassword, ValidateResponse,
+    ApplicationResponse, ApplicationsResponse, KeyResponse, ReactorResponse, RegistrationRequest,
+    RegistrationResponse, TenantResponse, TenantsResponse, UserResponse, ValidateResponse,
 };
 use super::models::{
-    Application, ApplicationOAuthScope, Jwks, JwtClaims, Key, KeyAlgorithm,
-    LoginRecordSearchCriteria, LoginRecordSearchResponse, OpenIdConfiguration, ReactorStatus,
-    Tenant, User, UserInfo, UserRegistration,
+    Application, ApplicationOAuthScope, Jwks, JwtClaims, Key, LoginRecordSearchCriteria,
+    LoginRecordSearchResponse, OpenIdConfiguration, ReactorStatus, Tenant, User, UserInfo,
+    UserRegistration,
 };
 use super::readiness::Readiness;
 use super::secret::Secret;
@@ -28,17 +34,10 @@ use super::secret::Secret;
 type Result<T> = std::result::Result<T, FusionAuthError>;
 
 const USER_AGENT: &str = concat!("mcp-fa/", env!("CARGO_PKG_VERSION"));
-const TENANT_HEADER: &str = "X-FusionAuth-TenantId";
 const JSON: &str = "application/json";
-/// RFC 7396. FusionAuth's plain-JSON PATCH appends to arrays instead of replacing them (a
-/// documented limitation), so removing a redirect URL would be impossible with it.
-const MERGE_PATCH: &str = "application/merge-patch+json";
 
 const FIRST_RETRY_DELAY: Duration = Duration::from_millis(100);
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(2);
-/// FusionAuth's default page is 25; mcp-fa manages a handful of applications, so one page of this
-/// size is almost always everything.
-const SEARCH_PAGE_SIZE: u32 = 100;
 
 /// How long to wait for FusionAuth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +75,6 @@ pub struct FusionAuthClient {
     http: reqwest::Client,
     base_url: Url,
     api_key: Option<Secret>,
-    tenant_id: Option<String>,
     new_key_grace: Option<Arc<NewKeyGrace>>,
 }
 
@@ -85,7 +83,6 @@ impl fmt::Debug for FusionAuthClient {
         f.debug_struct("FusionAuthClient")
             .field("base_url", &self.base_url.as_str())
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
-            .field("tenant_id", &self.tenant_id)
             .field(
                 "new_key_grace",
                 &self.new_key_grace.as_ref().map(|grace| grace.window),
@@ -123,7 +120,6 @@ impl FusionAuthClient {
             http,
             base_url,
             api_key: None,
-            tenant_id: None,
             new_key_grace: None,
         })
     }
@@ -135,13 +131,6 @@ impl FusionAuthClient {
         self.new_key_grace = self
             .new_key_grace
             .map(|grace| Arc::new(NewKeyGrace::new(grace.window)));
-        self
-    }
-
-    /// Scopes API-key requests to one tenant. FusionAuth requires this as soon as it has more
-    /// than one tenant and the key is not itself tenant-scoped.
-    pub fn with_tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
-        self.tenant_id = Some(tenant_id.into());
         self
     }
 
@@ -184,34 +173,6 @@ impl FusionAuthClient {
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>> {
         let call = self.api(Method::GET, &["api", "tenant"]);
         Ok(self.read::<TenantsResponse>(&call).await?.tenants)
-    }
-
-    /// Changes only the fields set in `patch` (JSON merge patch: arrays are replaced).
-    pub async fn patch_tenant(&self, tenant_id: &str, patch: &Tenant) -> Result<Tenant> {
-        let call = self
-            .api(Method::PATCH, &["api", "tenant", tenant_id])
-            .merge_patch(&TenantRequest { tenant: patch })?;
-        Ok(self.read::<TenantResponse>(&call).await?.tenant)
-    }
-
-    /// `POST /api/key/generate[/{keyId}]`. `length` is required for RSA keys (2048 or more).
-    pub async fn generate_key(
-        &self,
-        key_id: Option<&str>,
-        algorithm: KeyAlgorithm,
-        name: &str,
-        length: Option<u32>,
-    ) -> Result<Key> {
-        let key = Key {
-            algorithm: Some(algorithm),
-            name: Some(name.to_owned()),
-            length,
-            ..Key::default()
-        };
-        let call = self
-            .api(Method::POST, &with_id(&["api", "key", "generate"], key_id))
-            .json(&KeyRequest { key: &key })?;
-        Ok(self.read::<KeyResponse>(&call).await?.key)
     }
 
     pub async fn get_key(&self, key_id: &str) -> Result<Key> {
@@ -264,44 +225,6 @@ impl FusionAuthClient {
         Ok(applications)
     }
 
-    /// Every application whose name CONTAINS `name`, case-insensitively: FusionAuth treats a name
-    /// without `*` as `*name*`. Filter the result yourself when you need an exact match.
-    pub async fn search_applications(&self, name: &str) -> Result<Vec<Application>> {
-        let mut found: Vec<Application> = Vec::new();
-        loop {
-            let search = ApplicationSearchRequest {
-                search: ApplicationSearchCriteria {
-                    name,
-                    number_of_results: SEARCH_PAGE_SIZE,
-                    start_row: u32::try_from(found.len()).unwrap_or(u32::MAX),
-                },
-            };
-            let call = self
-                .api(Method::POST, &["api", "application", "search"])
-                .json(&search)?;
-            let page = self.read::<ApplicationSearchResponse>(&call).await?;
-            let page_len = page.applications.len();
-            found.extend(page.applications);
-            let total = page.total.unwrap_or(0);
-            if page_len == 0 || u64::try_from(found.len()).unwrap_or(u64::MAX) >= total {
-                return Ok(found);
-            }
-        }
-    }
-
-    /// Changes only the fields set in `patch` (JSON merge patch: arrays such as
-    /// `authorizedRedirectURLs` are replaced, not appended to).
-    pub async fn patch_application(
-        &self,
-        application_id: &str,
-        patch: &Application,
-    ) -> Result<Application> {
-        let call = self
-            .api(Method::PATCH, &["api", "application", application_id])
-            .merge_patch(&ApplicationRequest { application: patch })?;
-        Ok(self.read::<ApplicationResponse>(&call).await?.application)
-    }
-
     /// `hard = false` deactivates the application (it can be reactivated and keeps its
     /// registrations); `hard = true` deletes it and everything attached to it, permanently.
     pub async fn delete_application(&self, application_id: &str, hard: bool) -> Result<()> {
@@ -313,7 +236,7 @@ impl FusionAuthClient {
     }
 
     /// `POST /api/application/{appId}/scope[/{scopeId}]`. Needs a paid plan: without one the error
-    /// answers `is_not_licensed()`.
+    /// is a validation error with a `[notLicensed…]` code; ask [`Self::reactor_status`] first.
     pub async fn create_scope(
         &self,
         application_id: &str,
@@ -330,56 +253,8 @@ impl FusionAuthClient {
             .scope)
     }
 
-    pub async fn create_user(
-        &self,
-        user_id: Option<&str>,
-        user: &User,
-        password: &str,
-    ) -> Result<User> {
-        let body = UserRequest {
-            user: UserWithPassword { user, password },
-        };
-        let call = self
-            .api(Method::POST, &with_id(&["api", "user"], user_id))
-            .json(&body)?;
-        Ok(self.read::<UserResponse>(&call).await?.user)
-    }
-
-    /// Creates a user and registers it to an application in one request
-    /// (`POST /api/user/registration[/{userId}]`).
-    pub async fn create_user_with_registration(
-        &self,
-        user_id: Option<&str>,
-        user: &User,
-        password: &str,
-        registration: &UserRegistration,
-    ) -> Result<(User, UserRegistration)> {
-        let body = RegistrationRequest {
-            user: Some(UserWithPassword { user, password }),
-            registration,
-        };
-        let call = self
-            .api(
-                Method::POST,
-                &with_id(&["api", "user", "registration"], user_id),
-            )
-            .json(&body)?;
-        let response = self.read::<RegistrationResponse>(&call).await?;
-        match response.user {
-            Some(user) => Ok((user, response.registration)),
-            None => Err(call.decode_error(serde::de::Error::missing_field("user"))),
-        }
-    }
-
     pub async fn get_user(&self, user_id: &str) -> Result<User> {
         let call = self.api(Method::GET, &["api", "user", user_id]);
-        Ok(self.read::<UserResponse>(&call).await?.user)
-    }
-
-    /// `GET /api/user?email=`; [`FusionAuthError::NotFound`] when nobody has that address.
-    pub async fn get_user_by_email(&self, email: &str) -> Result<User> {
-        let mut call = self.api(Method::GET, &["api", "user"]);
-        call.url.query_pairs_mut().append_pair("email", email);
         Ok(self.read::<UserResponse>(&call).await?.user)
     }
 
@@ -390,10 +265,7 @@ impl FusionAuthClient {
         user_id: &str,
         registration: &UserRegistration,
     ) -> Result<UserRegistration> {
-        let body = RegistrationRequest {
-            user: None,
-            registration,
-        };
+        let body = RegistrationRequest { registration };
         let call = self
             .api(Method::POST, &["api", "user", "registration", user_id])
             .json(&body)?;
@@ -404,16 +276,6 @@ impl FusionAuthClient {
     pub async fn reactor_status(&self) -> Result<ReactorStatus> {
         let call = self.api(Method::GET, &["api", "reactor"]);
         Ok(self.read::<ReactorResponse>(&call).await?.status)
-    }
-
-    /// `POST /api/reactor`. FusionAuth checks the id with its license servers, so this needs
-    /// outbound internet access from FusionAuth's container.
-    pub async fn activate_license(&self, license_id: &str) -> Result<()> {
-        let mut call = self
-            .api(Method::POST, &["api", "reactor"])
-            .json(&ReactorRequest { license_id })?;
-        call.secret_in_body = Some(license_id);
-        self.run(&call).await
     }
 
     /// `GET /api/jwt/validate` with the token as bearer (no API key). FusionAuth checks signature
@@ -573,11 +435,6 @@ impl FusionAuthClient {
                         endpoint: call.endpoint(),
                     })?;
                 request = request.header(AUTHORIZATION, sensitive_header(key.expose(), "API key")?);
-                if let Some(tenant_id) = &self.tenant_id {
-                    let value = HeaderValue::from_str(tenant_id)
-                        .map_err(|_| FusionAuthError::InvalidHeader { what: "tenant id" })?;
-                    request = request.header(TENANT_HEADER, value);
-                }
             }
             Auth::Bearer(token) => {
                 let value = sensitive_header(&format!("Bearer {token}"), "token")?;
@@ -609,7 +466,6 @@ impl FusionAuthClient {
         if let Auth::Bearer(token) = call.auth {
             sent_secrets.push(token);
         }
-        sent_secrets.extend(call.secret_in_body);
         let body = scrub(&String::from_utf8_lossy(body), &sent_secrets);
         error_for_status(
             &call.endpoint(),
@@ -664,8 +520,6 @@ struct Call<'a> {
     url: Url,
     auth: Auth<'a>,
     body: Option<Body>,
-    /// A secret sent in the body that FusionAuth must not be able to echo into our errors.
-    secret_in_body: Option<&'a str>,
 }
 
 impl<'a> Call<'a> {
@@ -675,25 +529,16 @@ impl<'a> Call<'a> {
             url,
             auth,
             body: None,
-            secret_in_body: None,
         }
     }
 
-    fn json(self, body: &impl Serialize) -> Result<Self> {
-        self.with_body(JSON, body)
-    }
-
-    fn merge_patch(self, body: &impl Serialize) -> Result<Self> {
-        self.with_body(MERGE_PATCH, body)
-    }
-
-    fn with_body(mut self, content_type: &'static str, body: &impl Serialize) -> Result<Self> {
+    fn json(mut self, body: &impl Serialize) -> Result<Self> {
         let bytes = serde_json::to_vec(body).map_err(|source| FusionAuthError::Encode {
             endpoint: self.endpoint(),
             source,
         })?;
         self.body = Some(Body {
-            content_type,
+            content_type: JSON,
             bytes,
         });
         Ok(self)
@@ -782,9 +627,7 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_api_key() {
-        let client = client()
-            .with_api_key("super-secret-api-key-0123456789")
-            .with_tenant_id("tenant-1");
+        let client = client().with_api_key("super-secret-api-key-0123456789");
         let shown = format!("{client:?}");
         assert!(!shown.contains("super-secret"), "{shown}");
         assert!(shown.contains("[redacted]"), "{shown}");

@@ -1,3 +1,7 @@
+//! [`FusionAuthError`]: FusionAuth's answers read into what a caller can act on (unreachable,
+//! unauthorized, not found, refused with FusionAuth's error document, ...), with whatever
+//! FusionAuth echoed of the credentials we sent scrubbed out first.
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -28,8 +32,8 @@ pub enum FusionAuthError {
     #[error("FusionAuth has no such object ({endpoint} answered 404)")]
     NotFound { endpoint: String },
 
-    /// 400 with FusionAuth's error document. Missing paid features land here too
-    /// (`[notLicensed]`, `[notLicensedFor]`), see [`ApiErrors::is_not_licensed`].
+    /// 400 with FusionAuth's error document. Missing paid features land here too, as
+    /// `[notLicensed]` (no license) or `[notLicensedFor]…` (a plan without the feature).
     #[error("FusionAuth refused the request: {0}")]
     Validation(ApiErrors),
 
@@ -113,29 +117,9 @@ impl fmt::Display for TransportKind {
 }
 
 impl FusionAuthError {
-    /// FusionAuth's error document, when it sent one.
-    pub fn api_errors(&self) -> Option<&ApiErrors> {
-        match self {
-            Self::Validation(errors) => Some(errors),
-            _ => None,
-        }
-    }
-
-    /// Whether FusionAuth reported exactly this code, e.g. `[notLicensed]` or `[blank]user.email`.
-    pub fn has_code(&self, code: &str) -> bool {
-        self.api_errors()
-            .is_some_and(|errors| errors.has_code(code))
-    }
-
     /// Whether FusionAuth reported a code starting with `prefix`, e.g. `[duplicate]`.
     pub fn has_code_prefix(&self, prefix: &str) -> bool {
-        self.api_errors()
-            .is_some_and(|errors| errors.has_code_prefix(prefix))
-    }
-
-    /// Whether the request needs a paid FusionAuth plan this instance does not have.
-    pub fn is_not_licensed(&self) -> bool {
-        self.api_errors().is_some_and(ApiErrors::is_not_licensed)
+        matches!(self, Self::Validation(errors) if errors.has_code_prefix(prefix))
     }
 
     pub fn is_not_found(&self) -> bool {
@@ -149,21 +133,6 @@ impl FusionAuthError {
     /// Whether FusionAuth could not be reached at all; worth retrying while it starts.
     pub fn is_unreachable(&self) -> bool {
         matches!(self, Self::Transport { .. })
-    }
-}
-
-/// Turns "not found" into `None`, for lookups where absence is an answer rather than a failure.
-pub trait OptionalExt<T> {
-    fn optional(self) -> Result<Option<T>, FusionAuthError>;
-}
-
-impl<T> OptionalExt<T> for Result<T, FusionAuthError> {
-    fn optional(self) -> Result<Option<T>, FusionAuthError> {
-        match self {
-            Ok(value) => Ok(Some(value)),
-            Err(FusionAuthError::NotFound { .. }) => Ok(None),
-            Err(error) => Err(error),
-        }
     }
 }
 
@@ -204,25 +173,8 @@ impl ApiErrors {
         self.iter().next().is_none()
     }
 
-    pub fn has_code(&self, code: &str) -> bool {
-        self.iter().any(|error| error.code == code)
-    }
-
     pub fn has_code_prefix(&self, prefix: &str) -> bool {
         self.iter().any(|error| error.code.starts_with(prefix))
-    }
-
-    /// FusionAuth reports a missing plan as `[notLicensed]` (no license at all) or
-    /// `[notLicensedFor]` (a license whose plan lacks the feature), as a general error or as a
-    /// field error on the setting that needs it
-    /// (`[notLicensedFor]application.oauthConfiguration…`).
-    pub fn is_not_licensed(&self) -> bool {
-        self.has_code_prefix("[notLicensed]") || self.has_code_prefix("[notLicensedFor]")
-    }
-
-    /// The errors FusionAuth attached to one field.
-    pub fn for_field(&self, field: &str) -> &[ApiError] {
-        self.field_errors.get(field).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -400,11 +352,11 @@ mod tests {
                 "generalErrors":[{"code":"[notLicensed]","message":"needs a plan"}]}"#,
         );
         assert_eq!(
-            errors.for_field("scope.name")[0].code,
+            errors.field_errors["scope.name"][0].code,
             "[invalid]scope.name"
         );
-        assert!(errors.has_code("[notLicensed]"));
-        assert!(errors.is_not_licensed());
+        let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(codes, ["[invalid]scope.name", "[notLicensed]"]);
     }
 
     #[test]
@@ -413,8 +365,8 @@ mod tests {
             r#"{"fieldErrors":[{"code":"[blank]user.email","message":"Required"},
                                {"code":"oddball","message":"no bracket"}]}"#,
         );
-        assert_eq!(errors.for_field("user.email").len(), 1);
-        assert_eq!(errors.for_field("").len(), 1);
+        assert_eq!(errors.field_errors["user.email"].len(), 1);
+        assert_eq!(errors.field_errors[""].len(), 1);
         assert!(errors.has_code_prefix("[blank]"));
     }
 
@@ -435,8 +387,7 @@ mod tests {
                 [{"code":"[duplicate]scope.name","message":"taken"}]}}"#,
         );
         assert!(duplicate.has_code_prefix("[duplicate]"));
-        assert!(!duplicate.has_code("[duplicate]"));
-        assert!(!duplicate.is_not_licensed());
+        assert!(!duplicate.has_code_prefix("[notLicensed"));
 
         let feature = error_for_status(
             ENDPOINT,
@@ -445,7 +396,12 @@ mod tests {
             r#"{"fieldErrors":{"application.oauthConfiguration.relationship":
                 [{"code":"[notLicensedFor]application.oauthConfiguration.relationship"}]}}"#,
         );
-        assert!(feature.is_not_licensed());
+        assert!(feature.has_code_prefix("[notLicensedFor]"));
+        let not_found = error_for_status(ENDPOINT, Credential::ApiKey, 404, "");
+        assert!(
+            !not_found.has_code_prefix(""),
+            "only error documents carry codes"
+        );
     }
 
     #[test]
@@ -514,17 +470,5 @@ mod tests {
         let echoed = "bad key 5b3c-secret-key for token eyJhbGciOi.x.y";
         let scrubbed = scrub(echoed, &["5b3c-secret-key", "eyJhbGciOi.x.y", ""]);
         assert_eq!(scrubbed, "bad key [redacted] for token [redacted]");
-    }
-
-    #[test]
-    fn not_found_can_be_read_as_absence() {
-        let missing: Result<u8, _> = Err(FusionAuthError::NotFound {
-            endpoint: ENDPOINT.into(),
-        });
-        assert_eq!(missing.optional().expect("absence is not an error"), None);
-        let denied: Result<u8, _> = Err(FusionAuthError::Unauthorized {
-            endpoint: ENDPOINT.into(),
-        });
-        assert!(denied.optional().is_err());
     }
 }

@@ -14,8 +14,8 @@ mod readiness;
 mod secret;
 
 pub use client::{FusionAuthClient, Timeouts};
-pub use error::{ApiError, ApiErrors, FusionAuthError, OptionalExt, TransportKind};
-pub use login::{LoginError, LoginRequest, Tokens};
+pub use error::{ApiError, ApiErrors, FusionAuthError, TransportKind};
+pub use login::{LoginError, LoginRequest, Tokens, html};
 pub use models::{
     Application, ApplicationOAuthScope, ApplicationRole, Audience, AuthorizedUrlValidationPolicy,
     ClientAuthenticationPolicy, GrantType, Jwk, Jwks, JwtClaims, JwtConfiguration, Key,

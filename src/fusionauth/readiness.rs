@@ -1,3 +1,5 @@
+//! [`Readiness`]: what `GET /api/status` means, for the loops that wait for FusionAuth to start.
+
 use std::fmt;
 
 /// What `GET /api/status` says about whether FusionAuth's API can be used.

@@ -1,3 +1,5 @@
+//! [`Secret`]: the one type for credentials, so none can reach a log line by `Debug` or `Display`.
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

@@ -1,10 +1,12 @@
-//! A scripted browser: it opens the authorize URL, reads the hosted login form the way a
-//! browser would (every `<input>` of the form, hidden ones included), fills `loginId` and
-//! `password`, posts it to the form's action, answers the consent page, and stops at the
-//! redirect to the client's callback, where a real client would be listening.
+//! A scripted browser: it opens the authorize URL, reads the hosted login form with mcp-fa's own
+//! form reader (`mcp_fa::fusionauth::html`, so the tests and the headless login agree on what a
+//! form sends), fills `loginId` and `password`, posts it to the form's action, answers the
+//! consent page, and stops at the redirect to the client's callback, where a real client would
+//! be listening.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use mcp_fa::fusionauth::html;
 use reqwest::redirect::Policy;
 use serde_json::Value;
 use url::Url;
@@ -100,7 +102,7 @@ impl Browser {
     }
 
     /// Submits the form `form_id` of `html` with `overrides` replacing or adding fields, and
-    /// `button` (name, value) as the pressed submit button.
+    /// the submit button `button` (name, value) pressed.
     pub async fn submit(
         &self,
         html: &str,
@@ -108,23 +110,17 @@ impl Browser {
         overrides: &[(&str, &str)],
         button: Option<(&str, &str)>,
     ) -> Page {
-        let form =
-            Form::find(html, form_id).unwrap_or_else(|| panic!("no form #{form_id} in:\n{html}"));
-        let mut fields = form.fields.clone();
-        for (name, value) in overrides {
-            match fields.iter_mut().find(|(n, _)| n == name) {
-                Some(field) => field.1 = value.to_string(),
-                None => fields.push((name.to_string(), value.to_string())),
-            }
-        }
-        if let Some((name, value)) = button {
-            fields.push((name.to_string(), value.to_string()));
-        }
-        let action = if form.action.starts_with("http") {
-            form.action.clone()
-        } else {
-            format!("{}{}", self.base, form.action)
-        };
+        let page = html::Page::parse(html);
+        let form = page
+            .form(form_id)
+            .unwrap_or_else(|| panic!("no form #{form_id} in:\n{html}"));
+        let pressed = button.map(|(name, value)| {
+            form.button(name, value)
+                .unwrap_or_else(|| panic!("no button {name}={value} in #{form_id}:\n{html}"))
+        });
+        let fields = form.submission(overrides, pressed);
+        let base = Url::parse(&self.base).expect("base URL");
+        let action = form.target(&base).expect("a form action");
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .finish();
@@ -155,7 +151,7 @@ impl Browser {
             )
             .await;
         match &after {
-            Page::Html { html, .. } if html.contains("id=\"consent-form\"") => {
+            Page::Html { html, .. } if html::Page::parse(html).form("consent-form").is_some() => {
                 self.submit(html, "consent-form", &[], Some(("action", "allow")))
                     .await
             }
@@ -215,51 +211,6 @@ pub async fn token_request(base: &str, fields: &[(&str, &str)]) -> (u16, Value) 
         .expect("token request");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// A form's action and its fields, read from HTML as a browser would.
-#[derive(Debug, Clone)]
-pub struct Form {
-    pub action: String,
-    pub fields: Vec<(String, String)>,
-}
-
-impl Form {
-    pub fn find(html: &str, id: &str) -> Option<Form> {
-        let marker = format!("id=\"{id}\"");
-        let start = html.find(&marker)?;
-        let form_start = html[..start].rfind("<form")?;
-        let form_end = form_start + html[form_start..].find("</form>")?;
-        let form_html = &html[form_start..form_end];
-        let open_tag_end = form_html.find('>')?;
-        let action = attr(&form_html[..open_tag_end], "action").unwrap_or_default();
-        let mut fields = Vec::new();
-        let mut rest = &form_html[open_tag_end..];
-        while let Some(pos) = rest.find("<input") {
-            let tag_end = rest[pos..].find('>').map(|e| pos + e)?;
-            let tag = &rest[pos..tag_end];
-            if let Some(name) = attr(tag, "name") {
-                fields.push((name, attr(tag, "value").unwrap_or_default()));
-            }
-            rest = &rest[tag_end..];
-        }
-        Some(Form { action, fields })
-    }
-}
-
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let needle = format!(" {name}=\"");
-    let start = tag.find(&needle)? + needle.len();
-    let end = start + tag[start..].find('"')?;
-    Some(unescape(&tag[start..end]))
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 /// What an MCP client does after the user logs in: the hosted login (consent allowed), then
