@@ -6,16 +6,14 @@
 //! the port, and never print a secret from the state file. Real Docker; without it these tests
 //! print "skipping" and pass, except under `CI=true`.
 
-mod stack_support;
-mod support;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Command;
 
+use crate::support;
+use crate::support::docker::docker_available;
+use crate::support::project::{Run, TestProject};
 use serde_json::Value;
-use stack_support::{Run, TestProject};
-use support::docker::docker_available;
 
 const ALL_HOPS: [&str; 9] = [
     "FusionAuth ready",

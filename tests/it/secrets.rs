@@ -3,13 +3,11 @@
 //! passwords, the client secrets and the access token appear nowhere, except in
 //! `status --show-secrets`, which exists to show them.
 
-mod stack_support;
-mod support;
-
+use crate::support;
+use crate::support::browser::{Authorize, Pkce, login_and_exchange};
+use crate::support::docker::docker_available;
+use crate::support::project::{Run, TestProject};
 use serde_json::Value;
-use stack_support::{Run, TestProject};
-use support::browser::{Authorize, Pkce, login_and_exchange};
-use support::docker::docker_available;
 
 fn block<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()

@@ -2,50 +2,14 @@
 //! FusionAuth stand-in, and tokens from the real login flow. The verdict is the stack's server's
 //! own, the exit status follows it, and the token never shows up in what is printed.
 
-mod server_support;
-mod support;
-
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use crate::support::server::login;
+use crate::support::state::StateFixture;
+use crate::support::{Options, RESOURCE, stack};
 use serde_json::{Value, json};
-use server_support::login;
-use support::{Options, RESOURCE, Stack, stack};
-
-/// Writes the state file `mcp-fa up` would have left for `stack`, its MCP server on port 8000
-/// (so the resource is the one the stand-in's application accepts: support::RESOURCE).
-fn write_state(dir: &Path, stack: &Stack) {
-    let url = stack.sim.url();
-    let port: u16 = url
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port");
-    let state = json!({
-        "formatVersion": 1,
-        "project": "default",
-        "fusionauthUrl": url,
-        "fusionauthPort": port,
-        "mcpPort": 8000,
-        "fusionauthImage": "test",
-        "postgresImage": "test",
-        "apiKey": stack.api_key,
-        "databasePassword": "unused",
-        "tenantId": null,
-        "signingKeyId": stack.rsa_key_id,
-        "users": [{"id": stack.user_id, "email": support::DEMO_EMAIL, "fullName": "Test User",
-                   "password": support::DEMO_PASSWORD, "role": "demo"}],
-        "clients": [],
-        "configHash": "test",
-        "createdAt": 0
-    });
-    std::fs::write(
-        dir.join("default.json"),
-        serde_json::to_vec(&state).expect("json"),
-    )
-    .expect("state");
-}
 
 struct Run {
     code: i32,
@@ -111,7 +75,7 @@ async fn mcp_fa(state_dir: &Path, args: &[&str], stdin: &str) -> Run {
 async fn a_token_from_the_login_flow_is_accepted_with_its_audience_and_scopes() {
     let stack = stack(Options::default()).await;
     let state = tempfile::tempdir().expect("dir");
-    write_state(state.path(), &stack);
+    StateFixture::new("default", &stack).write(state.path());
     let token = login(&stack, "openid profile", Some(RESOURCE)).await;
 
     // From stdin, with the whitespace a copy and paste brings along.
@@ -177,7 +141,7 @@ async fn a_token_from_the_login_flow_is_accepted_with_its_audience_and_scopes() 
 async fn a_token_for_another_resource_is_refused_naming_its_audience() {
     let stack = stack(Options::default()).await;
     let state = tempfile::tempdir().expect("dir");
-    write_state(state.path(), &stack);
+    StateFixture::new("default", &stack).write(state.path());
     // No RFC 8707 resource: the token is for the client application only.
     let token = login(&stack, "openid profile", None).await;
 
@@ -211,7 +175,7 @@ async fn a_token_for_another_resource_is_refused_naming_its_audience() {
 async fn a_token_without_the_tool_scope_is_accepted_but_cannot_call_get_name() {
     let stack = stack(Options::default()).await;
     let state = tempfile::tempdir().expect("dir");
-    write_state(state.path(), &stack);
+    StateFixture::new("default", &stack).write(state.path());
     let token = login(&stack, "openid", Some(RESOURCE)).await;
     let run = mcp_fa(state.path(), &["token", "inspect"], &token).await;
     assert_eq!(run.code, 0, "{}", run.all());

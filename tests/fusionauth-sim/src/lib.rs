@@ -36,6 +36,10 @@ pub use state::ADMIN_APPLICATION_ID;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+/// `build-image.sh`, which makes the stand-in images from this crate's binary: the tests of both
+/// crates run it, and this is where it is, whichever crate asks.
+pub const IMAGE_BUILD_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/build-image.sh");
+
 /// How one stand-in instance behaves. `SimConfig::from_env` is what the container uses;
 /// tests start from `SimConfig::for_tests` and adjust.
 #[derive(Clone, Debug)]

@@ -1,45 +1,12 @@
 //! `mcp-fa clients ...` as a user runs it: the real binary, a stack's state file, and the
 //! FusionAuth stand-in behind it.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::support::state::StateFixture;
+use crate::support::{Api, Options, stack};
 use serde_json::{Value, json};
-use support::{Options, Stack, stack};
-
-/// Writes the state file `mcp-fa up` would have left for `stack`.
-fn write_state(dir: &Path, stack: &Stack, project: &str) {
-    let url = stack.sim.url();
-    let port: u16 = url
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port");
-    let state = json!({
-        "formatVersion": 1,
-        "project": project,
-        "fusionauthUrl": url,
-        "fusionauthPort": port,
-        "mcpPort": 8000,
-        "fusionauthImage": "test",
-        "postgresImage": "test",
-        "apiKey": stack.api_key,
-        "databasePassword": "unused",
-        "tenantId": null,
-        "signingKeyId": stack.rsa_key_id,
-        "users": [{"id": stack.user_id, "email": support::DEMO_EMAIL, "fullName": "Test User", "password": support::DEMO_PASSWORD, "role": "demo"}],
-        "clients": [],
-        "configHash": "test",
-        "createdAt": 0
-    });
-    std::fs::write(
-        dir.join(format!("{project}.json")),
-        serde_json::to_vec(&state).expect("json"),
-    )
-    .expect("state");
-}
 
 fn mcp_fa(state_dir: &Path, home: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mcp-fa"))
@@ -66,7 +33,7 @@ async fn add_writes_the_cursor_config_keeps_the_client_in_state_and_remove_delet
     let stack = stack(Options::default()).await;
     let state_dir = tempfile::tempdir().expect("dir");
     let home = tempfile::tempdir().expect("home");
-    write_state(state_dir.path(), &stack, "default");
+    StateFixture::new("default", &stack).write(state_dir.path());
     let cursor_config = home.path().join(".cursor/mcp.json");
     std::fs::create_dir_all(cursor_config.parent().expect("dir")).expect("mkdir");
     std::fs::write(
@@ -146,7 +113,7 @@ async fn add_writes_the_cursor_config_keeps_the_client_in_state_and_remove_delet
     .await
     .expect("join");
     assert!(removed.status.success(), "{}", text(&removed));
-    let api = support::Api::of(&stack);
+    let api = Api::of(&stack);
     assert_eq!(
         api.get(&format!("/api/application/{client_id}")).await.0,
         404
@@ -172,7 +139,7 @@ async fn clear_errors_for_no_stack_no_kind_and_bad_input() {
     assert!(!out.status.success());
     assert!(text(&out).contains("mcp-fa up"), "{}", text(&out));
 
-    write_state(state_dir.path(), &stack, "default");
+    StateFixture::new("default", &stack).write(state_dir.path());
     let cases: [(&[&str], &str); 4] = [
         (&["clients", "add"], "--kind"),
         (
@@ -200,7 +167,7 @@ async fn clear_errors_for_no_stack_no_kind_and_bad_input() {
         assert!(!out.status.success(), "{args:?}");
         assert!(text(&out).contains(hint), "{args:?}: {}", text(&out));
     }
-    let apps = support::Api::of(&stack).get("/api/application").await.1;
+    let apps = Api::of(&stack).get("/api/application").await.1;
     assert_eq!(
         apps["applications"].as_array().map(Vec::len),
         Some(2),

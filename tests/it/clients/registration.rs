@@ -2,10 +2,10 @@
 //! logins with exactly its redirect URIs, license-dependent scopes, idempotency, removal and
 //! pruning by login records.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::browser::{Authorize, Browser, Page, Pkce, query};
+use crate::support::{DEMO_EMAIL, DEMO_PASSWORD, Options, RESOURCE, Stack, stack};
 use mcp_fa::clients::{
     ClientKind, ClientName, ClientRegistrar, RedirectUri, RegistrationError, RegistrationRequest,
 };
@@ -14,8 +14,6 @@ use mcp_fa::fusionauth::{
     OAuthApplicationRelationship, OAuthScopeHandlingPolicy, ProofKeyForCodeExchangePolicy,
     Timeouts,
 };
-use support::browser::{Authorize, Browser, Page, Pkce, query};
-use support::{DEMO_EMAIL, DEMO_PASSWORD, Options, RESOURCE, Stack, stack};
 
 fn fusionauth(stack: &Stack) -> FusionAuthClient {
     FusionAuthClient::new(

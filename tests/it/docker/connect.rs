@@ -3,12 +3,10 @@
 //! connect for real, so they need the daemon at /var/run/docker.sock (they skip without it,
 //! except under `CI=true`).
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::docker::docker_available;
 use mcp_fa::docker::{Docker, DockerError, Environment, Source};
-use support::docker::docker_available;
 
 fn default_socket_available() -> bool {
     docker_available() && Path::new("/var/run/docker.sock").exists()

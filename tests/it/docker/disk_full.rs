@@ -6,11 +6,9 @@
 //! `up` must fail with DISK_FULL (exit 9), quote Docker's message or the database's log line
 //! verbatim, say how to free space, and leave no labelled object and no state behind.
 
-mod stack_support;
-mod support;
-
-use stack_support::TestProject;
-use support::private_docker::{self, Options, PrivateDocker};
+use crate::support;
+use crate::support::private_docker::{self, Options, PrivateDocker};
+use crate::support::project::TestProject;
 
 /// KiB left free for each `up`: from a disk that is completely full to one where Docker
 /// creates most things before a write fails. Where exactly it fails depends on how far Docker's

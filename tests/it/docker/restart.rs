@@ -3,11 +3,8 @@
 //! once it is back `status` reports the containers as stopped (`up` sets no restart policy, see
 //! RELIABILITY.md), and `up` brings the stack back on its kept data with the same API key.
 
-mod stack_support;
-mod support;
-
-use stack_support::{Run, TestProject};
-use support::private_docker::{self, Options, PrivateDocker};
+use crate::support::private_docker::{self, Options, PrivateDocker};
+use crate::support::project::{Run, TestProject};
 
 #[track_caller]
 fn assert_docker_unavailable(run: &Run, host: &str) {

@@ -1,18 +1,17 @@
 //! The typed FusionAuth client (`mcp_fa::fusionauth`) against the in-process stand-in: every call,
 //! and the errors a caller acts on.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support;
+use crate::support::browser::{Authorize, Browser, Pkce, query, token_request};
+use crate::support::{DEMO_EMAIL, DEMO_PASSWORD, Options, Stack, stack};
 use fusionauth_sim::{KickstartOutcome, SimConfig};
 use mcp_fa::fusionauth::{
     Application, ApplicationOAuthScope, Audience, FusionAuthClient, FusionAuthError,
     JwtConfiguration, KeyAlgorithm, LoginRecordSearchCriteria, OAuthApplicationRelationship,
     OAuthConfiguration, Readiness, Tenant, Timeouts, User, UserRegistration,
 };
-use support::browser::{Authorize, Browser, Pkce, query, token_request};
-use support::{DEMO_EMAIL, DEMO_PASSWORD, Options, Stack, stack};
 use url::Url;
 
 fn anonymous(base: &str) -> FusionAuthClient {

@@ -7,11 +7,15 @@
 //! The spec is FusionAuth's file, read from `../shared/reference/`; without it (outside CI) the
 //! tests print why and pass.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::support;
+use crate::support::browser::{Authorize, Browser, Pkce, query, token_request};
+use crate::support::openapi::{
+    self, HTML_ENDPOINTS, Operation, Problem, Spec, Violation, check_request, check_response,
+};
+use crate::support::{DEMO_EMAIL, DEMO_PASSWORD, LICENSE_ID, Options, Stack, stack};
 use fusionauth_sim::Exchange;
 use mcp_fa::fusionauth::{
     Application, ApplicationOAuthScope, AuthorizedUrlValidationPolicy, ClientAuthenticationPolicy,
@@ -21,11 +25,6 @@ use mcp_fa::fusionauth::{
     User, UserRegistration,
 };
 use serde_json::{Value, json};
-use support::browser::{Authorize, Browser, Pkce, query, token_request};
-use support::openapi::{
-    self, HTML_ENDPOINTS, Operation, Problem, Spec, Violation, check_request, check_response,
-};
-use support::{DEMO_EMAIL, DEMO_PASSWORD, LICENSE_ID, Options, Stack, stack};
 use url::Url;
 
 // ---------------------------------------------------------------------------------------------

@@ -2,16 +2,14 @@
 //! login form submitted as a browser would, the consent page answered, the code exchanged with
 //! PKCE and `resource`, and each way a login goes wrong reported with what to do about it.
 
-mod support;
-
 use std::net::TcpListener;
 
+use crate::support::{DEMO_EMAIL, DEMO_PASSWORD, Options, REDIRECT_URI, RESOURCE, Stack, stack};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mcp_fa::clients::{ClientKind, ClientName, ClientRegistrar, RedirectUri, RegistrationRequest};
 use mcp_fa::fusionauth::{FusionAuthClient, LoginError, LoginRequest, Secret, Timeouts, Tokens};
 use serde_json::Value;
-use support::{DEMO_EMAIL, DEMO_PASSWORD, Options, REDIRECT_URI, RESOURCE, Stack, stack};
 
 fn fusionauth(stack: &Stack) -> FusionAuthClient {
     let url = url::Url::parse(&stack.sim.url()).expect("url");

@@ -1,18 +1,15 @@
 //! The protected MCP server refuses every token it must refuse, each time with the exact status
 //! and `WWW-Authenticate` challenge MCP clients act on.
 
-mod server_support;
-mod support;
-
 use std::time::Duration;
 
-use serde_json::json;
-use server_support::{
+use crate::support::server::{
     PUBLIC_URL, TestIssuer, config, decode_part, encode_part, initialize,
     insufficient_scope_challenge, invalid_token_challenge, jwks_fetches, login, no_token_challenge,
     now, post, serve, tools_call,
 };
-use support::{Api, Options, RESOURCE, stack};
+use crate::support::{Api, Options, RESOURCE, stack};
+use serde_json::json;
 
 const SCOPES: &str = "openid profile";
 

@@ -3,16 +3,13 @@
 //! brings back exactly the protected behaviour, and every request leaves one record saying what
 //! the gate decided, without the token.
 
-mod server_support;
-mod support;
-
-use mcp_fa::server::{CALL_LOG_CAPACITY, CallOutcome, CallRecord, ServeConfig, ServerHandle};
-use serde_json::Value;
-use server_support::{
+use crate::support::server::{
     PUBLIC_URL, call_tool, config, get_json, login, no_token_challenge, post, serve, tool_text,
     tools_call,
 };
-use support::{Options, RESOURCE, stack};
+use crate::support::{Options, RESOURCE, stack};
+use mcp_fa::server::{CALL_LOG_CAPACITY, CallOutcome, CallRecord, ServeConfig, ServerHandle};
+use serde_json::Value;
 
 const SCOPES: &str = "openid profile";
 

@@ -1,15 +1,12 @@
 //! `mcp-fa serve` as a user runs it: against the stand-in, answering with the challenge, logging
 //! each request, and stopping cleanly on SIGTERM.
 
-mod server_support;
-mod support;
-
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use server_support::{initialize, no_token_challenge, post};
-use support::{Options, stack};
+use crate::support::server::{PUBLIC_URL, initialize, no_token_challenge, post};
+use crate::support::{Options, stack};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -32,7 +29,7 @@ async fn serve_answers_with_the_challenge_and_stops_cleanly_on_sigterm() {
             "--bind",
             &format!("127.0.0.1:{port}"),
             "--public-url",
-            server_support::PUBLIC_URL,
+            PUBLIC_URL,
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

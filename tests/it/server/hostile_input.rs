@@ -2,9 +2,8 @@
 //! a token, as a JSON-RPC body or as a path, the server answers with a proper HTTP status (never
 //! a 5xx, never a dropped connection) and keeps serving. Bounded: 500 cases each, under a second or two in all.
 
-mod server_support;
-mod support;
-
+use crate::support;
+use crate::support::server::{config as serve_config, login, post as post_json, serve, tools_call};
 use std::sync::OnceLock;
 
 use base64::Engine;
@@ -31,9 +30,8 @@ fn target() -> &'static Target {
             .expect("runtime");
         let (endpoint, base, token) = runtime.block_on(async {
             let stack = support::stack(support::Options::default()).await;
-            let token =
-                server_support::login(&stack, "openid profile", Some(support::RESOURCE)).await;
-            let handle = server_support::serve(server_support::config(&stack.sim.url())).await;
+            let token = login(&stack, "openid profile", Some(support::RESOURCE)).await;
+            let handle = serve(serve_config(&stack.sim.url())).await;
             let endpoint = handle.local_endpoint();
             let base = endpoint.trim_end_matches("/mcp").to_string();
             // Both live as long as the test process.
@@ -98,7 +96,7 @@ proptest! {
 
     #[test]
     fn any_authorization_header_is_a_401_with_a_challenge(value in "[ -~]{0,300}") {
-        let body = serde_json::to_vec(&server_support::tools_call("whoami")).expect("json");
+        let body = serde_json::to_vec(&tools_call("whoami")).expect("json");
         let (status, challenged) = post_answer(Some(&value), body, "application/json");
         prop_assert_eq!(status, 401, "Authorization: {:?}", value);
         prop_assert!(challenged, "a 401 always says how to log in");
@@ -122,7 +120,7 @@ proptest! {
             header
         };
         let token = format!("{}.{}.{}", b64(&header), b64(&payload), b64(&signature));
-        let body = serde_json::to_vec(&server_support::tools_call("whoami")).expect("json");
+        let body = serde_json::to_vec(&tools_call("whoami")).expect("json");
         let status = post(Some(&format!("Bearer {token}")), body, "application/json");
         prop_assert_eq!(status, 401);
     }
@@ -217,9 +215,9 @@ fn an_oversized_body_is_refused_before_it_is_parsed() {
 async fn a_client_that_never_finishes_its_request_head_is_disconnected() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let stack = support::stack(support::Options::default()).await;
-    let mut config = server_support::config(&stack.sim.url());
+    let mut config = serve_config(&stack.sim.url());
     config.header_read_timeout = std::time::Duration::from_millis(500);
-    let server = server_support::serve(config).await;
+    let server = serve(config).await;
     let mut slow = tokio::net::TcpStream::connect(server.local_addr())
         .await
         .expect("connect");
@@ -247,12 +245,6 @@ async fn a_client_that_never_finishes_its_request_head_is_disconnected() {
         "{head}"
     );
     // Other clients are served meanwhile and afterwards.
-    let answer = server_support::post(
-        &server.local_endpoint(),
-        None,
-        &server_support::tools_call("whoami"),
-        &[],
-    )
-    .await;
+    let answer = post_json(&server.local_endpoint(), None, &tools_call("whoami"), &[]).await;
     assert_eq!(answer.status, 401);
 }

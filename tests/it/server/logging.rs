@@ -1,14 +1,11 @@
 //! One log line per request, with who, what, how it ended and how long it took, and never the
 //! token. A process-wide log capture, so this file holds a single test.
 
-mod server_support;
-mod support;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use server_support::{config, initialize, login, post, serve};
-use support::{Options, RESOURCE, stack};
+use crate::support::server::{config, initialize, login, post, serve, tools_call};
+use crate::support::{Options, RESOURCE, stack};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -59,7 +56,7 @@ async fn every_request_is_logged_once_without_its_token() {
             .status,
         401
     );
-    let call = server_support::tools_call("get_name");
+    let call = tools_call("get_name");
     assert_eq!(
         post(&server.local_endpoint(), Some(&narrow), &call, &[])
             .await

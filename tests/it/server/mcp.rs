@@ -1,16 +1,17 @@
 //! The protected MCP server as an MCP client sees it: discovery documents, a real login, the
 //! tools, and the unprotected mode.
 
-mod server_support;
-mod support;
-
+use crate::support;
+use crate::support::server::{
+    PRM_URL, config, initialize, insufficient_scope_challenge, invalid_token_challenge, login,
+    post, serve, tools_call,
+};
+use crate::support::{Options, RESOURCE, stack};
 use rmcp::model::{CallToolRequestParams, ClientConfig, ProtocolVersion};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{ClientLifecycleMode, ClientServiceExt, ServiceExt};
 use serde_json::{Value, json};
-use server_support::{PRM_URL, config, initialize, login, post, serve};
-use support::{Options, RESOURCE, stack};
 
 fn text_of(result: &rmcp::model::CallToolResult) -> String {
     serde_json::to_value(result).expect("json")["content"][0]["text"]
@@ -156,7 +157,7 @@ async fn the_tutorials_validation_through_fusionauth_still_checks_the_audience()
     assert_eq!(answer.status, 401);
     assert_eq!(
         answer.challenge.as_deref(),
-        Some(server_support::invalid_token_challenge("openid profile").as_str())
+        Some(invalid_token_challenge("openid profile").as_str())
     );
     let answer = post(
         &server.local_endpoint(),
@@ -406,14 +407,14 @@ async fn with_a_license_the_custom_get_name_scope_guards_get_name() {
     let answer = post(
         &server.local_endpoint(),
         Some(&without),
-        &server_support::tools_call("get_name"),
+        &tools_call("get_name"),
         &[],
     )
     .await;
     assert_eq!(answer.status, 403);
     assert_eq!(
         answer.challenge.as_deref(),
-        Some(server_support::insufficient_scope_challenge("openid get_name").as_str())
+        Some(insufficient_scope_challenge("openid get_name").as_str())
     );
 
     let with = login(&stack, "openid profile get_name", Some(RESOURCE)).await;

@@ -8,20 +8,17 @@
 //!
 //! `MCP_FA_SOAK_SECS` sets the length (default 75 s).
 
-mod server_support;
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
-use server_support::{Answer, config, decode_part, serve, tool_text};
-use support::browser::{Authorize, Pkce, login_and_exchange, token_request};
-use support::{
+use crate::support::browser::{Authorize, Pkce, login_and_exchange, token_request};
+use crate::support::server::{Answer, config, decode_part, serve, tool_text};
+use crate::support::{
     Api, DEMO_EMAIL, DEMO_PASSWORD, Options, REDIRECT_URI, RESOURCE, mcp_application,
     stack_with_config, wait_for_key,
 };
+use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 const CLIENTS: usize = 4;

@@ -4,16 +4,14 @@
 //! foreground `up` serves until SIGINT while the stack keeps running. Real Docker, stand-in
 //! images; without Docker these tests print "skipping" and pass, except under `CI=true`.
 
-mod stack_support;
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support;
+use crate::support::docker::docker_available;
+use crate::support::project::TestProject;
 use serde_json::{Value, json};
-use stack_support::TestProject;
-use support::docker::docker_available;
 
 /// `up` with this project's images and ports, serving (no `--no-server`).
 fn up_args(project: &TestProject, extra: &[&str]) -> Vec<String> {

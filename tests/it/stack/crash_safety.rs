@@ -2,15 +2,12 @@
 //! state file is never half-written and the next `up` finishes the job with the same API key;
 //! with SIGTERM (or Ctrl-C) `up` removes what it created and leaves no labelled object behind.
 
-mod stack_support;
-mod support;
-
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::support::docker::docker_available;
+use crate::support::project::TestProject;
 use serde_json::Value;
-use stack_support::TestProject;
-use support::docker::docker_available;
 
 fn state(project: &TestProject) -> Option<Value> {
     let text = std::fs::read_to_string(project.state_file()).ok()?;

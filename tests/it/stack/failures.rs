@@ -4,11 +4,9 @@
 //! Without Docker these tests print "skipping" and pass (except under `CI=true`); the
 //! unreachable-Docker test needs no daemon.
 
-mod stack_support;
-mod support;
-
-use stack_support::{TestProject, free_port};
-use support::docker::{docker_available, docker_ok, docker_output};
+use crate::support;
+use crate::support::docker::{docker_available, docker_ok, docker_output};
+use crate::support::project::{TestProject, free_port};
 
 #[test]
 fn unreachable_docker_host_says_how_to_start_docker() {

@@ -3,11 +3,8 @@
 //!
 //! Without Docker these tests print "skipping" and pass, except under `CI=true`.
 
-mod stack_support;
-mod support;
-
-use stack_support::TestProject;
-use support::docker::docker_available;
+use crate::support::docker::docker_available;
+use crate::support::project::TestProject;
 
 #[test]
 fn up_then_down_leaves_no_labelled_objects_and_keeps_the_data() {

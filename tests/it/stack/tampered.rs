@@ -3,12 +3,10 @@
 //! the missing piece back on the kept data, with the same API key. Real Docker daemon, stand-in
 //! images.
 
-mod stack_support;
-mod support;
-
+use crate::support;
+use crate::support::docker::docker_ok;
+use crate::support::project::TestProject;
 use serde_json::Value;
-use stack_support::TestProject;
-use support::docker::docker_ok;
 
 /// `status -o json`'s container of `service` (`fusionauth` or `db`): (name, state).
 fn container(status: &Value, service: &str) -> (String, String) {

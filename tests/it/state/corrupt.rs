@@ -1,11 +1,8 @@
 //! A damaged state file is reported with the way out, never a panic, and never overwritten:
 //! it may hold the only copy of the API key for a database volume that still exists.
 
-mod stack_support;
-mod support;
-
-use stack_support::TestProject;
-use support::docker::docker_available;
+use crate::support::docker::docker_available;
+use crate::support::project::TestProject;
 
 #[test]
 fn garbage_or_truncated_state_gives_a_clear_error_and_is_left_as_it_was() {

@@ -19,11 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use super::docker::{Images, docker_available};
-
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
-}
+use super::docker::{Images, docker_available, under_ci};
 
 /// `dockerd` on PATH or in the sbin directories (often left out of a user's PATH).
 fn dockerd_binary() -> Option<PathBuf> {

@@ -281,26 +281,41 @@ pub async fn settle() {
     tokio::time::sleep(Duration::from_millis(20)).await;
 }
 
-/// A self-contained `tools/call` in the stateless 2026-07-28 protocol (no `initialize`, no
-/// session): what one HTTP request of an up-to-date MCP client looks like.
-pub async fn call_tool(url: &str, token: Option<&str>, name: &str) -> Answer {
-    let body = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
-    "name": name, "arguments": {},
-    "_meta": {
+/// A self-contained request in the stateless 2026-07-28 protocol (no `initialize`, no session):
+/// the body and headers one HTTP request of an up-to-date MCP client carries.
+pub fn stateless_request(method: &str, tool: Option<&str>) -> (Value, Vec<(&'static str, String)>) {
+    let mut params = json!({"_meta": {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {},
-    }}});
-    post(
-        url,
-        token,
-        &body,
-        &[
-            ("mcp-protocol-version", "2026-07-28"),
-            ("mcp-method", "tools/call"),
-            ("mcp-name", name),
-        ],
-    )
-    .await
+    }});
+    let mut headers = vec![
+        ("mcp-protocol-version", "2026-07-28".to_owned()),
+        ("mcp-method", method.to_owned()),
+    ];
+    if let Some(tool) = tool {
+        params["name"] = json!(tool);
+        params["arguments"] = json!({});
+        headers.push(("mcp-name", tool.to_owned()));
+    }
+    let body = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
+    (body, headers)
+}
+
+/// POSTs one [`stateless_request`] to `url`.
+pub async fn post_stateless(
+    url: &str,
+    token: Option<&str>,
+    method: &str,
+    tool: Option<&str>,
+) -> Answer {
+    let (body, headers) = stateless_request(method, tool);
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    post(url, token, &body, &headers).await
+}
+
+/// A stateless `tools/call` of `name` without arguments.
+pub async fn call_tool(url: &str, token: Option<&str>, name: &str) -> Answer {
+    post_stateless(url, token, "tools/call", Some(name)).await
 }
 
 /// The text of a tool result, whether the answer came as JSON or as one server-sent event.

@@ -1,11 +1,7 @@
-//! Shared helpers for the integration tests: a stand-in started with a kickstart like the one
-//! `mcp-fa up` renders, and a scripted browser that logs in through the hosted pages.
+//! An in-process stand-in kickstarted the way `mcp-fa up` kickstarts FusionAuth, and raw
+//! FusionAuth API calls to it. Shared by path with the stand-in's own tests
+//! (`tests/fusionauth-sim/tests/standin/support.rs`), so it uses nothing of mcp-fa's.
 #![allow(dead_code)]
-
-pub mod browser;
-pub mod docker;
-pub mod openapi;
-pub mod private_docker;
 
 use std::path::Path;
 

@@ -8,12 +8,13 @@
 //! this test binary with that environment, so no test changes the environment of the others.
 //! Docker tests print "skipping" and pass without Docker, except under `CI=true`.
 
-mod server_support;
-mod stack_support;
-mod support;
-
 use std::process::Command;
 
+use crate::support;
+use crate::support::docker::docker_available;
+use crate::support::project::{TestProject, free_port};
+use crate::support::server::{call_tool, login_with, use_access_token_key};
+use crate::support::{Api, DEMO_EMAIL, DEMO_PASSWORD, Options};
 use mcp_fa::fusionauth::Secret;
 use mcp_fa::server::{ServeConfig, ServerHandle};
 use mcp_fa::state::{StackState, StateStore, UserCredentials};
@@ -23,10 +24,6 @@ use rmcp::model::{CallToolRequestParams, ClientConfig};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
-use server_support::{call_tool, login_with, use_access_token_key};
-use stack_support::{TestProject, free_port};
-use support::docker::docker_available;
-use support::{Api, DEMO_EMAIL, DEMO_PASSWORD, Options};
 
 /// Set in a child process of this binary: which check to run, how, against which state.
 const CHILD: &str = "MCP_FA_TEST_CHECK_CHILD";

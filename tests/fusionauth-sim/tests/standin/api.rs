@@ -1,10 +1,9 @@
 //! The stand-in's `/api` answers, each asserted the way FusionAuth gives it. Every test here
 //! would fail against a stand-in that was kinder than FusionAuth.
 
-mod support;
-
+use crate::support;
+use crate::support::{Api, Options, error_codes, mcp_application, stack};
 use serde_json::json;
-use support::{Api, Options, error_codes, mcp_application, stack};
 
 #[tokio::test]
 async fn api_key_must_be_raw_and_known_and_401_has_an_empty_body() {

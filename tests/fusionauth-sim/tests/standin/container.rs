@@ -6,16 +6,14 @@
 //! These tests need Docker. Without it they print "skipping" and pass, except under `CI=true`,
 //! where they fail. The images are built locally by `tests/fusionauth-sim/build-image.sh`.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-use support::docker::{
-    Images, Scope, assert_running, copy_file_in, docker_available, docker_ok, ensure_images,
-    host_port, logs, wait_exited, wait_for_log, wait_healthy,
+use crate::support::containers::{
+    Scope, assert_running, copy_file_in, host_port, logs, wait_exited, wait_for_log, wait_healthy,
 };
-use support::random_api_key;
+use crate::support::docker::{Images, docker_available, docker_ok, ensure_images};
+use crate::support::random_api_key;
+use serde_json::{Value, json};
 
 const KICKSTART_PATH: &str = "/usr/local/fusionauth/kickstart.json";
 const DB_PASSWORD: &str = "standin-db-password";

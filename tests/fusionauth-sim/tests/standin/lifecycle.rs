@@ -1,14 +1,13 @@
 //! How the stand-in boots, runs kickstart and keeps its data: the parts of FusionAuth that a
 //! tool which trusts `/api/status` alone gets wrong.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support;
+use crate::support::{Api, Options, kickstart, random_api_key, start_with_kickstart};
 use fusionauth_sim::database::DatabaseRole;
 use fusionauth_sim::{KickstartOutcome, RunningSim, SimConfig};
 use serde_json::json;
-use support::{Api, Options, kickstart, random_api_key, start_with_kickstart};
 
 async fn status(base: &str) -> (u16, String) {
     let r = reqwest::get(format!("{base}/api/status"))

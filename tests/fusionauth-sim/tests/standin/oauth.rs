@@ -1,11 +1,11 @@
 //! The stand-in's OAuth answers where FusionAuth is strict: redirect URIs, PKCE, resource
 //! indicators, consent, client authentication, userinfo, JWT validation and introspection.
 
-mod support;
-
+use crate::support::browser::{
+    Authorize, Browser, Page, Pkce, login_and_exchange, query, token_request,
+};
+use crate::support::{Api, DEMO_EMAIL, DEMO_PASSWORD, Options, Stack, mcp_application, stack};
 use serde_json::{Value, json};
-use support::browser::{Authorize, Browser, Page, Pkce, login_and_exchange, query, token_request};
-use support::{Api, DEMO_EMAIL, DEMO_PASSWORD, Options, Stack, mcp_application, stack};
 
 fn authorize<'a>(stack: &'a Stack, pkce: &'a Pkce) -> Authorize<'a> {
     Authorize {

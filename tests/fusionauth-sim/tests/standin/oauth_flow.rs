@@ -1,11 +1,9 @@
 //! The authorization code + PKCE + resource flow against the stand-in, driven as a browser and
 //! an MCP client would drive FusionAuth.
 
-mod support;
-
+use crate::support::browser::{Authorize, Browser, Pkce, query, token_request};
+use crate::support::{DEMO_EMAIL, DEMO_PASSWORD, Options, stack};
 use serde_json::Value;
-use support::browser::{Authorize, Browser, Pkce, query, token_request};
-use support::{DEMO_EMAIL, DEMO_PASSWORD, Options, stack};
 
 fn claims(token: &str) -> Value {
     use base64::Engine;
