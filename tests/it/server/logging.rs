@@ -1,5 +1,5 @@
 //! One log line per request, with who, what, how it ended and how long it took, and never the
-//! token. A process-wide log capture, so this file holds a single test.
+//! token.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -30,7 +30,9 @@ async fn every_request_is_logged_once_without_its_token() {
         .with_ansi(false)
         .with_max_level(tracing::Level::INFO)
         .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    // The capture is this thread's only: other tests of the binary log through their servers
+    // at the same time. `#[tokio::test]` runs the server's tasks on this thread too.
+    let _capture = tracing::subscriber::set_default(subscriber);
 
     let stack = stack(Options::default()).await;
     let server = serve(config(&stack.sim.url())).await;

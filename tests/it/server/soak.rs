@@ -6,14 +6,16 @@
 //! the leeway), then every call is a 401. Nothing else may happen: any other status, a wrong
 //! greeting, a 401 for a client that still exists, or memory that keeps growing fails the run.
 //!
-//! `MCP_FA_SOAK_SECS` sets the length (default 75 s).
+//! `MCP_FA_SOAK_SECS` sets the length (default 75 s). Memory is the process's, so the soak runs
+//! in a process of its own (`support::isolated`), not beside the rest of the suite.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::support::browser::{Authorize, Pkce, login_and_exchange, token_request};
-use crate::support::server::{Answer, config, decode_part, serve, tool_text};
+use crate::support::isolated::run_alone;
+use crate::support::server::{Answer, config, decode_part, serve, stateless_request, tool_text};
 use crate::support::{
     Api, DEMO_EMAIL, DEMO_PASSWORD, Options, REDIRECT_URI, RESOURCE, mcp_application,
     stack_with_config, wait_for_key,
@@ -122,21 +124,17 @@ impl Shared {
 
 /// One stateless `tools/call` (MCP 2026-07-28), on the shared connection pool.
 async fn call(shared: &Shared, token: &str, name: &str) -> Result<Answer, String> {
-    let body = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
-    "name": name, "arguments": {},
-    "_meta": {
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {},
-    }}});
-    let response = shared
+    let (body, headers) = stateless_request("tools/call", Some(name));
+    let mut request = shared
         .http
         .post(&shared.server_url)
         .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2026-07-28")
-        .header("mcp-method", "tools/call")
-        .header("mcp-name", name)
         .bearer_auth(token)
-        .json(&body)
+        .json(&body);
+    for (header, value) in headers {
+        request = request.header(header, value);
+    }
+    let response = request
         .send()
         .await
         .map_err(|e| format!("{name}: no answer: {e}"))?;
@@ -324,8 +322,23 @@ async fn log_in(issuer: &str, client_id: &str) -> Tokens {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn many_clients_through_expiry_refresh_and_a_removal_without_an_unexpected_error() {
+#[test]
+fn many_clients_through_expiry_refresh_and_a_removal_without_an_unexpected_error() {
+    if run_alone(
+        module_path!(),
+        "many_clients_through_expiry_refresh_and_a_removal_without_an_unexpected_error",
+    ) {
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(soak());
+}
+
+async fn soak() {
     let secs = soak_secs();
     let mut sim_config = fusionauth_sim::SimConfig::for_tests();
     // Keeping every exchange would grow memory by itself.

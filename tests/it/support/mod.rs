@@ -1,8 +1,8 @@
 //! What the integration tests share: the in-process stand-in and its API ([`standin`], whose
 //! items are re-exported here), a scripted browser ([`browser`]), Docker and a private Docker
 //! daemon ([`docker`], [`private_docker`]), projects run through the real binary ([`project`]),
-//! the MCP server in-process ([`server`]), state files ([`state`]), a pseudo-terminal ([`pty`])
-//! and FusionAuth's OpenAPI file ([`openapi`]).
+//! the MCP server in-process ([`server`]), state files ([`state`]), a pseudo-terminal ([`pty`]),
+//! FusionAuth's OpenAPI file ([`openapi`]) and a process of its own for a test ([`isolated`]).
 //!
 //! Nothing here changes process-wide settings (environment, current directory, logger): every
 //! test of the binary runs beside the others.
@@ -11,6 +11,7 @@
 #[allow(dead_code)]
 pub mod browser;
 pub mod docker;
+pub mod isolated;
 pub mod openapi;
 pub mod private_docker;
 pub mod project;

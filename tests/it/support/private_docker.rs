@@ -17,6 +17,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::docker::{Images, docker_available, under_ci};
@@ -89,10 +90,17 @@ pub struct PrivateDocker {
     starts: u32,
     child: Option<Child>,
     forward_rule: bool,
+    /// Held until everything above is cleaned up (fields drop after `Drop::drop`).
+    _turn: MutexGuard<'static, ()>,
 }
 
+/// One private daemon at a time in this test process. Two at once would each run a dockerd, a
+/// containerd and a stack on a two-core machine, and could pick the same address pool (each
+/// reads the routes before the other's bridge exists) and bridge name (the pid is shared).
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 /// A /16 in 10.0.0.0/8 that no interface or route on this host uses yet, so that two private
-/// daemons (test binaries run at once) and the shared one never hand out the same subnet.
+/// daemons (in test processes run at once) and the shared one never hand out the same subnet.
 fn free_pool() -> String {
     let routes = Command::new("ip")
         .args(["-4", "route", "show", "table", "all"])
@@ -126,6 +134,8 @@ fn bridge_name(pool: &str) -> String {
 impl PrivateDocker {
     /// Starts the daemon and waits until it answers (its first start takes a few seconds).
     pub fn start(options: Options) -> PrivateDocker {
+        // A test that panicked with its daemon has cleaned up in its drop: the turn is free.
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         // Unix socket paths are limited to 108 bytes: keep the directory short.
         let dir = tempfile::Builder::new()
             .prefix("mcpfa-dk-")
@@ -146,6 +156,7 @@ impl PrivateDocker {
             dir,
             child: None,
             forward_rule: false,
+            _turn: turn,
         };
         std::fs::create_dir_all(&daemon.data_root).expect("data root");
         std::fs::create_dir_all(&daemon.exec_root).expect("exec root");

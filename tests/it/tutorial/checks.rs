@@ -299,6 +299,11 @@ async fn in_child(
 ) -> Verdict {
     let spec = json!({"check": check, "mode": mode, "project": project,
                       "state_dir": state_dir.display().to_string()});
+    // libtest names the test by its path inside the binary, without the crate's name.
+    let test = &format!(
+        "{}::{test}",
+        module_path!().split_once("::").map_or("", |m| m.1)
+    );
     let mut command = Command::new(std::env::current_exe().expect("the test binary"));
     command
         .args([test, "--exact", "--nocapture", "--test-threads", "1"])
