@@ -1,5 +1,5 @@
-//! A test that measures the whole process (its memory, say) cannot share the process with the
-//! rest of the suite, whose tests come and go beside it. [`run_alone`] runs such a test again in
+//! A test that measures or captures the whole process (its memory, its global logger) cannot
+//! share the process with the rest of the suite, whose tests come and go beside it. [`run_alone`] runs such a test again in
 //! a process of its own: this test binary, asked for that one test only.
 
 use std::process::Command;
