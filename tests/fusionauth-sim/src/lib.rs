@@ -164,6 +164,12 @@ impl Sim {
     pub fn phase(&self) -> Phase {
         *self.phase.borrow()
     }
+
+    /// The model, locked. A handler that panicked while holding it must not lock every later
+    /// request out: FusionAuth keeps answering, so the stand-in does too.
+    pub fn model(&self) -> std::sync::MutexGuard<'_, state::State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// A running stand-in. Dropping it stops the server.
@@ -345,7 +351,7 @@ async fn boot(sim: Arc<Sim>) {
         loop {
             match db.load().await {
                 Ok(Some(stored)) => {
-                    *sim.state.lock().unwrap_or_else(|e| e.into_inner()) = stored;
+                    *sim.model() = stored;
                     loaded_existing = true;
                     break;
                 }
@@ -374,7 +380,7 @@ async fn boot(sim: Arc<Sim>) {
             },
         );
         if !loaded_existing {
-            let snapshot = sim.state.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let snapshot = sim.model().clone();
             if let Err(e) = db.save(&snapshot).await {
                 sim.log(
                     "ERROR",

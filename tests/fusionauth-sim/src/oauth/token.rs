@@ -78,11 +78,7 @@ pub async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes)
             "invalid_grant_type",
             format!("The grant_type [{other}] is not supported here."),
         )),
-        None => Err(OAuthError::new(
-            "invalid_request",
-            "missing_grant_type",
-            "The grant_type parameter is required.",
-        )),
+        None => Err(OAuthError::missing("grant_type")),
     };
     match result {
         Ok(body) => {
@@ -138,13 +134,10 @@ fn authenticate(
 }
 
 fn required_client_id(presented: &Presented) -> Result<String, OAuthError> {
-    presented.client_id.clone().ok_or_else(|| {
-        OAuthError::new(
-            "invalid_request",
-            "missing_client_id",
-            "The client_id parameter is required.",
-        )
-    })
+    presented
+        .client_id
+        .clone()
+        .ok_or_else(|| OAuthError::missing("client_id"))
 }
 
 /// The active application `client_id` names, if it may use `grant`.
@@ -179,14 +172,10 @@ fn authorization_code(
 ) -> Result<serde_json::Value, OAuthError> {
     let presented =
         presented_credentials(headers, form.get("client_id"), form.get("client_secret"));
-    let code = form.get("code").ok_or_else(|| {
-        OAuthError::new(
-            "invalid_request",
-            "missing_code",
-            "The code parameter is required.",
-        )
-    })?;
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let code = form
+        .get("code")
+        .ok_or_else(|| OAuthError::missing("code"))?;
+    let mut state = sim.model();
     // A code is good for one attempt, successful or not.
     let stored = state.codes.remove(code).ok_or_else(|| {
         OAuthError::new(
@@ -222,13 +211,7 @@ fn authorization_code(
     }
     let verifier = form.get("code_verifier");
     if let Some(challenge) = &request.code_challenge {
-        let verifier = verifier.ok_or_else(|| {
-            OAuthError::new(
-                "invalid_request",
-                "missing_code_verifier",
-                "The code_verifier parameter is required.",
-            )
-        })?;
+        let verifier = verifier.ok_or_else(|| OAuthError::missing("code_verifier"))?;
         if tokens::pkce_s256(verifier) != *challenge {
             return Err(OAuthError::new(
                 "invalid_grant",
@@ -311,14 +294,10 @@ fn refresh_token(
 ) -> Result<serde_json::Value, OAuthError> {
     let presented =
         presented_credentials(headers, form.get("client_id"), form.get("client_secret"));
-    let token = form.get("refresh_token").ok_or_else(|| {
-        OAuthError::new(
-            "invalid_request",
-            "missing_refresh_token",
-            "The refresh_token parameter is required.",
-        )
-    })?;
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let token = form
+        .get("refresh_token")
+        .ok_or_else(|| OAuthError::missing("refresh_token"))?;
+    let mut state = sim.model();
     let grant = state
         .refresh_tokens
         .get(token)
