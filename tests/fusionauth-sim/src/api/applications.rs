@@ -223,11 +223,7 @@ fn insert(sim: &Sim, id: Uuid, body: &Bytes) -> Reply {
     if let Some(o) = app.as_object_mut() {
         o.remove("scopes");
     }
-    validate(&state, &app)?;
-    apply_defaults(&mut app, sim.clock.now_millis());
-    state.applications.insert(id, app.clone());
-    state.touch();
-    Ok(Json(json!({"application": app})))
+    save(sim, &mut state, id, app)
 }
 
 #[derive(Deserialize)]
@@ -273,7 +269,12 @@ fn update(sim: &Sim, change: Change) -> Reply {
     if app["tenantId"].is_null() {
         app["tenantId"] = current["tenantId"].clone();
     }
-    validate(&state, &app)?;
+    save(sim, &mut state, id, app)
+}
+
+/// Validates a created or changed application, fills in FusionAuth's defaults and stores it.
+fn save(sim: &Sim, state: &mut Model, id: Uuid, mut app: Value) -> Reply {
+    validate(state, &app)?;
     apply_defaults(&mut app, sim.clock.now_millis());
     state.applications.insert(id, app.clone());
     state.touch();

@@ -11,15 +11,7 @@ use uuid::Uuid;
 use super::{Reply, Shared, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
-
-pub const RESERVED: &[&str] = &[
-    "openid",
-    "offline_access",
-    "profile",
-    "email",
-    "address",
-    "phone",
-];
+use crate::oauth::STANDARD_SCOPES;
 
 pub async fn create(State(sim): Shared, Path(app_id): Path<String>, body: Bytes) -> Reply {
     insert(&sim, &app_id, Uuid::new_v4(), &body)
@@ -55,7 +47,7 @@ fn insert(sim: &Sim, app_id: &str, scope_id: Uuid, body: &Bytes) -> Reply {
             "[blank]scope.name",
             "You must specify the [name] property.",
         );
-    } else if RESERVED.contains(&name.as_str()) {
+    } else if STANDARD_SCOPES.contains(&name.as_str()) {
         v.add(
             "scope.name",
             "[invalid]scope.name",

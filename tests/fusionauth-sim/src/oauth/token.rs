@@ -70,9 +70,11 @@ pub async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes)
         .into_response();
     }
     let form = Params::parse(&body);
+    let presented =
+        presented_credentials(&headers, form.get("client_id"), form.get("client_secret"));
     let result = match form.get("grant_type") {
-        Some("authorization_code") => authorization_code(&sim, &headers, &form),
-        Some("refresh_token") => refresh_token(&sim, &headers, &form),
+        Some("authorization_code") => authorization_code(&sim, &presented, &form),
+        Some("refresh_token") => refresh_token(&sim, &presented, &form),
         Some(other) => Err(OAuthError::new(
             "unsupported_grant_type",
             "invalid_grant_type",
@@ -167,11 +169,9 @@ fn client_for_grant(
 
 fn authorization_code(
     sim: &Sim,
-    headers: &HeaderMap,
+    presented: &Presented,
     form: &Params,
 ) -> Result<serde_json::Value, OAuthError> {
-    let presented =
-        presented_credentials(headers, form.get("client_id"), form.get("client_secret"));
     let code = form
         .get("code")
         .ok_or_else(|| OAuthError::missing("code"))?;
@@ -193,7 +193,7 @@ fn authorization_code(
         ));
     }
     let request = stored.request;
-    let client_id = required_client_id(&presented)?;
+    let client_id = required_client_id(presented)?;
     if client_id != request.client_id.to_string() {
         return Err(OAuthError::new(
             "invalid_grant",
@@ -226,7 +226,7 @@ fn authorization_code(
             "No code_challenge was sent on the authorization request.",
         ));
     }
-    authenticate(&client, &presented, request.code_challenge.is_some())?;
+    authenticate(&client, presented, request.code_challenge.is_some())?;
     let requested = form.all("resource");
     let resources = if client.resource_uris.is_empty() {
         Vec::new()
@@ -289,11 +289,9 @@ fn authorization_code(
 
 fn refresh_token(
     sim: &Sim,
-    headers: &HeaderMap,
+    presented: &Presented,
     form: &Params,
 ) -> Result<serde_json::Value, OAuthError> {
-    let presented =
-        presented_credentials(headers, form.get("client_id"), form.get("client_secret"));
     let token = form
         .get("refresh_token")
         .ok_or_else(|| OAuthError::missing("refresh_token"))?;
@@ -310,7 +308,7 @@ fn refresh_token(
                 "The refresh token is invalid or expired.",
             )
         })?;
-    let client_id = required_client_id(&presented)?;
+    let client_id = required_client_id(presented)?;
     if client_id != grant.client_id.to_string() {
         return Err(OAuthError::new(
             "invalid_grant",
@@ -319,7 +317,7 @@ fn refresh_token(
         ));
     }
     let client = client_for_grant(&state, &client_id, "refresh_token")?;
-    authenticate(&client, &presented, grant.used_pkce)?;
+    authenticate(&client, presented, grant.used_pkce)?;
     let requested = form.all("resource");
     for r in &requested {
         if !grant.resources.contains(r) {
