@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
+use serde_json::json;
+
 use crate::support::server::{
-    PUBLIC_URL, TestIssuer, config, decode_part, encode_part, initialize,
-    insufficient_scope_challenge, invalid_token_challenge, jwks_fetches, login, no_token_challenge,
-    now, post, serve, tools_call,
+    PUBLIC_URL, TestIssuer, config, decode_part, encode_part, initialize, jwks_fetches, login, now,
+    post, send_initialize, send_tools_call, serve, use_access_token_key,
 };
 use crate::support::{Api, Options, RESOURCE, stack};
-use serde_json::json;
 
 const SCOPES: &str = "openid profile";
 
@@ -17,37 +17,21 @@ const SCOPES: &str = "openid profile";
 async fn a_request_without_a_token_is_told_where_to_log_in() {
     let issuer = TestIssuer::start().await;
     let server = serve(config(&issuer.url)).await;
-    let answer = post(&server.local_endpoint(), None, &initialize(), &[]).await;
-    assert_eq!(answer.status, 401);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(no_token_challenge(SCOPES).as_str())
-    );
+    send_initialize(&server, None).await.assert_no_token(SCOPES);
 
     // A token in the query string is not a token.
     let token = issuer.sign(&issuer.claims());
     let url = format!("{}?access_token={token}", server.local_endpoint());
-    let answer = post(&url, None, &initialize(), &[]).await;
-    assert_eq!(answer.status, 401);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(no_token_challenge(SCOPES).as_str())
-    );
+    post(&url, None, &initialize(), &[])
+        .await
+        .assert_no_token(SCOPES);
 
     // Neither is another scheme.
     let basic = format!("Basic {token}");
-    let answer = post(
-        &server.local_endpoint(),
-        None,
-        &initialize(),
-        &[("authorization", &basic)],
-    )
-    .await;
-    assert_eq!(answer.status, 401);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(no_token_challenge(SCOPES).as_str())
-    );
+    let headers = [("authorization", basic.as_str())];
+    post(&server.local_endpoint(), None, &initialize(), &headers)
+        .await
+        .assert_no_token(SCOPES);
     server.shutdown().await.expect("clean shutdown");
 }
 
@@ -55,15 +39,8 @@ async fn a_request_without_a_token_is_told_where_to_log_in() {
 async fn a_valid_token_from_the_issuer_is_served() {
     let issuer = TestIssuer::start().await;
     let server = serve(config(&issuer.url)).await;
-    let answer = post(
-        &server.local_endpoint(),
-        Some(&issuer.sign(&issuer.claims())),
-        &initialize(),
-        &[],
-    )
-    .await;
-    assert_eq!(answer.status, 200, "{:?}", answer.body);
-    assert_eq!(answer.challenge, None);
+    let token = issuer.sign(&issuer.claims());
+    send_initialize(&server, Some(&token)).await.assert_served();
     server.shutdown().await.expect("clean shutdown");
 }
 
@@ -180,13 +157,9 @@ async fn forged_expired_and_misdirected_tokens_are_refused() {
         ),
     ];
     for (case, token, says) in &cases {
-        let answer = post(&server.local_endpoint(), Some(token), &initialize(), &[]).await;
+        let answer = send_initialize(&server, Some(token)).await;
         assert_eq!(answer.status, 401, "{case}: {:?}", answer.body);
-        assert_eq!(
-            answer.challenge.as_deref(),
-            Some(invalid_token_challenge(SCOPES).as_str()),
-            "{case}"
-        );
+        answer.assert_invalid_token(SCOPES);
         assert_eq!(answer.body["error"], "invalid_token", "{case}");
         let description = answer.body["error_description"]
             .as_str()
@@ -199,7 +172,7 @@ async fn forged_expired_and_misdirected_tokens_are_refused() {
         with_claims(&|c| c["exp"] = json!(now() - 5)),
         with_claims(&|c| c["nbf"] = json!(now() + 5)),
     ] {
-        let answer = post(&server.local_endpoint(), Some(&token), &initialize(), &[]).await;
+        let answer = send_initialize(&server, Some(&token)).await;
         assert_eq!(answer.status, 200, "{:?}", answer.body);
     }
     server.shutdown().await.expect("clean shutdown");
@@ -224,23 +197,11 @@ async fn the_legacy_client_id_audience_is_accepted_only_when_opted_in() {
         "the opt-in is announced: {:?}",
         server.notes()
     );
-    let answer = post(
-        &server.local_endpoint(),
-        Some(&only_client),
-        &initialize(),
-        &[],
-    )
-    .await;
+    let answer = send_initialize(&server, Some(&only_client)).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     let mut other = issuer.claims();
     other["aud"] = json!("client-other");
-    let answer = post(
-        &server.local_endpoint(),
-        Some(&issuer.sign(&other)),
-        &initialize(),
-        &[],
-    )
-    .await;
+    let answer = send_initialize(&server, Some(&issuer.sign(&other))).await;
     assert_eq!(answer.status, 401);
     server.shutdown().await.expect("clean shutdown");
 }
@@ -252,18 +213,8 @@ async fn a_token_without_the_tools_scope_gets_403_with_every_scope_the_call_need
     let mut claims = issuer.claims();
     claims["scope"] = json!("openid email");
     let token = issuer.sign(&claims);
-    let answer = post(
-        &server.local_endpoint(),
-        Some(&token),
-        &tools_call("get_name"),
-        &[],
-    )
-    .await;
-    assert_eq!(answer.status, 403, "{:?}", answer.body);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(insufficient_scope_challenge("openid profile").as_str())
-    );
+    let answer = send_tools_call(&server, Some(&token), "get_name").await;
+    answer.assert_insufficient_scope("openid profile");
     assert_eq!(answer.body["scope"], "openid profile");
     server.shutdown().await.expect("clean shutdown");
 
@@ -273,23 +224,12 @@ async fn a_token_without_the_tools_scope_gets_403_with_every_scope_the_call_need
     let server = serve(licensed).await;
     let mut claims = issuer.claims();
     claims["scope"] = json!("openid profile");
-    let answer = post(
-        &server.local_endpoint(),
-        Some(&issuer.sign(&claims)),
-        &tools_call("get_name"),
-        &[],
-    )
-    .await;
-    assert_eq!(answer.status, 403);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(insufficient_scope_challenge("openid get_name").as_str())
-    );
-    let answer = post(&server.local_endpoint(), None, &initialize(), &[]).await;
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(no_token_challenge("openid profile get_name").as_str())
-    );
+    send_tools_call(&server, Some(&issuer.sign(&claims)), "get_name")
+        .await
+        .assert_insufficient_scope("openid get_name");
+    send_initialize(&server, None)
+        .await
+        .assert_no_token("openid profile get_name");
     server.shutdown().await.expect("clean shutdown");
 }
 
@@ -332,30 +272,21 @@ async fn stand_in_tokens_are_bound_to_this_server_and_expire() {
     assert_eq!(server.resource(), RESOURCE);
 
     let token = login(&stack, "openid profile", Some(RESOURCE)).await;
-    let answer = post(&server.local_endpoint(), Some(&token), &initialize(), &[]).await;
+    let answer = send_initialize(&server, Some(&token)).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
 
     // Only the client id in `aud` (no resource indicator): not for us.
     let client_only = login(&stack, "openid profile", None).await;
     assert_eq!(decode_part(&client_only, 1)["aud"], json!(stack.client_id));
-    let answer = post(
-        &server.local_endpoint(),
-        Some(&client_only),
-        &initialize(),
-        &[],
-    )
-    .await;
-    assert_eq!(answer.status, 401);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(invalid_token_challenge(SCOPES).as_str())
-    );
+    send_initialize(&server, Some(&client_only))
+        .await
+        .assert_invalid_token(SCOPES);
 
     // A token for this resource is a token for another resource to a server elsewhere.
     let mut elsewhere = config(&stack.sim.url());
     elsewhere.public_url = Some(url::Url::parse("http://localhost:8001").expect("url"));
     let other = serve(elsewhere).await;
-    let answer = post(&other.local_endpoint(), Some(&token), &initialize(), &[]).await;
+    let answer = send_initialize(&other, Some(&token)).await;
     assert_eq!(answer.status, 401);
     assert_eq!(
         answer.challenge.as_deref(),
@@ -367,29 +298,16 @@ async fn stand_in_tokens_are_bound_to_this_server_and_expire() {
 
     // Missing `profile`: whoami is fine, get_name is 403.
     let narrow = login(&stack, "openid email", Some(RESOURCE)).await;
-    let answer = post(
-        &server.local_endpoint(),
-        Some(&narrow),
-        &tools_call("get_name"),
-        &[],
-    )
-    .await;
-    assert_eq!(answer.status, 403);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(insufficient_scope_challenge("openid profile").as_str())
-    );
+    send_tools_call(&server, Some(&narrow), "get_name")
+        .await
+        .assert_insufficient_scope("openid profile");
 
     // Issued two hours ago (the stand-in's clock moved back): expired for the server.
     stack.sim.clock().advance_secs(-7200);
     let old = login(&stack, "openid profile", Some(RESOURCE)).await;
     stack.sim.clock().advance_secs(7200);
-    let answer = post(&server.local_endpoint(), Some(&old), &initialize(), &[]).await;
-    assert_eq!(answer.status, 401);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(invalid_token_challenge(SCOPES).as_str())
-    );
+    let answer = send_initialize(&server, Some(&old)).await;
+    answer.assert_invalid_token(SCOPES);
     assert_eq!(answer.body["error_description"], "The token has expired.");
     server.shutdown().await.expect("clean shutdown");
 }
@@ -397,11 +315,7 @@ async fn stand_in_tokens_are_bound_to_this_server_and_expire() {
 /// The most likely real-world misconfiguration: the tenant still signs with its HMAC key.
 #[tokio::test]
 async fn an_hs256_token_from_an_unconfigured_tenant_points_at_the_key_setup() {
-    let stack = stack(Options {
-        rsa_tokens: false,
-        ..Options::default()
-    })
-    .await;
+    let stack = stack(Options::hs256()).await;
     let server = serve(config(&stack.sim.url())).await;
     assert!(
         server
@@ -413,12 +327,8 @@ async fn an_hs256_token_from_an_unconfigured_tenant_points_at_the_key_setup() {
     );
     let token = login(&stack, "openid profile", Some(RESOURCE)).await;
     assert_eq!(decode_part(&token, 0)["alg"], "HS256");
-    let answer = post(&server.local_endpoint(), Some(&token), &initialize(), &[]).await;
-    assert_eq!(answer.status, 401);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(invalid_token_challenge(SCOPES).as_str())
-    );
+    let answer = send_initialize(&server, Some(&token)).await;
+    answer.assert_invalid_token(SCOPES);
     let description = answer.body["error_description"]
         .as_str()
         .expect("description");
@@ -435,21 +345,12 @@ async fn an_hs256_token_from_an_unconfigured_tenant_points_at_the_key_setup() {
     let mut tutorial = config(&stack.sim.url());
     tutorial.validation = mcp_fa::server::ValidationMode::FusionAuth;
     let server = serve(tutorial).await;
-    let answer = post(&server.local_endpoint(), Some(&token), &initialize(), &[]).await;
+    let answer = send_initialize(&server, Some(&token)).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     let client_only = login(&stack, "openid profile", None).await;
-    let answer = post(
-        &server.local_endpoint(),
-        Some(&client_only),
-        &initialize(),
-        &[],
-    )
-    .await;
-    assert_eq!(answer.status, 401);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(invalid_token_challenge(SCOPES).as_str())
-    );
+    send_initialize(&server, Some(&client_only))
+        .await
+        .assert_invalid_token(SCOPES);
     server.shutdown().await.expect("clean shutdown");
 }
 
@@ -475,18 +376,9 @@ async fn unknown_key_ids_refetch_the_jwks_at_most_once_per_interval() {
 
     // Within the interval after start: no refetch at all.
     for i in 0..20 {
-        let answer = post(
-            &server.local_endpoint(),
-            Some(&forged(i)),
-            &initialize(),
-            &[],
-        )
-        .await;
-        assert_eq!(answer.status, 401);
-        assert_eq!(
-            answer.challenge.as_deref(),
-            Some(invalid_token_challenge(SCOPES).as_str())
-        );
+        send_initialize(&server, Some(&forged(i)))
+            .await
+            .assert_invalid_token(SCOPES);
     }
     // (On a machine too slow to send 20 local requests in 2 s the interval has passed; then
     // one refetch is allowed.)
@@ -535,26 +427,14 @@ async fn unknown_key_ids_refetch_the_jwks_at_most_once_per_interval() {
         )
         .await;
     assert_eq!(status, 200);
-    let (status, tenants) = api.get("/api/tenant").await;
-    assert_eq!(status, 200);
-    let tenant_id = tenants["tenants"][0]["id"]
-        .as_str()
-        .expect("tenant id")
-        .to_owned();
-    let (status, _) = api
-        .patch(
-            &format!("/api/tenant/{tenant_id}"),
-            json!({"tenant": {"jwtConfiguration": {"accessTokenKeyId": key_id}}}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    use_access_token_key(&api, &key_id.to_string()).await;
     let rotated = login(&stack, "openid profile", Some(RESOURCE)).await;
     assert_ne!(
         decode_part(&rotated, 0)["kid"],
         decode_part(&token, 0)["kid"]
     );
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let answer = post(&server.local_endpoint(), Some(&rotated), &initialize(), &[]).await;
+    let answer = send_initialize(&server, Some(&rotated)).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     assert_eq!(jwks_fetches(&stack), before_flood + 2);
     server.shutdown().await.expect("clean shutdown");

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use crate::support::isolated::run_alone;
-use crate::support::server::{config, initialize, login, post, serve, tools_call};
+use crate::support::server::{config, login, send_initialize, send_tools_call, serve};
 use crate::support::{Options, RESOURCE, stack};
 
 #[derive(Clone, Default)]
@@ -25,17 +25,11 @@ impl Write for Capture {
 
 #[test]
 fn every_request_is_logged_once_without_its_token() {
-    if run_alone(
+    run_alone(
         module_path!(),
         "every_request_is_logged_once_without_its_token",
-    ) {
-        return;
-    }
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(logged_requests());
+        logged_requests,
+    );
 }
 
 async fn logged_requests() {
@@ -53,32 +47,12 @@ async fn logged_requests() {
     let token = login(&stack, "openid profile", Some(RESOURCE)).await;
     let narrow = login(&stack, "openid", Some(RESOURCE)).await;
 
-    assert_eq!(
-        post(&server.local_endpoint(), Some(&token), &initialize(), &[])
-            .await
-            .status,
-        200
-    );
-    assert_eq!(
-        post(&server.local_endpoint(), None, &initialize(), &[])
-            .await
-            .status,
-        401
-    );
+    assert_eq!(send_initialize(&server, Some(&token)).await.status, 200);
+    assert_eq!(send_initialize(&server, None).await.status, 401);
     let broken = format!("{token}x");
-    assert_eq!(
-        post(&server.local_endpoint(), Some(&broken), &initialize(), &[])
-            .await
-            .status,
-        401
-    );
-    let call = tools_call("get_name");
-    assert_eq!(
-        post(&server.local_endpoint(), Some(&narrow), &call, &[])
-            .await
-            .status,
-        403
-    );
+    assert_eq!(send_initialize(&server, Some(&broken)).await.status, 401);
+    let refused = send_tools_call(&server, Some(&narrow), "get_name").await;
+    assert_eq!(refused.status, 403);
     server.shutdown().await.expect("clean shutdown");
 
     let log = String::from_utf8(capture.0.lock().expect("lock").clone()).expect("utf-8");
@@ -93,30 +67,23 @@ async fn logged_requests() {
         "{}",
         requests[0]
     );
-    assert!(requests[0].contains(&stack.user_id), "{}", requests[0]);
-    assert!(requests[0].contains("method=initialize"), "{}", requests[0]);
-    assert!(
-        requests[0].contains("outcome=\"served\""),
-        "{}",
-        requests[0]
-    );
-    assert!(requests[0].contains("latency_ms="), "{}", requests[0]);
-    assert!(
-        requests[1].contains("outcome=\"no token\""),
-        "{}",
-        requests[1]
-    );
-    assert!(
-        requests[2].contains("outcome=\"invalid token\""),
-        "{}",
-        requests[2]
-    );
-    assert!(requests[3].contains("tool=get_name"), "{}", requests[3]);
-    assert!(
-        requests[3].contains("outcome=\"insufficient scope\""),
-        "{}",
-        requests[3]
-    );
+    let user_id = stack.user_id.as_str();
+    let expected: [&[&str]; 4] = [
+        &[
+            user_id,
+            "method=initialize",
+            "outcome=\"served\"",
+            "latency_ms=",
+        ],
+        &["outcome=\"no token\""],
+        &["outcome=\"invalid token\""],
+        &["tool=get_name", "outcome=\"insufficient scope\""],
+    ];
+    for (line, parts) in requests.iter().zip(expected) {
+        for part in parts {
+            assert!(line.contains(part), "{part} missing from: {line}");
+        }
+    }
 
     for secret in [&token, &narrow] {
         let signature = secret.rsplit('.').next().expect("signature");

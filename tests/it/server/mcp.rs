@@ -3,8 +3,7 @@
 
 use crate::support;
 use crate::support::server::{
-    PRM_URL, config, initialize, insufficient_scope_challenge, invalid_token_challenge, login,
-    post, serve, tools_call,
+    PRM_URL, config, initialize, login, send_initialize, send_tools_call, serve,
 };
 use crate::support::{Options, RESOURCE, stack};
 use rmcp::model::{CallToolRequestParams, ClientConfig, ProtocolVersion};
@@ -20,18 +19,22 @@ fn text_of(result: &rmcp::model::CallToolResult) -> String {
         .to_owned()
 }
 
-async fn connect(
-    endpoint: &str,
-    token: &str,
-) -> rmcp::service::RunningService<rmcp::RoleClient, ClientConfig> {
+type Client = rmcp::service::RunningService<rmcp::RoleClient, ClientConfig>;
+
+/// The text `tool` answers `client` with (called without arguments).
+async fn call(client: &Client, tool: &str) -> String {
+    let result = client
+        .call_tool(CallToolRequestParams::new(tool.to_owned()))
+        .await
+        .unwrap_or_else(|e| panic!("{tool}: {e}"));
+    text_of(&result)
+}
+
+async fn connect(endpoint: &str, token: &str) -> Client {
     connect_with(endpoint, token, ProtocolVersion::LATEST).await
 }
 
-async fn connect_with(
-    endpoint: &str,
-    token: &str,
-    version: ProtocolVersion,
-) -> rmcp::service::RunningService<rmcp::RoleClient, ClientConfig> {
+async fn connect_with(endpoint: &str, token: &str, version: ProtocolVersion) -> Client {
     let transport = StreamableHttpClientTransport::from_config(
         StreamableHttpClientTransportConfig::with_uri(endpoint.to_owned())
             .auth_header(token.to_owned()),
@@ -100,11 +103,7 @@ async fn logged_in_client_lists_and_calls_both_tools(version: ProtocolVersion) {
     assert_ne!(hello.is_error, Some(true));
     assert_eq!(text_of(&hello), "Hello, Test User!");
 
-    let whoami = client
-        .call_tool(CallToolRequestParams::new("whoami"))
-        .await
-        .expect("whoami");
-    let claims: Value = serde_json::from_str(&text_of(&whoami)).expect("json");
+    let claims: Value = serde_json::from_str(&call(&client, "whoami").await).expect("json");
     assert_eq!(claims["subject"], stack.user_id);
     assert_eq!(claims["client_id"], stack.client_id);
     assert_eq!(claims["scopes"], json!(["openid", "profile", "email"]));
@@ -131,11 +130,7 @@ async fn the_tutorials_validation_through_fusionauth_still_checks_the_audience()
     let server = serve(settings).await;
     let token = login(&stack, "openid profile", Some(RESOURCE)).await;
     let client = connect(&server.local_endpoint(), &token).await;
-    let hello = client
-        .call_tool(CallToolRequestParams::new("get_name"))
-        .await
-        .expect("get_name");
-    assert_eq!(text_of(&hello), "Hello, Test User!");
+    assert_eq!(call(&client, "get_name").await, "Hello, Test User!");
     client.cancel().await.expect("client closes");
     assert!(
         stack
@@ -147,25 +142,10 @@ async fn the_tutorials_validation_through_fusionauth_still_checks_the_audience()
 
     // FusionAuth accepts a token for the client only; this server does not.
     let client_only = login(&stack, "openid profile", None).await;
-    let answer = post(
-        &server.local_endpoint(),
-        Some(&client_only),
-        &initialize(),
-        &[],
-    )
-    .await;
-    assert_eq!(answer.status, 401);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(invalid_token_challenge("openid profile").as_str())
-    );
-    let answer = post(
-        &server.local_endpoint(),
-        Some("garbage"),
-        &initialize(),
-        &[],
-    )
-    .await;
+    send_initialize(&server, Some(&client_only))
+        .await
+        .assert_invalid_token("openid profile");
+    let answer = send_initialize(&server, Some("garbage")).await;
     assert_eq!(answer.status, 401);
     server.shutdown().await.expect("clean shutdown");
 }
@@ -309,15 +289,10 @@ async fn without_auth_the_tools_answer_anyone_and_the_start_is_loud() {
         .serve(transport)
         .await
         .expect("connects");
-    let hello = client
-        .call_tool(CallToolRequestParams::new("get_name"))
-        .await
-        .expect("get_name");
-    assert!(text_of(&hello).starts_with("Hello!"), "{}", text_of(&hello));
+    let hello = call(&client, "get_name").await;
+    assert!(hello.starts_with("Hello!"), "{hello}");
     client.cancel().await.expect("client closes");
-    let answer = post(&server.local_endpoint(), None, &initialize(), &[]).await;
-    assert_eq!(answer.status, 200);
-    assert_eq!(answer.challenge, None);
+    send_initialize(&server, None).await.assert_served();
     server.shutdown().await.expect("clean shutdown");
 }
 
@@ -378,11 +353,7 @@ async fn an_issuer_whose_discovery_names_another_issuer_is_refused_at_start() {
 /// one with it gets the greeting.
 #[tokio::test]
 async fn with_a_license_the_custom_get_name_scope_guards_get_name() {
-    let stack = stack(Options {
-        licensed: true,
-        ..Options::default()
-    })
-    .await;
+    let stack = stack(Options::licensed()).await;
     let api = support::Api::of(&stack);
     let (status, body) = api
         .post(
@@ -404,26 +375,13 @@ async fn with_a_license_the_custom_get_name_scope_guards_get_name() {
     );
 
     let without = login(&stack, "openid profile", Some(RESOURCE)).await;
-    let answer = post(
-        &server.local_endpoint(),
-        Some(&without),
-        &tools_call("get_name"),
-        &[],
-    )
-    .await;
-    assert_eq!(answer.status, 403);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(insufficient_scope_challenge("openid get_name").as_str())
-    );
+    send_tools_call(&server, Some(&without), "get_name")
+        .await
+        .assert_insufficient_scope("openid get_name");
 
     let with = login(&stack, "openid profile get_name", Some(RESOURCE)).await;
     let client = connect(&server.local_endpoint(), &with).await;
-    let hello = client
-        .call_tool(CallToolRequestParams::new("get_name"))
-        .await
-        .expect("get_name");
-    assert_eq!(text_of(&hello), "Hello, Test User!");
+    assert_eq!(call(&client, "get_name").await, "Hello, Test User!");
     client.cancel().await.expect("client closes");
     server.shutdown().await.expect("clean shutdown");
 }

@@ -324,18 +324,11 @@ async fn log_in(issuer: &str, client_id: &str) -> Tokens {
 
 #[test]
 fn many_clients_through_expiry_refresh_and_a_removal_without_an_unexpected_error() {
-    if run_alone(
+    run_alone(
         module_path!(),
         "many_clients_through_expiry_refresh_and_a_removal_without_an_unexpected_error",
-    ) {
-        return;
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(soak());
+        soak,
+    );
 }
 
 async fn soak() {

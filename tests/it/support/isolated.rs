@@ -7,15 +7,22 @@ use std::process::Command;
 /// Set in the child: the full name of the one test it runs.
 const ALONE: &str = "MCP_FA_TEST_ALONE";
 
-/// In the test `name` of module `module` (its `module_path!()`): false when this process is
-/// the one started for it, where the test goes on; otherwise starts that process, waits for it,
-/// passes its output on, panics if the test failed there, and returns true: the caller returns.
-pub fn run_alone(module: &str, name: &str) -> bool {
+/// Runs `test`, the body of the test `name` in module `module` (its `module_path!()`), in a
+/// process of its own, on a runtime with two worker threads. In the test's first run this
+/// starts that process (this binary, asked for that one test), waits for it, passes its output
+/// on and fails if the test failed there; in that process, it runs `test`.
+pub fn run_alone<F: Future<Output = ()>>(module: &str, name: &str, test: impl FnOnce() -> F) {
     // libtest names a test by its path inside the binary, without the crate's name.
     let path = module.split_once("::").map_or("", |(_, path)| path);
     let full = format!("{path}::{name}");
     if std::env::var(ALONE).is_ok_and(|running| running == full) {
-        return false;
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(test());
+        return;
     }
     let out = Command::new(std::env::current_exe().expect("the test binary"))
         .args([&full, "--exact", "--nocapture", "--test-threads", "1"])
@@ -34,5 +41,4 @@ pub fn run_alone(module: &str, name: &str) -> bool {
         stdout.contains("1 passed"),
         "{full} did not run in its own process:\n{stdout}"
     );
-    true
 }

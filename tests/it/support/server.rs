@@ -66,20 +66,8 @@ pub async fn login_with(
 /// Makes `key_id` the first tenant's access-token signing key through the API, as an admin
 /// switching keys would; returns the tenant's id.
 pub async fn use_access_token_key(api: &Api, key_id: &str) -> String {
-    let (status, tenants) = api.get("/api/tenant").await;
-    assert_eq!(status, 200, "{tenants}");
-    let tenant_id = tenants["tenants"][0]["id"]
-        .as_str()
-        .expect("tenant id")
-        .to_owned();
-    let (status, answer) = api
-        .patch(
-            &format!("/api/tenant/{tenant_id}"),
-            json!({"tenant": {"jwtConfiguration": {"accessTokenKeyId": key_id}}}),
-        )
-        .await;
-    assert_eq!(status, 200, "{answer}");
-    tenant_id
+    api.patch_tenant(json!({"jwtConfiguration": {"accessTokenKeyId": key_id}}))
+        .await
 }
 
 /// A server against `issuer`, bound to an OS-chosen port, public as http://localhost:8000.
@@ -102,6 +90,55 @@ pub struct Answer {
     pub status: u16,
     pub challenge: Option<String>,
     pub body: Value,
+}
+
+impl Answer {
+    /// Served: 200, no challenge.
+    #[track_caller]
+    pub fn assert_served(&self) {
+        assert_eq!(self.status, 200, "{:?}", self.body);
+        assert_eq!(self.challenge, None);
+    }
+
+    /// 401 telling a client without a token where to log in and which `scope` to ask for.
+    #[track_caller]
+    pub fn assert_no_token(&self, scope: &str) {
+        assert_eq!(self.status, 401, "{:?}", self.body);
+        assert_eq!(
+            self.challenge.as_deref(),
+            Some(no_token_challenge(scope).as_str())
+        );
+    }
+
+    /// 401 `invalid_token`, with the challenge naming `scope`.
+    #[track_caller]
+    pub fn assert_invalid_token(&self, scope: &str) {
+        assert_eq!(self.status, 401, "{:?}", self.body);
+        assert_eq!(
+            self.challenge.as_deref(),
+            Some(invalid_token_challenge(scope).as_str())
+        );
+    }
+
+    /// 403 `insufficient_scope`, naming every `scope` the call needs.
+    #[track_caller]
+    pub fn assert_insufficient_scope(&self, scope: &str) {
+        assert_eq!(self.status, 403, "{:?}", self.body);
+        assert_eq!(
+            self.challenge.as_deref(),
+            Some(insufficient_scope_challenge(scope).as_str())
+        );
+    }
+}
+
+/// An `initialize` to `server` with `token`, as a client's first request.
+pub async fn send_initialize(server: &ServerHandle, token: Option<&str>) -> Answer {
+    post(&server.local_endpoint(), token, &initialize(), &[]).await
+}
+
+/// A `tools/call` of `tool` to `server` with `token`.
+pub async fn send_tools_call(server: &ServerHandle, token: Option<&str>, tool: &str) -> Answer {
+    post(&server.local_endpoint(), token, &tools_call(tool), &[]).await
 }
 
 pub fn tools_call(name: &str) -> Value {

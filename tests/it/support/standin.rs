@@ -34,6 +34,32 @@ pub struct Options {
     pub relationship: &'static str,
 }
 
+impl Options {
+    /// A licensed instance: third-party applications and custom scopes work.
+    pub fn licensed() -> Options {
+        Options {
+            licensed: true,
+            ..Options::default()
+        }
+    }
+
+    /// A licensed instance whose MCP client application is third-party (a consent page).
+    pub fn third_party() -> Options {
+        Options {
+            relationship: "ThirdParty",
+            ..Options::licensed()
+        }
+    }
+
+    /// The tenant keeps its HMAC key: access tokens are HS256, as FusionAuth's default.
+    pub fn hs256() -> Options {
+        Options {
+            rsa_tokens: false,
+            ..Options::default()
+        }
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -262,6 +288,22 @@ impl Api {
     pub async fn delete(&self, path: &str) -> (u16, Value) {
         let (s, v, _) = self.call("DELETE", path, None).await;
         (s, v)
+    }
+
+    /// Changes the (only) tenant as an admin would, `tenant` being the fields to merge in;
+    /// returns the tenant's id.
+    pub async fn patch_tenant(&self, tenant: Value) -> String {
+        let (status, tenants) = self.get("/api/tenant").await;
+        assert_eq!(status, 200, "{tenants}");
+        let id = tenants["tenants"][0]["id"]
+            .as_str()
+            .expect("tenant id")
+            .to_owned();
+        let (status, answer) = self
+            .patch(&format!("/api/tenant/{id}"), json!({ "tenant": tenant }))
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        id
     }
 }
 
