@@ -177,11 +177,7 @@ async fn a_registered_redirect_uri_logs_in_and_any_other_port_or_host_is_refused
 
 #[tokio::test]
 async fn licensed_instances_get_consent_and_the_get_name_scope() {
-    let stack = stack(Options {
-        licensed: true,
-        ..Default::default()
-    })
-    .await;
+    let stack = stack(Options::licensed()).await;
     let fa = fusionauth(&stack);
     let client = ClientRegistrar::new(&fa)
         .add(&request("cursor", ClientKind::Cursor, &stack))

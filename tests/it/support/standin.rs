@@ -307,22 +307,6 @@ impl Api {
     }
 }
 
-/// Every error code in a FusionAuth error body, field and general.
-pub fn error_codes(body: &Value) -> Vec<String> {
-    let mut codes = Vec::new();
-    if let Some(fields) = body["fieldErrors"].as_object() {
-        for errors in fields.values() {
-            for e in errors.as_array().into_iter().flatten() {
-                codes.push(e["code"].as_str().unwrap_or_default().to_string());
-            }
-        }
-    }
-    for e in body["generalErrors"].as_array().into_iter().flatten() {
-        codes.push(e["code"].as_str().unwrap_or_default().to_string());
-    }
-    codes
-}
-
 /// An MCP-client-shaped application body, for tests that create more applications.
 pub fn mcp_application(name: &str, redirect: &str) -> Value {
     json!({"application": {"name": name, "oauthConfiguration": {

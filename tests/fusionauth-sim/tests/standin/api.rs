@@ -2,8 +2,34 @@
 //! would fail against a stand-in that was kinder than FusionAuth.
 
 use crate::support;
-use crate::support::{Api, Options, error_codes, mcp_application, stack};
-use serde_json::json;
+use crate::support::{Api, Options, mcp_application, stack};
+use serde_json::{Value, json};
+
+/// Every error code in a FusionAuth error body, field and general.
+pub fn error_codes(body: &Value) -> Vec<String> {
+    let mut codes = Vec::new();
+    if let Some(fields) = body["fieldErrors"].as_object() {
+        for errors in fields.values() {
+            for e in errors.as_array().into_iter().flatten() {
+                codes.push(e["code"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    for e in body["generalErrors"].as_array().into_iter().flatten() {
+        codes.push(e["code"].as_str().unwrap_or_default().to_string());
+    }
+    codes
+}
+
+/// Asserts a 400 whose only FusionAuth error code is `code`.
+#[track_caller]
+fn assert_refused(status: u16, body: &Value, code: &str) {
+    assert_eq!(
+        (status, error_codes(body)),
+        (400, vec![code.to_owned()]),
+        "{body}"
+    );
+}
 
 #[tokio::test]
 async fn api_key_must_be_raw_and_known_and_401_has_an_empty_body() {
@@ -67,10 +93,7 @@ async fn application_validation_matches_fusionauth_codes() {
     );
 
     let (status, body) = api.post("/api/application", json!({})).await;
-    assert_eq!(
-        (status, error_codes(&body)),
-        (400, vec!["[missing]application".to_string()])
-    );
+    assert_refused(status, &body, "[missing]application");
 
     let mut wildcard = mcp_application("w", "http://localhost:*/cb");
     wildcard["application"]["oauthConfiguration"]["authorizedURLValidationPolicy"] =
@@ -134,18 +157,11 @@ async fn third_party_applications_and_custom_scopes_need_a_license() {
             scope.clone(),
         )
         .await;
-    assert_eq!(
-        (status, error_codes(&body)),
-        (400, vec!["[notLicensed]".to_string()])
-    );
+    assert_refused(status, &body, "[notLicensed]");
     let (_, reactor) = api.get("/api/reactor").await;
     assert_eq!(reactor["status"]["licensed"], false);
 
-    let licensed = stack(Options {
-        licensed: true,
-        ..Default::default()
-    })
-    .await;
+    let licensed = stack(Options::licensed()).await;
     let api = Api::of(&licensed);
     assert_eq!(api.get("/api/reactor").await.1["status"]["licensed"], true);
     assert_eq!(api.post("/api/application", third).await.0, 200);
@@ -154,17 +170,10 @@ async fn third_party_applications_and_custom_scopes_need_a_license() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["scope"]["name"], "get_name");
     let (status, body) = api.post(&path, scope).await;
-    assert_eq!(
-        (status, error_codes(&body)),
-        (400, vec!["[duplicate]scope.name".to_string()])
-    );
+    assert_refused(status, &body, "[duplicate]scope.name");
     for reserved in ["openid", "profile", "email", "offline_access"] {
         let (status, body) = api.post(&path, json!({"scope": {"name": reserved}})).await;
-        assert_eq!(
-            (status, error_codes(&body)),
-            (400, vec!["[invalid]scope.name".to_string()]),
-            "{reserved}"
-        );
+        assert_refused(status, &body, "[invalid]scope.name");
     }
 }
 
@@ -175,10 +184,7 @@ async fn license_activation_refuses_a_mangled_id() {
     let (status, body) = api
         .post("/api/reactor", json!({"licenseId": "\"abc"}))
         .await;
-    assert_eq!(
-        (status, error_codes(&body)),
-        (400, vec!["[invalid]licenseId".to_string()])
-    );
+    assert_refused(status, &body, "[invalid]licenseId");
     assert_eq!(api.get("/api/reactor").await.1["status"]["licensed"], false);
     assert_eq!(
         api.post("/api/reactor", json!({"licenseId": support::LICENSE_ID}))
@@ -277,20 +283,14 @@ async fn users_follow_fusionauth_password_and_uniqueness_rules() {
             json!({"user": {"email": "a@example.com", "password": "short"}}),
         )
         .await;
-    assert_eq!(
-        (status, error_codes(&body)),
-        (400, vec!["[tooShort]user.password".to_string()])
-    );
+    assert_refused(status, &body, "[tooShort]user.password");
     let (status, body) = api
         .post(
             "/api/user",
             json!({"user": {"email": support::DEMO_EMAIL, "password": "long-enough"}}),
         )
         .await;
-    assert_eq!(
-        (status, error_codes(&body)),
-        (400, vec!["[duplicate]user.email".to_string()])
-    );
+    assert_refused(status, &body, "[duplicate]user.email");
     let (status, body) = api
         .post(
             "/api/user",
@@ -313,10 +313,7 @@ async fn users_follow_fusionauth_password_and_uniqueness_rules() {
     let (status, body) = api
         .post(&format!("/api/user/registration/{user_id}"), bad_role)
         .await;
-    assert_eq!(
-        (status, error_codes(&body)),
-        (400, vec!["[invalid]registration.roles".to_string()])
-    );
+    assert_refused(status, &body, "[invalid]registration.roles");
 }
 
 async fn body_user_id(api: &Api, email: &str) -> String {
@@ -349,11 +346,7 @@ async fn tenant_rejects_a_signing_key_that_does_not_exist() {
 
 #[tokio::test]
 async fn default_tokens_are_hs256_and_the_jwks_lists_only_asymmetric_keys() {
-    let stack = stack(Options {
-        rsa_tokens: false,
-        ..Default::default()
-    })
-    .await;
+    let stack = stack(Options::hs256()).await;
     let base = stack.sim.url();
     let jwks: serde_json::Value = reqwest::get(format!("{base}/.well-known/jwks.json"))
         .await
@@ -389,10 +382,7 @@ async fn default_tokens_are_hs256_and_the_jwks_lists_only_asymmetric_keys() {
             json!({"key": {"algorithm": "RS256", "name": "small", "length": 1024}}),
         )
         .await;
-    assert_eq!(
-        (status, error_codes(&body)),
-        (400, vec!["[invalid]key.length".to_string()])
-    );
+    assert_refused(status, &body, "[invalid]key.length");
 }
 
 #[tokio::test]

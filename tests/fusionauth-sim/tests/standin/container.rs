@@ -126,6 +126,17 @@ fn http() -> reqwest::Client {
         .expect("http client")
 }
 
+/// What the tests on a network start from: the images, a scope for their Docker objects, an
+/// HTTP client, and a user network. `None` without Docker: the test skips.
+fn rig() -> Option<(Images, Scope, reqwest::Client, String)> {
+    if !docker_available() {
+        return None;
+    }
+    let scope = Scope::new();
+    let network = scope.network("net");
+    Some((ensure_images(), scope, http(), network))
+}
+
 /// `GET /api/status`: status code and whether the answer is JSON; `None` if nothing answers.
 async fn status(client: &reqwest::Client, base: &str) -> Option<(u16, bool)> {
     let response = client.get(format!("{base}/api/status")).send().await.ok()?;
@@ -210,13 +221,9 @@ async fn wait_readable(
 /// database containers; a fresh volume is a fresh instance.
 #[tokio::test]
 async fn kickstart_runs_once_per_database_volume() {
-    if !docker_available() {
+    let Some((images, scope, client, network)) = rig() else {
         return;
-    }
-    let images = ensure_images();
-    let scope = Scope::new();
-    let client = http();
-    let network = scope.network("net");
+    };
     let volume = scope.volume("db-data");
     let db = start_db(&scope, &images, "db", &network, &volume);
 
@@ -311,13 +318,9 @@ async fn kickstart_runs_once_per_database_volume() {
 /// and becomes ready once the database is there.
 #[tokio::test]
 async fn status_is_452_while_the_database_is_unreachable() {
-    if !docker_available() {
+    let Some((images, scope, client, network)) = rig() else {
         return;
-    }
-    let images = ensure_images();
-    let scope = Scope::new();
-    let client = http();
-    let network = scope.network("net");
+    };
     let volume = scope.volume("db-data");
     // Created but not started: its name does not resolve yet, as with a stopped database.
     let mount = format!("{volume}:/var/lib/postgresql/data");
@@ -386,13 +389,9 @@ async fn status_is_452_while_the_database_is_unreachable() {
 /// error naming the file, and FusionAuth starts anyway, without kickstart's objects.
 #[tokio::test]
 async fn unreadable_kickstart_is_logged_and_fusionauth_starts_anyway() {
-    if !docker_available() {
+    let Some((images, scope, client, network)) = rig() else {
         return;
-    }
-    let images = ensure_images();
-    let scope = Scope::new();
-    let client = http();
-    let network = scope.network("net");
+    };
     let key = random_api_key();
     let app = create_app(&scope, &images, "app", &network, None);
     let doc =

@@ -18,6 +18,15 @@ fn authorize<'a>(stack: &'a Stack, pkce: &'a Pkce) -> Authorize<'a> {
     }
 }
 
+/// A kickstarted stand-in, its URL, a browser not logged in yet, and a PKCE pair: where most
+/// tests here start.
+async fn signed_out(options: Options) -> (Stack, String, Browser, Pkce) {
+    let stack = stack(options).await;
+    let base = stack.sim.url();
+    let browser = Browser::new(&base);
+    (stack, base, browser, Pkce::new())
+}
+
 /// Logs in and exchanges the code; returns the token response.
 async fn tokens(stack: &Stack, scope: &str, with_resource: bool) -> Value {
     let pkce = Pkce::new();
@@ -38,6 +47,33 @@ async fn tokens(stack: &Stack, scope: &str, with_resource: bool) -> Value {
     body
 }
 
+/// Logs the demo user in through the hosted pages; the code the redirect carries.
+async fn code(browser: &Browser, base: &str, authorize: &Authorize<'_>) -> String {
+    let redirect = browser
+        .log_in(&authorize.url(base), DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .redirect();
+    query(&redirect)["code"].clone()
+}
+
+/// Exchanges the kickstarted client's `code` with `verifier`, and `resource` when given.
+async fn exchange(
+    stack: &Stack,
+    code: &str,
+    verifier: &str,
+    resource: Option<&str>,
+) -> (u16, Value) {
+    let mut fields = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", &stack.redirect_uri),
+        ("client_id", &stack.client_id),
+        ("code_verifier", verifier),
+    ];
+    fields.extend(resource.map(|resource| ("resource", resource)));
+    token_request(&stack.sim.url(), &fields).await
+}
+
 fn claims(token: &str) -> Value {
     use base64::Engine;
     let payload = token.split('.').nth(1).expect("payload");
@@ -51,10 +87,7 @@ fn claims(token: &str) -> Value {
 
 #[tokio::test]
 async fn unregistered_redirect_uris_get_an_error_page_and_never_a_redirect() {
-    let stack = stack(Options::default()).await;
-    let base = stack.sim.url();
-    let pkce = Pkce::new();
-    let browser = Browser::new(&base);
+    let (stack, base, browser, pkce) = signed_out(Options::default()).await;
     for uri in [
         "http://localhost:3335/oauth/callback",
         "http://127.0.0.1:3334/oauth/callback",
@@ -80,10 +113,7 @@ async fn unregistered_redirect_uris_get_an_error_page_and_never_a_redirect() {
 
 #[tokio::test]
 async fn pkce_is_required_and_checked() {
-    let stack = stack(Options::default()).await;
-    let base = stack.sim.url();
-    let pkce = Pkce::new();
-    let browser = Browser::new(&base);
+    let (stack, base, browser, pkce) = signed_out(Options::default()).await;
     let mut a = authorize(&stack, &pkce);
     a.challenge = None;
     let redirect = browser.open(&a.url(&base)).await.redirect();
@@ -107,29 +137,9 @@ async fn pkce_is_required_and_checked() {
         "invalid_request"
     );
 
-    let a = authorize(&stack, &pkce);
-    let code = query(
-        &browser
-            .log_in(&a.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
-            .await
-            .redirect(),
-    )["code"]
-        .clone();
-    let (status, body) = token_request(
-        &base,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &stack.redirect_uri),
-            ("client_id", &stack.client_id),
-            (
-                "code_verifier",
-                "a-different-verifier-of-enough-length-1234567",
-            ),
-            ("resource", &stack.resource),
-        ],
-    )
-    .await;
+    let code = code(&browser, &base, &authorize(&stack, &pkce)).await;
+    let wrong_verifier = "a-different-verifier-of-enough-length-1234567";
+    let (status, body) = exchange(&stack, &code, wrong_verifier, Some(&stack.resource)).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
@@ -138,10 +148,7 @@ async fn pkce_is_required_and_checked() {
 
 #[tokio::test]
 async fn resources_follow_rfc_8707_as_fusionauth_applies_it() {
-    let stack = stack(Options::default()).await;
-    let base = stack.sim.url();
-    let browser = Browser::new(&base);
-    let pkce = Pkce::new();
+    let (stack, base, browser, pkce) = signed_out(Options::default()).await;
     let mut a = authorize(&stack, &pkce);
     a.resources = vec!["http://localhost:9999/other"];
     assert_eq!(
@@ -150,25 +157,8 @@ async fn resources_follow_rfc_8707_as_fusionauth_applies_it() {
     );
 
     // Sent on authorize, it must be sent again on the token request.
-    let a = authorize(&stack, &pkce);
-    let code = query(
-        &browser
-            .log_in(&a.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
-            .await
-            .redirect(),
-    )["code"]
-        .clone();
-    let (status, body) = token_request(
-        &base,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &stack.redirect_uri),
-            ("client_id", &stack.client_id),
-            ("code_verifier", &pkce.verifier),
-        ],
-    )
-    .await;
+    let code = code(&browser, &base, &authorize(&stack, &pkce)).await;
+    let (status, body) = exchange(&stack, &code, &pkce.verifier, None).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_target"))
@@ -242,14 +232,7 @@ async fn wrong_password_shows_the_form_again_with_an_error() {
 
 #[tokio::test]
 async fn strict_scopes_reject_unknown_ones_and_accept_custom_ones_when_licensed() {
-    let stack = stack(Options {
-        licensed: true,
-        ..Default::default()
-    })
-    .await;
-    let base = stack.sim.url();
-    let pkce = Pkce::new();
-    let browser = Browser::new(&base);
+    let (stack, base, browser, pkce) = signed_out(Options::licensed()).await;
     let mut a = authorize(&stack, &pkce);
     a.scope = "openid get_name";
     assert_eq!(
@@ -273,15 +256,7 @@ async fn strict_scopes_reject_unknown_ones_and_accept_custom_ones_when_licensed(
 
 #[tokio::test]
 async fn third_party_clients_get_a_consent_page_and_deny_means_access_denied() {
-    let stack = stack(Options {
-        licensed: true,
-        relationship: "ThirdParty",
-        ..Default::default()
-    })
-    .await;
-    let base = stack.sim.url();
-    let pkce = Pkce::new();
-    let browser = Browser::new(&base);
+    let (stack, base, browser, pkce) = signed_out(Options::third_party()).await;
     let login = browser.open(&authorize(&stack, &pkce).url(&base)).await;
     let consent = browser
         .submit(
@@ -344,46 +319,25 @@ async fn confidential_clients_must_authenticate_at_the_token_endpoint() {
             challenge: Some(&pkce.challenge),
             resources: vec![],
         };
-        codes.push((
-            query(
-                &browser
-                    .log_in(&a.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
-                    .await
-                    .redirect(),
-            )["code"]
-                .clone(),
-            pkce.verifier,
-        ));
+        codes.push((code(&browser, &base, &a).await, pkce.verifier));
     }
-    let (code, verifier) = &codes[0];
-    let (status, body) = token_request(
-        &base,
-        &[
+    let exchange = async |(code, verifier): &(String, String), secret: Option<&str>| {
+        let mut fields = vec![
             ("grant_type", "authorization_code"),
-            ("code", code),
+            ("code", code.as_str()),
             ("redirect_uri", redirect),
             ("client_id", &client_id),
-            ("code_verifier", verifier),
-        ],
-    )
-    .await;
+            ("code_verifier", verifier.as_str()),
+        ];
+        fields.extend(secret.map(|secret| ("client_secret", secret)));
+        token_request(&base, &fields).await
+    };
+    let (status, body) = exchange(&codes[0], None).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (401, Some("invalid_client"))
     );
-    let (code, verifier) = &codes[1];
-    let (status, body) = token_request(
-        &base,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", redirect),
-            ("client_id", &client_id),
-            ("client_secret", &secret),
-            ("code_verifier", verifier),
-        ],
-    )
-    .await;
+    let (status, body) = exchange(&codes[1], Some(&secret)).await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -565,11 +519,7 @@ async fn introspection_answers_only_the_client_the_token_was_issued_to() {
 
 #[tokio::test]
 async fn hs256_tokens_when_the_tenant_keeps_its_default_key() {
-    let stack = stack(Options {
-        rsa_tokens: false,
-        ..Default::default()
-    })
-    .await;
+    let stack = stack(Options::hs256()).await;
     let t = tokens(&stack, "openid", true).await;
     let access = t["access_token"].as_str().expect("t");
     let header = jsonwebtoken::decode_header(access).expect("header");
