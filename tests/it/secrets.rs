@@ -3,36 +3,23 @@
 //! passwords, the client secrets and the access token appear nowhere, except in
 //! `status --show-secrets`, which exists to show them.
 
-use crate::support;
 use crate::support::browser::{Authorize, Pkce, login_and_exchange};
-use crate::support::docker::docker_available;
 use crate::support::project::{Run, TestProject};
-use serde_json::Value;
-
-fn block<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(future)
-}
+use crate::support::server::{initialize, post};
+use crate::support::{Api, DEMO_EMAIL, block};
 
 #[test]
 fn a_full_run_prints_no_secret_unless_asked() {
-    if !docker_available() {
+    let Some(project) = TestProject::with_docker("secrets") else {
         return;
-    }
-    let project = TestProject::new("secrets");
+    };
     let mut runs: Vec<(String, Run)> = Vec::new();
     let mut record = |label: &str, run: Run| {
         runs.push((label.to_owned(), run));
         runs.last().map(|(_, r)| r.code).unwrap_or(-1)
     };
-    let up_args: Vec<String> = project
-        .up_args(&["--detach", "--client", "mcp-remote", "--client", "cursor"])
-        .into_iter()
-        .filter(|a| a != "--no-server")
-        .collect();
+    let up_args =
+        project.serving_up_args(&["--detach", "--client", "mcp-remote", "--client", "cursor"]);
     let up_args: Vec<&str> = up_args.iter().map(String::as_str).collect();
     assert_eq!(
         record("up --json", project.run(&up_args)),
@@ -44,27 +31,21 @@ fn a_full_run_prints_no_secret_unless_asked() {
     record("up (again, text)", project.run(&text_up));
 
     // The secrets this run generated, from the state file and FusionAuth itself.
-    let state: Value =
-        serde_json::from_str(&std::fs::read_to_string(project.state_file()).expect("state file"))
-            .expect("json");
+    let state = project.saved_state();
     let api_key = state["apiKey"].as_str().expect("api key").to_owned();
     let mut secrets = vec![
         api_key.clone(),
         state["databasePassword"].as_str().expect("db").to_owned(),
     ];
-    let demo_password = state["users"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .find(|u| u["role"] == "demo")
-        .and_then(|u| u["password"].as_str())
+    let demo_password = project.demo_user()["password"]
+        .as_str()
         .expect("demo password")
         .to_owned();
     for user in state["users"].as_array().expect("users") {
         secrets.push(user["password"].as_str().expect("password").to_owned());
     }
     let fa = format!("http://127.0.0.1:{}", project.fusionauth_port);
-    let api = support::Api::new(&fa, &api_key);
+    let api = Api::new(&fa, &api_key);
     let apps = block(api.get("/api/application")).1;
     let mut mcp_remote = None;
     for app in apps["applications"].as_array().expect("apps") {
@@ -93,26 +74,13 @@ fn a_full_run_prints_no_secret_unless_asked() {
         &fa_public,
         &authorize,
         &pkce.verifier,
-        support::DEMO_EMAIL,
+        DEMO_EMAIL,
         &demo_password,
     ));
     assert_eq!(status, 200, "{tokens}");
     let access_token = tokens["access_token"].as_str().expect("token").to_owned();
-    let answer =
-        block(async {
-            reqwest::Client::new()
-            .post(format!("http://127.0.0.1:{}/mcp", project.mcp_port))
-            .bearer_auth(&access_token)
-            .header("accept", "application/json, text/event-stream")
-            .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-                "protocolVersion": "2025-06-18", "capabilities": {},
-                "clientInfo": {"name": "secrets-test", "version": "0"}}}))
-            .send()
-            .await
-            .expect("the server answers")
-            .status()
-            .as_u16()
-        });
+    let mcp = format!("http://127.0.0.1:{}/mcp", project.mcp_port);
+    let answer = block(post(&mcp, Some(&access_token), &initialize(), &[])).status;
     assert_eq!(answer, 200, "the token is accepted");
     secrets.push(access_token);
 

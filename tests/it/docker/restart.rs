@@ -84,20 +84,12 @@ fn docker_restarted_under_a_running_stack_status_tells_the_truth_and_up_heals() 
         );
     }
     assert!(doc["fusionauthStatus"].is_null(), "{doc:#}");
-    let text = project.run(&["status"]);
-    assert!(
-        text.assert_ok().stdout.contains(": not running"),
-        "{}",
-        text.stdout
-    );
+    project.assert_reported_not_running();
 
     // `up` heals: same data, same key, the demo user still there.
-    let healed = project.up(&[]);
-    let report = healed.assert_ok().json();
-    assert_eq!(report["kickstart"], "skipped", "{report:#}");
+    let healed = project.assert_up_heals(&key, &demo);
+    let report = healed.json();
     assert_eq!(report["alreadyRunning"], false, "{report:#}");
-    assert_eq!(project.saved_state()["apiKey"], key.as_str());
-    assert_eq!(project.fusionauth_get(&key, &demo), Some(200));
     let status = project.run(&["status", "-o", "json"]);
     let doc = status.assert_ok().json();
     assert_eq!(doc["running"], true, "{doc:#}");

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::server::{
-    PUBLIC_URL, TestIssuer, config, decode_part, encode_part, initialize, jwks_fetches, login, now,
-    post, send_initialize, send_tools_call, serve, use_access_token_key,
+    PUBLIC_URL, TestIssuer, assert_warns, config, decode_part, encode_part, initialize,
+    jwks_fetches, login, now, post, send_initialize, send_tools_call, serve, use_access_token_key,
 };
 use crate::support::{Api, Options, RESOURCE, stack};
 
@@ -189,14 +189,7 @@ async fn the_legacy_client_id_audience_is_accepted_only_when_opted_in() {
     let mut legacy = config(&issuer.url);
     legacy.client_id_audiences = vec!["client-abc".into()];
     let server = serve(legacy).await;
-    assert!(
-        server
-            .notes()
-            .iter()
-            .any(|n| n.warning && n.text.contains("client-abc")),
-        "the opt-in is announced: {:?}",
-        server.notes()
-    );
+    assert_warns(&server, "client-abc");
     let answer = send_initialize(&server, Some(&only_client)).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     let mut other = issuer.claims();
@@ -317,14 +310,7 @@ async fn stand_in_tokens_are_bound_to_this_server_and_expire() {
 async fn an_hs256_token_from_an_unconfigured_tenant_points_at_the_key_setup() {
     let stack = stack(Options::hs256()).await;
     let server = serve(config(&stack.sim.url())).await;
-    assert!(
-        server
-            .notes()
-            .iter()
-            .any(|n| n.warning && n.text.contains("accessTokenKeyId")),
-        "the start-up notes warn: {:?}",
-        server.notes()
-    );
+    assert_warns(&server, "accessTokenKeyId");
     let token = login(&stack, "openid profile", Some(RESOURCE)).await;
     assert_eq!(decode_part(&token, 0)["alg"], "HS256");
     let answer = send_initialize(&server, Some(&token)).await;

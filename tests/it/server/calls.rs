@@ -4,8 +4,8 @@
 //! the gate decided, without the token.
 
 use crate::support::server::{
-    PUBLIC_URL, call_tool, config, get_json, login, no_token_challenge, post, serve, tool_text,
-    tools_call,
+    PUBLIC_URL, assert_warns, call_tool, config, get_json, login, no_token_challenge, post, serve,
+    tool_text, tools_call,
 };
 use crate::support::{Options, RESOURCE, stack};
 use mcp_fa::server::{CALL_LOG_CAPACITY, CallOutcome, CallRecord, ServeConfig, ServerHandle};
@@ -51,14 +51,7 @@ async fn protection_switches_at_runtime_between_anonymous_and_challenged() {
     settings.start_unprotected = true;
     let server = serve(settings).await;
     assert!(!server.is_protected());
-    assert!(
-        server
-            .notes()
-            .iter()
-            .any(|n| n.warning && n.text.contains("protection is switched off")),
-        "{:?}",
-        server.notes()
-    );
+    assert_warns(&server, "protection is switched off");
     assert_anonymous(&server).await;
 
     server.set_protected(true);

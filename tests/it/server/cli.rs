@@ -3,18 +3,11 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::support::server::{PUBLIC_URL, initialize, no_token_challenge, post};
-use crate::support::{Options, stack};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
+use crate::support::project::free_port;
+use crate::support::server::{PUBLIC_URL, initialize, post};
+use crate::support::{Options, stack, stop};
 
 #[cfg(unix)]
 #[tokio::test]
@@ -47,31 +40,11 @@ async fn serve_answers_with_the_challenge_and_stops_cleanly_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(ready, "serve never answered on {prm}");
-    let answer = post(&endpoint, None, &initialize(), &[]).await;
-    assert_eq!(answer.status, 401);
-    assert_eq!(
-        answer.challenge.as_deref(),
-        Some(no_token_challenge("openid profile").as_str())
-    );
+    post(&endpoint, None, &initialize(), &[])
+        .await
+        .assert_no_token("openid profile");
 
-    let pid = child.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let asked = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if asked.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            panic!("serve did not stop within 10 s of SIGTERM");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    println!("stopped {} ms after SIGTERM", asked.elapsed().as_millis());
+    let status = stop(&mut child, "TERM");
     assert!(status.success(), "{status}");
     let mut stderr = String::new();
     child

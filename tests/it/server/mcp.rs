@@ -3,7 +3,7 @@
 
 use crate::support;
 use crate::support::server::{
-    PRM_URL, config, initialize, login, send_initialize, send_tools_call, serve,
+    PRM_URL, assert_warns, config, initialize, login, send_initialize, send_tools_call, serve,
 };
 use crate::support::{Options, RESOURCE, stack};
 use rmcp::model::{CallToolRequestParams, ClientConfig, ProtocolVersion};
@@ -278,12 +278,7 @@ async fn without_auth_the_tools_answer_anyone_and_the_start_is_loud() {
     let mut settings = mcp_fa::server::ServeConfig::unprotected();
     settings.bind = "127.0.0.1:0".parse().expect("addr");
     let server = serve(settings).await;
-    assert!(
-        server
-            .notes()
-            .iter()
-            .any(|n| n.warning && n.text.contains("NO AUTHENTICATION"))
-    );
+    assert_warns(&server, "NO AUTHENTICATION");
     let transport = StreamableHttpClientTransport::from_uri(server.local_endpoint());
     let client = ClientConfig::default()
         .serve(transport)

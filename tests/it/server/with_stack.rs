@@ -8,21 +8,12 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support;
-use crate::support::docker::docker_available;
-use crate::support::project::TestProject;
-use serde_json::{Value, json};
+use serde_json::json;
 
-/// `up` with this project's images and ports, serving (no `--no-server`).
-fn up_args(project: &TestProject, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = project
-        .up_args(&[])
-        .into_iter()
-        .filter(|arg| arg != "--no-server")
-        .collect();
-    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
-    args
-}
+use crate::support::docker::docker_ok;
+use crate::support::project::TestProject;
+use crate::support::server::{initialize, post};
+use crate::support::{Api, block, stop};
 
 fn challenge(port: u16) -> String {
     format!(
@@ -47,53 +38,8 @@ fn prm_status(port: u16) -> Option<u16> {
 /// POSTs an `initialize` to `/mcp` without a token: (status, WWW-Authenticate).
 fn post_without_token(port: u16) -> (u16, Option<String>) {
     let url = format!("http://127.0.0.1:{port}/mcp");
-    block(async move {
-        let response = reqwest::Client::new()
-            .post(url)
-            .header("Accept", "application/json, text/event-stream")
-            .json(
-                &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-                "protocolVersion": "2025-06-18", "capabilities": {},
-                "clientInfo": {"name": "up-test", "version": "0"}}}),
-            )
-            .send()
-            .await
-            .expect("the MCP server answers");
-        let challenge = response
-            .headers()
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        (response.status().as_u16(), challenge)
-    })
-}
-
-fn fusionauth_get(port: u16, api_key: &str, path: &str) -> (u16, Value) {
-    let url = format!("http://127.0.0.1:{port}{path}");
-    let key = api_key.to_owned();
-    block(async move {
-        let response = reqwest::Client::new()
-            .get(url)
-            .header("Authorization", key)
-            .send()
-            .await
-            .expect("FusionAuth answers");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    })
-}
-
-fn block<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(future)
-}
-
-fn state(project: &TestProject) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(project.state_file()).expect("state file"))
-        .expect("state JSON")
+    let answer = block(post(&url, None, &initialize(), &[]));
+    (answer.status, answer.challenge)
 }
 
 /// Gone, or a zombie nobody reaped yet: either way no longer running.
@@ -123,15 +69,13 @@ impl Drop for KillOnDrop {
 
 #[test]
 fn up_detach_with_a_client_serves_reports_logs_and_down_stops_it() {
-    if !docker_available() {
+    let Some(project) = TestProject::with_docker("upd") else {
         return;
-    }
-    let project = TestProject::new("upd");
+    };
     let port = project.mcp_port;
 
-    let args = up_args(&project, &["--detach", "--client", "mcp-remote"]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let up = project.run(&args);
+    let args = ["--detach", "--client", "mcp-remote"];
+    let up = project.up_serving(&args);
     up.assert_ok();
     eprintln!("up --detach --client mcp-remote took {:?}", up.elapsed);
     let report = up.json();
@@ -162,16 +106,14 @@ fn up_detach_with_a_client_serves_reports_logs_and_down_stops_it() {
     assert_eq!(www_authenticate.as_deref(), Some(challenge(port).as_str()));
 
     // The state file keeps the server and the client; the application exists in FusionAuth.
-    let saved = state(&project);
+    let saved = project.saved_state();
     assert_eq!(saved["mcpServer"]["pid"].as_u64(), Some(pid));
     assert_eq!(saved["clients"][0]["clientId"], client_id.as_str());
     assert_eq!(saved["clients"][0]["kind"], "mcp-remote");
     let api_key = saved["apiKey"].as_str().expect("API key");
-    let (code, application) = fusionauth_get(
-        project.fusionauth_port,
-        api_key,
-        &format!("/api/application/{client_id}"),
-    );
+    let fusionauth = format!("http://127.0.0.1:{}", project.fusionauth_port);
+    let (code, application) =
+        block(Api::new(&fusionauth, api_key).get(&format!("/api/application/{client_id}")));
     assert_eq!(code, 200, "{application:#}");
     assert_eq!(
         application["application"]["oauthConfiguration"]["authorizedResourceUris"],
@@ -229,7 +171,7 @@ fn up_detach_with_a_client_serves_reports_logs_and_down_stops_it() {
     assert_eq!(mcp_port_check["verdict"], "ok", "{mcp_port_check:#}");
 
     // up again: a fast no-op that leaves the same server running.
-    let again = project.run(&args);
+    let again = project.up_serving(&args);
     again.assert_ok();
     assert!(
         again.elapsed < Duration::from_secs(5),
@@ -249,21 +191,20 @@ fn up_detach_with_a_client_serves_reports_logs_and_down_stops_it() {
     assert!(process_gone(pid), "the server process is gone");
     assert_eq!(prm_status(port), None, "port {port} is closed");
     assert_eq!(project.labelled("container"), Vec::<String>::new());
-    assert!(state(&project).get("mcpServer").is_none());
+    assert!(project.saved_state().get("mcpServer").is_none());
     let status = project.run(&["status", "-o", "json"]).json();
     assert_eq!(status["mcpServer"]["running"], false, "{status:#}");
 }
 
 #[test]
 fn serve_without_flags_serves_the_stack_and_foreground_up_stops_on_sigint() {
-    if !docker_available() {
+    let Some(project) = TestProject::with_docker("upf") else {
         return;
-    }
-    let project = TestProject::new("upf");
+    };
     let port = project.mcp_port;
 
     // Foreground up (text output): serves once "ready", until SIGINT.
-    let args = up_args(&project, &[]);
+    let args = project.serving_up_args(&[]);
     let args: Vec<String> = args.into_iter().filter(|a| a != "--json").collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let started = Instant::now();
@@ -297,22 +238,7 @@ fn serve_without_flags_serves_the_stack_and_foreground_up_stops_on_sigint() {
     assert_eq!(status, 401);
     assert_eq!(www_authenticate.as_deref(), Some(challenge(port).as_str()));
 
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(interrupted.success());
-    let asked = Instant::now();
-    let exit = loop {
-        if let Some(exit) = child.try_wait().expect("wait") {
-            break exit;
-        }
-        if asked.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            panic!("up did not stop within 10 s of SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let exit = stop(&mut child, "INT");
     assert!(exit.success(), "{exit}");
     assert_eq!(prm_status(port), None, "the server stopped");
     let status = project.run(&["status", "-o", "json"]);
@@ -353,14 +279,11 @@ fn serve_without_flags_serves_the_stack_and_foreground_up_stops_on_sigint() {
 
 #[test]
 fn up_on_a_broken_stack_replaces_the_old_detached_server() {
-    if !docker_available() {
+    let Some(project) = TestProject::with_docker("upr") else {
         return;
-    }
-    let project = TestProject::new("upr");
+    };
     let port = project.mcp_port;
-    let args = up_args(&project, &["--detach"]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let first = project.run(&args);
+    let first = project.up_serving(&["--detach"]);
     first.assert_ok();
     let old_pid = first.json()["mcpServer"]["pid"].as_u64().expect("pid");
     let _old = KillOnDrop(Some(old_pid));
@@ -368,8 +291,8 @@ fn up_on_a_broken_stack_replaces_the_old_detached_server() {
     // FusionAuth's container goes away: the next `up` recreates it (reusing the data) and must
     // not leave the old server holding the port or trusting the old container.
     let fusionauth = format!("mcp-fa-{}-fusionauth", project.name);
-    support::docker::docker_ok(&["rm", "-f", &fusionauth]);
-    let second = project.run(&args);
+    docker_ok(&["rm", "-f", &fusionauth]);
+    let second = project.up_serving(&["--detach"]);
     second.assert_ok();
     let report = second.json();
     assert_eq!(report["kickstart"], "skipped", "{report:#}");

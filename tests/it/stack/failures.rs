@@ -5,7 +5,7 @@
 //! unreachable-Docker test needs no daemon.
 
 use crate::support;
-use crate::support::docker::{docker_available, docker_ok, docker_output};
+use crate::support::docker::{docker_ok, docker_output};
 use crate::support::project::{TestProject, free_port};
 
 #[test]
@@ -41,10 +41,9 @@ fn unreachable_docker_host_says_how_to_start_docker() {
 
 #[test]
 fn port_taken_by_a_process_is_named_and_nothing_is_created() {
-    if !docker_available() {
+    let Some(mut project) = TestProject::with_docker("port") else {
         return;
-    }
-    let mut project = TestProject::new("port");
+    };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     project.fusionauth_port = listener.local_addr().expect("addr").port();
     let run = project.up(&[]);
@@ -65,10 +64,9 @@ fn port_taken_by_a_process_is_named_and_nothing_is_created() {
 
 #[test]
 fn port_taken_by_a_foreign_container_is_named() {
-    if !docker_available() {
+    let Some(mut project) = TestProject::with_docker("portc") else {
         return;
-    }
-    let mut project = TestProject::new("portc");
+    };
     let port = free_port();
     project.mcp_port = port;
     let foreign = format!("{}-foreign", project.name);
@@ -98,10 +96,9 @@ fn port_taken_by_a_foreign_container_is_named() {
 
 #[test]
 fn an_image_that_does_not_exist_fails_to_pull() {
-    if !docker_available() {
+    let Some(mut project) = TestProject::with_docker("pull") else {
         return;
-    }
-    let mut project = TestProject::new("pull");
+    };
     project.images.fusionauth = "mcp-fa-test/no-such-image:does-not-exist".into();
     let run = project.up(&[]);
     let message = run.assert_error("IMAGE_PULL_FAILED");
@@ -117,10 +114,9 @@ fn an_image_that_does_not_exist_fails_to_pull() {
 
 #[test]
 fn a_failed_kickstart_request_is_quoted_and_the_stack_removed() {
-    if !docker_available() {
+    let Some(project) = TestProject::with_docker("kick") else {
         return;
-    }
-    let project = TestProject::new("kick");
+    };
     // The shipped template with one request that FusionAuth refuses (a password too short)
     // inserted before the last one.
     let mut template: serde_json::Value =
@@ -157,10 +153,9 @@ fn a_failed_kickstart_request_is_quoted_and_the_stack_removed() {
 
 #[test]
 fn a_container_that_exits_on_start_shows_its_last_lines() {
-    if !docker_available() {
+    let Some(mut project) = TestProject::with_docker("exit") else {
         return;
-    }
-    let mut project = TestProject::new("exit");
+    };
     // The database image in FusionAuth's place: it exits at once, asking for POSTGRES_PASSWORD.
     project.images.fusionauth = project.images.postgres.clone();
     let run = project.up(&[]);
@@ -180,10 +175,9 @@ fn a_container_that_exits_on_start_shows_its_last_lines() {
 
 #[test]
 fn a_stack_not_ready_by_the_deadline_is_a_startup_timeout() {
-    if !docker_available() {
+    let Some(mut project) = TestProject::with_docker("slow") else {
         return;
-    }
-    let mut project = TestProject::new("slow");
+    };
     project
         .env
         .retain(|(key, _)| key != "FUSIONAUTH_SIM_BOOT_DELAY_MS");
@@ -205,10 +199,9 @@ fn a_stack_not_ready_by_the_deadline_is_a_startup_timeout() {
 
 #[test]
 fn a_foreign_container_with_our_name_is_never_touched() {
-    if !docker_available() {
+    let Some(project) = TestProject::with_docker("name") else {
         return;
-    }
-    let project = TestProject::new("name");
+    };
     let ours = format!("mcp-fa-{}-fusionauth", project.name);
     docker_ok(&[
         "create",
@@ -235,10 +228,9 @@ fn a_foreign_container_with_our_name_is_never_touched() {
 fn ctrl_c_during_up_removes_what_it_created() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
-    if !docker_available() {
+    let Some(project) = TestProject::with_docker("intr") else {
         return;
-    }
-    let project = TestProject::new("intr");
+    };
     let fusionauth_port = project.fusionauth_port.to_string();
     let mcp_port = project.mcp_port.to_string();
     let mut child = project

@@ -8,10 +8,9 @@ use crate::support::project::TestProject;
 
 #[test]
 fn up_then_down_leaves_no_labelled_objects_and_keeps_the_data() {
-    if !docker_available() {
+    let Some(project) = TestProject::with_docker("life") else {
         return;
-    }
-    let project = TestProject::new("life");
+    };
 
     let up = project.up(&[]);
     up.assert_ok();

@@ -3,7 +3,6 @@
 //! the missing piece back on the kept data, with the same API key. Real Docker daemon, stand-in
 //! images.
 
-use crate::support;
 use crate::support::docker::docker_ok;
 use crate::support::project::TestProject;
 use serde_json::Value;
@@ -24,10 +23,9 @@ fn container(status: &Value, service: &str) -> (String, String) {
 
 #[test]
 fn a_killed_or_removed_container_is_reported_and_up_brings_it_back_with_the_data() {
-    if !support::docker::docker_available() {
+    let Some(project) = TestProject::with_docker("tampered") else {
         return;
-    }
-    let project = TestProject::new("tampered");
+    };
     project.up(&[]).assert_ok();
     let (key, demo) = project.key_and_demo_user();
     assert_eq!(project.fusionauth_get(&key, &demo), Some(200));
@@ -43,18 +41,8 @@ fn a_killed_or_removed_container_is_reported_and_up_brings_it_back_with_the_data
     let (_, state) = container(&doc, "fusionauth");
     assert!(state.starts_with("exited"), "{doc:#}");
     assert_eq!(container(&doc, "db").1, "running", "{doc:#}");
-    let text = project.run(&["status"]);
-    assert!(
-        text.assert_ok().stdout.contains(": not running"),
-        "{}",
-        text.stdout
-    );
-
-    let healed = project.up(&[]);
-    let report = healed.assert_ok().json();
-    assert_eq!(report["kickstart"], "skipped", "{report:#}");
-    assert_eq!(project.saved_state()["apiKey"], key.as_str());
-    assert_eq!(project.fusionauth_get(&key, &demo), Some(200));
+    project.assert_reported_not_running();
+    project.assert_up_heals(&key, &demo);
 
     // The database container removed altogether; its volume stays.
     docker_ok(&["rm", "-f", &db]);
@@ -62,14 +50,7 @@ fn a_killed_or_removed_container_is_reported_and_up_brings_it_back_with_the_data
     assert_eq!(doc["running"], false, "{doc:#}");
     assert_eq!(container(&doc, "db").1, "missing", "{doc:#}");
 
-    let healed = project.up(&[]);
-    let report = healed.assert_ok().json();
-    assert_eq!(
-        report["kickstart"], "skipped",
-        "the kept volume still holds the kickstarted data: {report:#}"
-    );
-    assert_eq!(project.saved_state()["apiKey"], key.as_str());
-    assert_eq!(project.fusionauth_get(&key, &demo), Some(200));
+    project.assert_up_heals(&key, &demo);
     let doc = project.run(&["status", "-o", "json"]).json();
     assert_eq!(doc["running"], true, "{doc:#}");
     assert_eq!(doc["fusionauthStatus"], "ready", "{doc:#}");

@@ -1,15 +1,13 @@
 //! A damaged state file is reported with the way out, never a panic, and never overwritten:
 //! it may hold the only copy of the API key for a database volume that still exists.
 
-use crate::support::docker::docker_available;
 use crate::support::project::TestProject;
 
 #[test]
 fn garbage_or_truncated_state_gives_a_clear_error_and_is_left_as_it_was() {
-    if !docker_available() {
+    let Some(project) = TestProject::with_docker("corrupt") else {
         return;
-    }
-    let project = TestProject::new("corrupt");
+    };
     project.up(&[]).assert_ok();
     let good = std::fs::read_to_string(project.state_file()).expect("state");
     let truncated = &good[..good.len() / 2];

@@ -31,3 +31,28 @@ pub fn block<T>(future: impl std::future::Future<Output = T>) -> T {
         .expect("runtime")
         .block_on(future)
 }
+
+/// Sends `signal` (`TERM`, `INT`) to `child` as `kill` does, and waits up to 10 s for it to
+/// exit (it is killed and the test fails if it does not); its exit status.
+pub fn stop(child: &mut std::process::Child, signal: &str) -> std::process::ExitStatus {
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let asked = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            println!(
+                "stopped {} ms after SIG{signal}",
+                asked.elapsed().as_millis()
+            );
+            return status;
+        }
+        if asked.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("{child:?} did not stop within 10 s of SIG{signal}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

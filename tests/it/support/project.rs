@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::docker::{Images, docker_output, ensure_images};
+use crate::support::docker::{Images, docker_available, docker_output, ensure_images};
 
 /// Short stand-in delays, passed through `up`'s `FUSIONAUTH_SIM_*` test hook. The API-key delay
 /// stays on: FusionAuth refuses a fresh key for a moment and `up` must cope.
@@ -101,6 +101,12 @@ impl TestProject {
         }
     }
 
+    /// [`TestProject::new`] when Docker answers; `None`, for the test to skip, when it does not
+    /// (under `CI=true` a missing Docker fails instead: see [`docker_available`]).
+    pub fn with_docker(prefix: &str) -> Option<Self> {
+        docker_available().then(|| Self::new(prefix))
+    }
+
     pub fn state_file(&self) -> PathBuf {
         self.state_dir.path().join(format!("{}.json", self.name))
     }
@@ -142,8 +148,7 @@ impl TestProject {
     }
 
     /// `mcp-fa up --json --no-server` with the stand-in images and this project's ports, plus
-    /// `extra`: the stack alone (without `--no-server`, `up` would serve in the foreground until
-    /// interrupted; tests/up_*.rs cover the server).
+    /// `extra`: the stack alone (see [`TestProject::up_serving`] for the server).
     pub fn up(&self, extra: &[&str]) -> Run {
         self.up_with(extra, &[])
     }
@@ -178,27 +183,75 @@ impl TestProject {
         args.into_iter().map(str::to_owned).collect()
     }
 
+    /// `up` serving the MCP server as well (no `--no-server`): in the background with
+    /// `--detach` in `extra`, else in the foreground until interrupted.
+    pub fn up_serving(&self, extra: &[&str]) -> Run {
+        let args = self.serving_up_args(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run(&args)
+    }
+
+    /// The arguments [`TestProject::up_serving`] runs with.
+    pub fn serving_up_args(&self, extra: &[&str]) -> Vec<String> {
+        let mut args = self.up_args(extra);
+        args.retain(|arg| arg != "--no-server");
+        args
+    }
+
     /// The state file as JSON (panics when there is none).
     pub fn saved_state(&self) -> Value {
         serde_json::from_str(&std::fs::read_to_string(self.state_file()).expect("state file"))
             .expect("state JSON")
     }
 
-    /// The saved API key and the API path of the kickstarted demo user: what a "the data is
-    /// still there" check reads.
-    pub fn key_and_demo_user(&self) -> (String, String) {
+    /// The kickstarted demo user in the state file (id, email, password, ...).
+    pub fn demo_user(&self) -> Value {
         let state = self.saved_state();
-        let key = state["apiKey"].as_str().expect("key").to_owned();
-        let id = state["users"]
+        state["users"]
             .as_array()
             .expect("users")
             .iter()
             .find(|u| u["role"] == "demo")
-            .expect("demo user")["id"]
+            .expect("demo user")
+            .clone()
+    }
+
+    /// The saved API key and the API path of the kickstarted demo user: what a "the data is
+    /// still there" check reads.
+    pub fn key_and_demo_user(&self) -> (String, String) {
+        let key = self.saved_state()["apiKey"]
             .as_str()
-            .expect("id")
+            .expect("key")
             .to_owned();
+        let id = self.demo_user()["id"].as_str().expect("id").to_owned();
         (key, format!("/api/user/{id}"))
+    }
+
+    /// Asserts that `status`, as text, says the stack is not running.
+    #[track_caller]
+    pub fn assert_reported_not_running(&self) {
+        let text = self.run(&["status"]);
+        assert!(
+            text.assert_ok().stdout.contains(": not running"),
+            "{}",
+            text.stdout
+        );
+    }
+
+    /// Runs `up` on a damaged stack and asserts that it healed it on the kept data: kickstart
+    /// skipped, the same API key `key` saved, the demo user (`demo`, its API path) still there.
+    /// Returns what `up` did.
+    #[track_caller]
+    pub fn assert_up_heals(&self, key: &str, demo: &str) -> Run {
+        let healed = self.up(&[]);
+        let report = healed.assert_ok().json();
+        assert_eq!(
+            report["kickstart"], "skipped",
+            "the kept volume still holds the kickstarted data: {report:#}"
+        );
+        assert_eq!(self.saved_state()["apiKey"], key);
+        assert_eq!(self.fusionauth_get(key, demo), Some(200));
+        healed
     }
 
     /// GET `path` on the stack's FusionAuth with `key`: the status, or `None` when nothing

@@ -84,6 +84,19 @@ pub async fn serve(config: ServeConfig) -> ServerHandle {
         .expect("the server starts")
 }
 
+/// Asserts that the server's start-up notes include a warning containing `text`.
+#[track_caller]
+pub fn assert_warns(server: &ServerHandle, text: &str) {
+    assert!(
+        server
+            .notes()
+            .iter()
+            .any(|note| note.warning && note.text.contains(text)),
+        "no warning about {text:?} in the start-up notes: {:?}",
+        server.notes()
+    );
+}
+
 /// The answer to one raw `/mcp` request.
 #[derive(Debug)]
 pub struct Answer {

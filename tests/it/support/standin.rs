@@ -87,19 +87,10 @@ pub fn kickstart(options: &Options, api_key: &str, issuer: &str) -> Value {
     }
     requests.push(json!({"method": "POST", "url": "/api/user/#{userId}",
         "body": {"user": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "firstName": "Test", "lastName": "User", "fullName": "Test User"}}}));
+    let mut application = mcp_application("mcp-remote", REDIRECT_URI);
+    application["application"]["oauthConfiguration"]["relationship"] = json!(options.relationship);
     requests.push(
-        json!({"method": "POST", "url": "/api/application/#{clientId}",
-        "body": {"application": {"name": "mcp-remote", "oauthConfiguration": {
-            "authorizedRedirectURLs": [REDIRECT_URI],
-            "authorizedURLValidationPolicy": "ExactMatch",
-            "authorizedResourceUris": [RESOURCE],
-            "clientAuthenticationPolicy": "NotRequiredWhenUsingPKCE",
-            "proofKeyForCodeExchangePolicy": "Required",
-            "enabledGrants": ["authorization_code", "refresh_token"],
-            "generateRefreshTokens": true,
-            "scopeHandlingPolicy": "Strict",
-            "relationship": options.relationship,
-        }}}}),
+        json!({"method": "POST", "url": "/api/application/#{clientId}", "body": application}),
     );
     requests.push(
         json!({"method": "POST", "url": "/api/user/registration/#{userId}",

@@ -4,16 +4,14 @@
 
 #![cfg(target_os = "linux")]
 
-use crate::support::docker::docker_available;
 use crate::support::project::TestProject;
 use crate::support::pty::user_env;
 
 #[test]
 fn tutorial_check_runs_without_a_terminal_and_stops_at_the_first_failure() {
-    if !docker_available() {
+    let Some(mut project) = TestProject::with_docker("tutorial-check") else {
         return;
-    }
-    let mut project = TestProject::new("tutorial-check");
+    };
     let home = tempfile::tempdir().expect("home");
     project.env.extend(user_env(home.path()));
 

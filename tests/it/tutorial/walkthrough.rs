@@ -15,7 +15,6 @@ use serde_json::Value;
 
 use crate::support::block;
 use crate::support::browser::{Authorize, Pkce, login_and_exchange};
-use crate::support::docker::docker_available;
 use crate::support::project::TestProject;
 use crate::support::pty::{Terminal, user_env};
 use crate::support::server::post_stateless;
@@ -46,14 +45,12 @@ fn tutorial_in_pty(project: &TestProject) -> Terminal {
 
 #[test]
 fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
-    if !docker_available() {
+    let Some(mut project) = TestProject::with_docker("tutorial") else {
         return;
-    }
-    let mut project = TestProject::new("tutorial");
+    };
     project.up(&[]).assert_ok();
     let home = tempfile::tempdir().expect("home");
     project.env.extend(user_env(home.path()));
-    let state = project.saved_state();
     let port = project.mcp_port;
     let resource = format!("http://localhost:{port}/mcp");
     let fusionauth = format!("http://127.0.0.1:{}", project.fusionauth_port);
@@ -158,13 +155,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
         Duration::from_secs(30),
     );
     term.prompt();
-    let demo = state["users"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .find(|u| u["role"] == "demo")
-        .expect("demo user")
-        .clone();
+    let demo = project.demo_user();
     let pkce = Pkce::new();
     let redirect_uri = "cursor://anysphere.cursor-mcp/oauth/callback";
     let (status, tokens) = block(login_and_exchange(
@@ -239,18 +230,14 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
 
 #[test]
 fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
-    if !docker_available() {
+    let Some(mut project) = TestProject::with_docker("tutorial-up") else {
         return;
-    }
-    let mut project = TestProject::new("tutorial-up");
+    };
     let home = tempfile::tempdir().expect("home");
     project.env.extend(user_env(home.path()));
     // `up` as a person types it: no --json, no --no-server, no --no-tutorial.
-    let args: Vec<String> = project
-        .up_args(&[])
-        .into_iter()
-        .filter(|arg| arg != "--json" && arg != "--no-server")
-        .collect();
+    let mut args = project.serving_up_args(&[]);
+    args.retain(|arg| arg != "--json");
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut term = Terminal::spawn(project.command(&args, &[]));
 
@@ -290,13 +277,7 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
     );
 
     // The stack's background server holds the port until the walkthrough takes it over.
-    let detach: Vec<String> = project
-        .up_args(&["--detach"])
-        .into_iter()
-        .filter(|arg| arg != "--no-server")
-        .collect();
-    let detach: Vec<&str> = detach.iter().map(String::as_str).collect();
-    project.run(&detach).assert_ok();
+    project.up_serving(&["--detach"]).assert_ok();
 
     // A new `mcp-fa tutorial` resumes at step 3, serving the port itself.
     let mut again = tutorial_in_pty(&project);
