@@ -62,15 +62,34 @@ async fn serve_answers_with_the_challenge_and_stops_cleanly_on_sigterm() {
     assert!(stderr.contains("stopping"), "{stderr}");
 }
 
-#[test]
-fn serve_without_an_issuer_says_which_flag_is_missing() {
+/// `mcp-fa serve ARGS` with no issuer in its environment and `state_dir` as the state
+/// directory: it must fail with exit code 1; what it said on stderr.
+fn serve_refused(args: &[&str], state_dir: &std::path::Path) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_mcp-fa"))
         .arg("serve")
+        .args(args)
+        .env("MCP_FA_STATE_DIR", state_dir)
         .env_remove("MCP_FA_ISSUER")
         .env_remove("MCP_FA_FUSIONAUTH_URL")
         .output()
         .expect("mcp-fa runs");
     assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn serve_without_an_issuer_says_which_flag_is_missing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stderr = serve_refused(&[], dir.path());
     assert!(stderr.contains("--issuer"), "{stderr}");
+}
+
+#[test]
+fn serve_without_a_stack_or_issuer_says_how_to_get_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stderr = serve_refused(&["--project", "nothing-here"], dir.path());
+    assert!(
+        stderr.contains("start one with `mcp-fa up` or pass --issuer"),
+        "{stderr}"
+    );
 }

@@ -307,21 +307,3 @@ fn up_on_a_broken_stack_replaces_the_old_detached_server() {
     project.run(&["down", "--volumes"]).assert_ok();
     assert!(process_gone(new_pid));
 }
-
-#[test]
-fn serve_without_a_stack_or_issuer_says_how_to_get_one() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_mcp-fa"))
-        .args(["serve", "--project", "nothing-here"])
-        .env("MCP_FA_STATE_DIR", dir.path())
-        .env_remove("MCP_FA_ISSUER")
-        .env_remove("MCP_FA_FUSIONAUTH_URL")
-        .output()
-        .expect("mcp-fa runs");
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("start one with `mcp-fa up` or pass --issuer"),
-        "{stderr}"
-    );
-}

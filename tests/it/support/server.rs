@@ -116,31 +116,25 @@ impl Answer {
     /// 401 telling a client without a token where to log in and which `scope` to ask for.
     #[track_caller]
     pub fn assert_no_token(&self, scope: &str) {
-        assert_eq!(self.status, 401, "{:?}", self.body);
-        assert_eq!(
-            self.challenge.as_deref(),
-            Some(no_token_challenge(scope).as_str())
-        );
+        self.assert_challenged(401, &no_token_challenge(scope));
     }
 
     /// 401 `invalid_token`, with the challenge naming `scope`.
     #[track_caller]
     pub fn assert_invalid_token(&self, scope: &str) {
-        assert_eq!(self.status, 401, "{:?}", self.body);
-        assert_eq!(
-            self.challenge.as_deref(),
-            Some(invalid_token_challenge(scope).as_str())
-        );
+        self.assert_challenged(401, &invalid_token_challenge(scope));
     }
 
     /// 403 `insufficient_scope`, naming every `scope` the call needs.
     #[track_caller]
     pub fn assert_insufficient_scope(&self, scope: &str) {
-        assert_eq!(self.status, 403, "{:?}", self.body);
-        assert_eq!(
-            self.challenge.as_deref(),
-            Some(insufficient_scope_challenge(scope).as_str())
-        );
+        self.assert_challenged(403, &insufficient_scope_challenge(scope));
+    }
+
+    #[track_caller]
+    fn assert_challenged(&self, status: u16, challenge: &str) {
+        assert_eq!(self.status, status, "{:?}", self.body);
+        assert_eq!(self.challenge.as_deref(), Some(challenge));
     }
 }
 
