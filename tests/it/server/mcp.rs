@@ -294,41 +294,25 @@ async fn without_auth_the_tools_answer_anyone_and_the_start_is_loud() {
 #[tokio::test]
 async fn serve_refuses_to_guess_the_issuer_or_a_public_bind() {
     use clap::Parser;
-    let parse = |args: &[&str]| {
-        let cli = mcp_fa::cli::Cli::try_parse_from(args).expect("parses");
+    // A command line as typed, split at spaces.
+    let parse = |line: &str| {
+        let cli = mcp_fa::cli::Cli::try_parse_from(line.split(' ')).expect("parses");
         let mcp_fa::cli::Command::Serve(args) = cli.command else {
             panic!("serve")
         };
         mcp_fa::server::ServeConfig::from_args(&args)
     };
-    let error = parse(&["mcp-fa", "serve"]).expect_err("no issuer");
+    let error = parse("mcp-fa serve").expect_err("no issuer");
     assert!(error.to_string().contains("--issuer"), "{error}");
-    let error = parse(&[
-        "mcp-fa",
-        "serve",
-        "--issuer",
-        "http://localhost:9011",
-        "--bind",
-        "0.0.0.0:8000",
-    ])
-    .expect_err("public bind");
+    let public = "mcp-fa serve --issuer http://localhost:9011 --bind 0.0.0.0:8000";
+    let error = parse(public).expect_err("public bind");
     assert!(error.to_string().contains("--public-url"), "{error}");
-    let ok = parse(&[
-        "mcp-fa",
-        "serve",
-        "--issuer",
-        "http://localhost:9011",
-        "--bind",
-        "0.0.0.0:8000",
-        "--public-url",
-        "https://mcp.example.com",
-    ])
-    .expect("valid");
+    let ok = parse(&format!("{public} --public-url https://mcp.example.com")).expect("valid");
     assert_eq!(
         ok.public_url.expect("url").as_str(),
         "https://mcp.example.com/"
     );
-    assert!(parse(&["mcp-fa", "serve", "--no-auth"]).is_ok());
+    assert!(parse("mcp-fa serve --no-auth").is_ok());
 }
 
 #[tokio::test]

@@ -158,6 +158,13 @@ impl Terminal {
         }
     }
 
+    /// Waits for the program to exit and asserts it exited with 0.
+    #[track_caller]
+    pub fn assert_exits_cleanly(&mut self, timeout: Duration) {
+        let code = self.wait(timeout);
+        assert_eq!(code, 0, "{}", self.transcript());
+    }
+
     /// One step: wait for its header and prompt, press Enter, expect a ✓. Returns what the step
     /// showed.
     #[track_caller]

@@ -210,12 +210,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
         summary.contains("Walkthrough finished: 12 passed, 0 skipped."),
         "{summary}"
     );
-    assert_eq!(
-        term.wait(Duration::from_secs(20)),
-        0,
-        "{}",
-        term.transcript()
-    );
+    term.assert_exits_cleanly(Duration::from_secs(20));
     assert!(
         !term
             .transcript()
@@ -269,12 +264,7 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
     assert_eq!(status, 401, "protected after the walkthrough: {challenge}");
     term.ctrl_c();
     term.expect("The MCP server stopped.", Duration::from_secs(20));
-    assert_eq!(
-        term.wait(Duration::from_secs(20)),
-        0,
-        "{}",
-        term.transcript()
-    );
+    term.assert_exits_cleanly(Duration::from_secs(20));
 
     // The stack's background server holds the port until the walkthrough takes it over.
     project.up_serving(&["--detach"]).assert_ok();
@@ -299,12 +289,7 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
     again.ctrl_c();
     let saved = again.expect("picks up from there.", Duration::from_secs(10));
     assert!(saved.contains("Progress saved at step 3"), "{saved}");
-    assert_eq!(
-        again.wait(Duration::from_secs(20)),
-        0,
-        "{}",
-        again.transcript()
-    );
+    again.assert_exits_cleanly(Duration::from_secs(20));
 
     let listed = project.run(&["tutorial", "--list"]);
     listed.assert_ok();

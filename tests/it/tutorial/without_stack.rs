@@ -92,12 +92,7 @@ fn without_a_stack_the_first_steps_run_and_the_stack_step_says_mcp_fa_up() {
         saved.contains("Progress saved at step 2 (Prerequisites)"),
         "{saved}"
     );
-    assert_eq!(
-        term.wait(Duration::from_secs(10)),
-        0,
-        "{}",
-        term.transcript()
-    );
+    term.assert_exits_cleanly(Duration::from_secs(10));
 
     let progress_file = state_dir.path().join("nostack.tutorial.json");
     let progress: Value =
