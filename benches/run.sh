@@ -269,7 +269,7 @@ if want stack; then
     fa_image="$(printf '%s\n' "$refs" | sed -n 's/^fusionauth=//p')"
     pg_image="$(printf '%s\n' "$refs" | sed -n 's/^postgres=//p')"
     [ -n "$fa_image" ] && [ -n "$pg_image" ] || die "build-image.sh printed no image refs"
-    # The stand-in's delays the stack tests use (tests/stack_support), for both sides.
+    # The stand-in's delays the stack tests use (tests/it/support/project.rs), for both sides.
     export FUSIONAUTH_SIM_BOOT_DELAY_MS=300 FUSIONAUTH_SIM_KICKSTART_DELAY_MS=200 FUSIONAUTH_SIM_API_KEY_DELAY_MS=400
     state_dir="$out/state"; mkdir -p "$state_dir"
     export MCP_FA_STATE_DIR="$state_dir"

@@ -122,7 +122,7 @@ impl IntoResponse for ApiError {
 pub struct OAuthError {
     pub status: StatusCode,
     pub error: &'static str,
-    pub reason: &'static str,
+    pub reason: std::borrow::Cow<'static, str>,
     pub description: String,
 }
 
@@ -135,8 +135,18 @@ impl OAuthError {
         OAuthError {
             status,
             error,
-            reason,
+            reason: reason.into(),
             description: description.into(),
+        }
+    }
+
+    /// A required parameter that is absent, worded as FusionAuth words it.
+    pub fn missing(parameter: &str) -> Self {
+        OAuthError {
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid_request",
+            reason: format!("missing_{parameter}").into(),
+            description: format!("The {parameter} parameter is required."),
         }
     }
 }

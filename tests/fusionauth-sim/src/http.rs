@@ -19,8 +19,8 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route(
             "/api/tenant/{id}",
             get(api::tenant::get_one)
-                .patch(api::tenant::patch)
-                .put(api::tenant::put),
+                .patch(api::tenant::change)
+                .put(api::tenant::change),
         )
         .route("/api/key", get(api::keys::list))
         .route("/api/key/{id}", get(api::keys::get_one))
@@ -38,8 +38,8 @@ pub fn router(sim: Arc<Sim>) -> Router {
             "/api/application/{id}",
             get(api::applications::get_one)
                 .post(api::applications::create_with_id)
-                .put(api::applications::put)
-                .patch(api::applications::patch)
+                .put(api::applications::change)
+                .patch(api::applications::change)
                 .delete(api::applications::delete),
         )
         .route("/api/application/{id}/scope", post(api::scopes::create))
@@ -139,7 +139,7 @@ async fn require_api_key(State(sim): State<Arc<Sim>>, req: Request, next: Next) 
     let ok = match presented {
         None => false,
         Some(key) => {
-            let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+            let state = sim.model();
             let delay = sim.config.api_key_delay.as_millis() as i64;
             let now = sim.clock.now_millis();
             state
@@ -162,13 +162,13 @@ pub struct InternalCall;
 /// FusionAuth keeps everything in its database: a change is acknowledged only once it is
 /// stored. If the database has gone away, the answer is a 500 and the change is lost.
 async fn persist_changes(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
-    let before = sim.state.lock().unwrap_or_else(|e| e.into_inner()).revision;
+    let before = sim.model().revision;
     let response = next.run(req).await;
     let Some(db) = &sim.database else {
         return response;
     };
     let snapshot = {
-        let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = sim.model();
         if state.revision == before {
             return response;
         }

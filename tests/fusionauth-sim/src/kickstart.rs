@@ -71,7 +71,7 @@ pub async fn run(sim: &std::sync::Arc<Sim>) -> KickstartOutcome {
     };
     let outcome = execute(sim, &document).await;
     {
-        let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = sim.model();
         state.kickstart_ran = true;
         state.touch();
     }
@@ -81,7 +81,7 @@ pub async fn run(sim: &std::sync::Arc<Sim>) -> KickstartOutcome {
 
 async fn persist(sim: &Sim) {
     if let Some(db) = &sim.database {
-        let snapshot = sim.state.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let snapshot = sim.model().clone();
         if let Err(e) = db.save(&snapshot).await {
             sim.log(
                 "ERROR",
@@ -107,7 +107,7 @@ fn load(sim: &Sim, path: &Path) -> Result<Value, String> {
 }
 
 fn resolve_variables(sim: &Sim, doc: &Value) -> Result<HashMap<String, String>, String> {
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sim.model();
     let mut vars = HashMap::new();
     vars.insert(
         "FUSIONAUTH_TENANT_ID".to_string(),
@@ -276,7 +276,7 @@ async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
     let api_key = created[0].key.clone();
     let key_count = created.len();
     {
-        let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = sim.model();
         state.api_keys.extend(created);
         state.touch();
     }

@@ -36,6 +36,10 @@ pub use state::ADMIN_APPLICATION_ID;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+/// `build-image.sh`, which makes the stand-in images from this crate's binary: the tests of both
+/// crates run it, and this is where it is, whichever crate asks.
+pub const IMAGE_BUILD_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/build-image.sh");
+
 /// How one stand-in instance behaves. `SimConfig::from_env` is what the container uses;
 /// tests start from `SimConfig::for_tests` and adjust.
 #[derive(Clone, Debug)]
@@ -159,6 +163,12 @@ impl Sim {
 
     pub fn phase(&self) -> Phase {
         *self.phase.borrow()
+    }
+
+    /// The model, locked. A handler that panicked while holding it must not lock every later
+    /// request out: FusionAuth keeps answering, so the stand-in does too.
+    pub fn model(&self) -> std::sync::MutexGuard<'_, state::State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -341,7 +351,7 @@ async fn boot(sim: Arc<Sim>) {
         loop {
             match db.load().await {
                 Ok(Some(stored)) => {
-                    *sim.state.lock().unwrap_or_else(|e| e.into_inner()) = stored;
+                    *sim.model() = stored;
                     loaded_existing = true;
                     break;
                 }
@@ -370,7 +380,7 @@ async fn boot(sim: Arc<Sim>) {
             },
         );
         if !loaded_existing {
-            let snapshot = sim.state.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let snapshot = sim.model().clone();
             if let Err(e) = db.save(&snapshot).await {
                 sim.log(
                     "ERROR",

@@ -2,8 +2,6 @@
 //! as FusionAuth binds it (an unknown enum value is `[invalidJSON]`), paid features are refused
 //! without a license, and deletion is soft unless `hardDelete=true`.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -11,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{PatchStyle, json_body, path_uuid, request_object};
+use super::{Change, Reply, Shared, get_by_id, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::State as Model;
@@ -198,22 +196,18 @@ fn validate(state: &Model, app: &Value) -> Result<(), ApiError> {
     v.finish()
 }
 
-pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn create(State(sim): Shared, body: Bytes) -> Reply {
     insert(&sim, Uuid::new_v4(), &body)
 }
 
-pub async fn create_with_id(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn create_with_id(State(sim): Shared, Path(id): Path<String>, body: Bytes) -> Reply {
     let id = path_uuid(&id)?;
     insert(&sim, id, &body)
 }
 
-fn insert(sim: &Sim, id: Uuid, body: &Bytes) -> Result<Json<Value>, ApiError> {
+fn insert(sim: &Sim, id: Uuid, body: &Bytes) -> Reply {
     let mut app = request_object(&json_body(body)?, "application")?;
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = sim.model();
     if state.applications.contains_key(&id) {
         return Err(ApiError::field(
             "application.id",
@@ -229,11 +223,7 @@ fn insert(sim: &Sim, id: Uuid, body: &Bytes) -> Result<Json<Value>, ApiError> {
     if let Some(o) = app.as_object_mut() {
         o.remove("scopes");
     }
-    validate(&state, &app)?;
-    apply_defaults(&mut app, sim.clock.now_millis());
-    state.applications.insert(id, app.clone());
-    state.touch();
-    Ok(Json(json!({"application": app})))
+    save(sim, &mut state, id, app)
 }
 
 #[derive(Deserialize)]
@@ -242,9 +232,9 @@ pub struct ListQuery {
 }
 
 /// Active applications, or with `?inactive=true` the soft-deleted ones.
-pub async fn list(State(sim): State<Arc<Sim>>, Query(q): Query<ListQuery>) -> Json<Value> {
+pub async fn list(State(sim): Shared, Query(q): Query<ListQuery>) -> Json<Value> {
     let want_active = !q.inactive.unwrap_or(false);
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sim.model();
     let apps: Vec<&Value> = state
         .applications
         .values()
@@ -253,42 +243,21 @@ pub async fn list(State(sim): State<Arc<Sim>>, Query(q): Query<ListQuery>) -> Js
     Json(json!({"applications": apps}))
 }
 
-pub async fn get_one(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_uuid(&id)?;
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
-    let app = state.applications.get(&id).ok_or(ApiError::NotFound)?;
-    Ok(Json(json!({"application": app})))
+pub async fn get_one(State(sim): Shared, Path(id): Path<String>) -> Reply {
+    get_by_id(&sim, &id, "application", |state, id| {
+        state.applications.get(id).cloned()
+    })
 }
 
-pub async fn put(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    update(&sim, &id, &body, None)
+/// PUT replaces the application, PATCH merges into it.
+pub async fn change(State(sim): Shared, change: Change) -> Reply {
+    update(&sim, change)
 }
 
-pub async fn patch(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    headers: axum::http::HeaderMap,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    update(&sim, &id, &body, Some(PatchStyle::of(&headers)))
-}
-
-fn update(
-    sim: &Sim,
-    id: &str,
-    body: &Bytes,
-    merge: Option<PatchStyle>,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_uuid(id)?;
-    let incoming = request_object(&json_body(body)?, "application")?;
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+fn update(sim: &Sim, change: Change) -> Reply {
+    let (id, merge) = (path_uuid(&change.id)?, change.style);
+    let incoming = request_object(&json_body(&change.body)?, "application")?;
+    let mut state = sim.model();
     let current = state
         .applications
         .get(&id)
@@ -300,7 +269,12 @@ fn update(
     if app["tenantId"].is_null() {
         app["tenantId"] = current["tenantId"].clone();
     }
-    validate(&state, &app)?;
+    save(sim, &mut state, id, app)
+}
+
+/// Validates a created or changed application, fills in FusionAuth's defaults and stores it.
+fn save(sim: &Sim, state: &mut Model, id: Uuid, mut app: Value) -> Reply {
+    validate(state, &app)?;
     apply_defaults(&mut app, sim.clock.now_millis());
     state.applications.insert(id, app.clone());
     state.touch();
@@ -316,12 +290,12 @@ pub struct DeleteQuery {
 /// Soft delete deactivates (the application keeps its id and can be reactivated); hard delete
 /// removes it with its registrations and refresh tokens.
 pub async fn delete(
-    State(sim): State<Arc<Sim>>,
+    State(sim): Shared,
     Path(id): Path<String>,
     Query(q): Query<DeleteQuery>,
 ) -> Result<axum::http::StatusCode, ApiError> {
     let id = path_uuid(&id)?;
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = sim.model();
     if id.to_string() == crate::state::ADMIN_APPLICATION_ID {
         return Err(ApiError::field(
             "applicationId",
@@ -353,14 +327,11 @@ pub struct SearchQuery {
     name: Option<String>,
 }
 
-pub async fn search_get(State(sim): State<Arc<Sim>>, Query(q): Query<SearchQuery>) -> Json<Value> {
+pub async fn search_get(State(sim): Shared, Query(q): Query<SearchQuery>) -> Json<Value> {
     Json(search(&sim, q.name.as_deref()))
 }
 
-pub async fn search_post(
-    State(sim): State<Arc<Sim>>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn search_post(State(sim): Shared, body: Bytes) -> Reply {
     let body = json_body(&body)?;
     let criteria = request_object(&body, "search")?;
     Ok(Json(search(&sim, criteria["name"].as_str())))
@@ -369,7 +340,7 @@ pub async fn search_post(
 /// FusionAuth's name search is case-insensitive and, without a `*`, matches anywhere in the
 /// name: searching "cursor" also finds "cursor-2". Callers that want one exact name must filter.
 fn search(sim: &Sim, name: Option<&str>) -> Value {
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sim.model();
     let pattern = name.map(|n| {
         let n = n.to_lowercase();
         if n.contains('*') { n } else { format!("*{n}*") }

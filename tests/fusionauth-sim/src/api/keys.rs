@@ -1,48 +1,38 @@
 //! `/api/key`: generating signing keys. Only asymmetric keys appear in the JWKS; FusionAuth
 //! never returns private material through this API.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{json_body, path_uuid, request_object};
+use super::{Reply, Shared, get_by_id, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::tokens;
 
-pub async fn list(State(sim): State<Arc<Sim>>) -> Json<Value> {
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+pub async fn list(State(sim): Shared) -> Json<Value> {
+    let state = sim.model();
     Json(json!({"keys": state.keys.values().map(|k| k.to_json()).collect::<Vec<_>>()}))
 }
 
-pub async fn get_one(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_uuid(&id)?;
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
-    let key = state.keys.get(&id).ok_or(ApiError::NotFound)?;
-    Ok(Json(json!({"key": key.to_json()})))
+pub async fn get_one(State(sim): Shared, Path(id): Path<String>) -> Reply {
+    get_by_id(&sim, &id, "key", |state, id| {
+        state.keys.get(id).map(|key| key.to_json())
+    })
 }
 
-pub async fn generate(State(sim): State<Arc<Sim>>, body: Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn generate(State(sim): Shared, body: Bytes) -> Reply {
     generate_key(&sim, Uuid::new_v4(), &body).await
 }
 
-pub async fn generate_with_id(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn generate_with_id(State(sim): Shared, Path(id): Path<String>, body: Bytes) -> Reply {
     let id = path_uuid(&id)?;
     generate_key(&sim, id, &body).await
 }
 
-async fn generate_key(sim: &Sim, id: Uuid, body: &Bytes) -> Result<Json<Value>, ApiError> {
+async fn generate_key(sim: &Sim, id: Uuid, body: &Bytes) -> Reply {
     let key = request_object(&json_body(body)?, "key")?;
     let algorithm = key["algorithm"].as_str().unwrap_or_default().to_string();
     let name = key["name"].as_str().unwrap_or_default().trim().to_string();
@@ -77,7 +67,7 @@ async fn generate_key(sim: &Sim, id: Uuid, body: &Bytes) -> Result<Json<Value>, 
         );
     }
     {
-        let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = sim.model();
         if state.keys.contains_key(&id) {
             v.add(
                 "key.id",
@@ -108,7 +98,7 @@ async fn generate_key(sim: &Sim, id: Uuid, body: &Bytes) -> Result<Json<Value>, 
         k
     };
     let json = stored.to_json();
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = sim.model();
     if state.keys.contains_key(&id) {
         return Err(ApiError::field(
             "key.id",

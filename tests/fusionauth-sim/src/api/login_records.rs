@@ -1,15 +1,13 @@
 //! `/api/system/login-record/search`: one record per successful login, newest first. Times are
 //! epoch milliseconds.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::Sim;
+use super::{Reply, Shared};
 use crate::errors::ApiError;
 
 #[derive(Deserialize)]
@@ -24,10 +22,7 @@ pub struct SearchQuery {
     retrieve_total: Option<bool>,
 }
 
-pub async fn search(
-    State(sim): State<Arc<Sim>>,
-    Query(q): Query<SearchQuery>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn search(State(sim): Shared, Query(q): Query<SearchQuery>) -> Reply {
     let parse = |field: &str, raw: &Option<String>| -> Result<Option<Uuid>, ApiError> {
         match raw {
             None => Ok(None),
@@ -42,7 +37,7 @@ pub async fn search(
     };
     let app = parse("applicationId", &q.application_id)?;
     let user = parse("userId", &q.user_id)?;
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sim.model();
     let mut matching: Vec<&crate::state::LoginRecord> = state
         .login_records
         .iter()

@@ -10,11 +10,38 @@ pub mod status;
 pub mod tenant;
 pub mod users;
 
+use std::sync::Arc;
+
+use axum::Json;
 use axum::body::Bytes;
-use serde_json::Value;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::Sim;
 use crate::errors::ApiError;
+use crate::state::State as Model;
+
+/// What every handler here is given: the instance.
+pub type Shared = State<Arc<Sim>>;
+
+/// What most handlers answer: a JSON document, or FusionAuth's error for the request.
+pub type Reply = Result<Json<Value>, ApiError>;
+
+/// `GET /api/<kind>/{id}`: `{"<wrapper>": object}`, or FusionAuth's empty 404 for an unknown
+/// or malformed id.
+pub fn get_by_id(
+    sim: &Sim,
+    raw_id: &str,
+    wrapper: &str,
+    find: impl FnOnce(&Model, &Uuid) -> Option<Value>,
+) -> Reply {
+    let id = path_uuid(raw_id)?;
+    let found = find(&sim.model(), &id).ok_or(ApiError::NotFound)?;
+    Ok(Json(json!({ wrapper: found })))
+}
 
 /// Parses a request body as FusionAuth does: an empty body is "no request object", and a body
 /// that is not JSON is `[invalidJSON]`.
@@ -43,6 +70,30 @@ pub fn path_uuid(raw: &str) -> Result<Uuid, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound)
 }
 
+/// A PUT or PATCH of `/api/<kind>/{id}`: which object, how the body applies (`None`: PUT, the
+/// body replaces the object), and the body.
+pub struct Change {
+    pub id: String,
+    pub style: Option<PatchStyle>,
+    pub body: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Change {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Change, Response> {
+        let (mut parts, body) = request.into_parts();
+        let Path(id) = Path::<String>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let style = PatchStyle::of_request(&parts.method, &parts.headers);
+        let body = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Change { id, style, body })
+    }
+}
+
 /// How a PATCH body is applied, chosen by its content type.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PatchStyle {
@@ -54,7 +105,12 @@ pub enum PatchStyle {
 }
 
 impl PatchStyle {
-    pub fn of(headers: &axum::http::HeaderMap) -> PatchStyle {
+    /// How a PUT (`None`: the body replaces the object) or a PATCH changes an object.
+    pub fn of_request(method: &Method, headers: &HeaderMap) -> Option<PatchStyle> {
+        (method == Method::PATCH).then(|| PatchStyle::of(headers))
+    }
+
+    pub fn of(headers: &HeaderMap) -> PatchStyle {
         let merge = headers
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())

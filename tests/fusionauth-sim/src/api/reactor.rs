@@ -1,20 +1,18 @@
 //! `/api/reactor`: the license. FusionAuth activates a license id against its license servers;
 //! the stand-in has none, so it accepts ids of the shape FusionAuth issues and refuses the rest.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::json_body;
+use super::{Shared, json_body};
 use crate::Sim;
 use crate::errors::ApiError;
 
-pub async fn status(State(sim): State<Arc<Sim>>) -> Json<Value> {
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+pub async fn status(State(sim): Shared) -> Json<Value> {
+    let state = sim.model();
     let feature = if state.licensed() {
         "ACTIVE"
     } else {
@@ -28,7 +26,7 @@ pub async fn status(State(sim): State<Arc<Sim>>) -> Json<Value> {
     }}))
 }
 
-pub async fn activate(State(sim): State<Arc<Sim>>, body: Bytes) -> Result<StatusCode, ApiError> {
+pub async fn activate(State(sim): Shared, body: Bytes) -> Result<StatusCode, ApiError> {
     let body = json_body(&body)?;
     let license_id = body["licenseId"]
         .as_str()
@@ -60,7 +58,7 @@ pub fn activate_license(sim: &Sim, license_id: &str) -> Result<(), ApiError> {
             "The license id is not valid or could not be activated.",
         ));
     }
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = sim.model();
     state.license_id = Some(license_id.to_string());
     state.touch();
     sim.log(

@@ -1,49 +1,35 @@
 //! `/api/application/{id}/scope`: custom OAuth scopes, a paid feature. Without a license every
 //! call is `[notLicensed]`; the OIDC scope names are reserved.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
-use super::{json_body, path_uuid, request_object};
+use super::{Reply, Shared, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
+use crate::oauth::STANDARD_SCOPES;
 
-pub const RESERVED: &[&str] = &[
-    "openid",
-    "offline_access",
-    "profile",
-    "email",
-    "address",
-    "phone",
-];
-
-pub async fn create(
-    State(sim): State<Arc<Sim>>,
-    Path(app_id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn create(State(sim): Shared, Path(app_id): Path<String>, body: Bytes) -> Reply {
     insert(&sim, &app_id, Uuid::new_v4(), &body)
 }
 
 pub async fn create_with_id(
-    State(sim): State<Arc<Sim>>,
+    State(sim): Shared,
     Path((app_id, scope_id)): Path<(String, String)>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Reply {
     let scope_id = path_uuid(&scope_id)?;
     insert(&sim, &app_id, scope_id, &body)
 }
 
-fn insert(sim: &Sim, app_id: &str, scope_id: Uuid, body: &Bytes) -> Result<Json<Value>, ApiError> {
+fn insert(sim: &Sim, app_id: &str, scope_id: Uuid, body: &Bytes) -> Reply {
     let app_id = path_uuid(app_id)?;
     let mut scope = request_object(&json_body(body)?, "scope")?;
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = sim.model();
     if !state.licensed() {
         return Err(ApiError::not_licensed("advancedOAuthScopesCustomScopes"));
     }
@@ -61,7 +47,7 @@ fn insert(sim: &Sim, app_id: &str, scope_id: Uuid, body: &Bytes) -> Result<Json<
             "[blank]scope.name",
             "You must specify the [name] property.",
         );
-    } else if RESERVED.contains(&name.as_str()) {
+    } else if STANDARD_SCOPES.contains(&name.as_str()) {
         v.add(
             "scope.name",
             "[invalid]scope.name",
@@ -116,11 +102,11 @@ fn insert(sim: &Sim, app_id: &str, scope_id: Uuid, body: &Bytes) -> Result<Json<
 }
 
 pub async fn get_one(
-    State(sim): State<Arc<Sim>>,
+    State(sim): Shared,
     Path((app_id, scope_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Reply {
     let (app_id, scope_id) = (path_uuid(&app_id)?, scope_id);
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sim.model();
     let app = state.applications.get(&app_id).ok_or(ApiError::NotFound)?;
     let scope = app["scopes"]
         .as_array()
@@ -133,11 +119,11 @@ pub async fn get_one(
 }
 
 pub async fn delete(
-    State(sim): State<Arc<Sim>>,
+    State(sim): Shared,
     Path((app_id, scope_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let app_id = path_uuid(&app_id)?;
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = sim.model();
     if !state.licensed() {
         return Err(ApiError::not_licensed("advancedOAuthScopesCustomScopes"));
     }

@@ -2,16 +2,15 @@
 //! and, while it boots or sits in maintenance mode, something that is not JSON: a 503 at first,
 //! then a 200 HTML page. "Ready" therefore means 200 AND `application/json`.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::{Phase, Sim};
+use super::Shared;
+use crate::Phase;
 
-pub async fn status(State(sim): State<Arc<Sim>>) -> Response {
+pub async fn status(State(sim): Shared) -> Response {
     if let Some(db) = &sim.database {
         // Until boot has loaded the data, the boot loop owns the phase.
         if sim.booted.load(std::sync::atomic::Ordering::SeqCst) {

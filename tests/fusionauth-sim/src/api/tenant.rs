@@ -1,59 +1,35 @@
 //! `/api/tenant`: the default tenant, whose `issuer` and `jwtConfiguration` decide what every
 //! token says and how it is signed.
 
-use std::sync::Arc;
-
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
-use super::{PatchStyle, json_body, path_uuid, request_object};
+use super::{Change, Reply, Shared, get_by_id, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::State as Model;
 
-pub async fn list(State(sim): State<Arc<Sim>>) -> Json<Value> {
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+pub async fn list(State(sim): Shared) -> Json<Value> {
+    let state = sim.model();
     Json(json!({"tenants": state.tenants.values().collect::<Vec<_>>()}))
 }
 
-pub async fn get_one(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_uuid(&id)?;
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
-    let tenant = state.tenants.get(&id).ok_or(ApiError::NotFound)?;
-    Ok(Json(json!({"tenant": tenant})))
+pub async fn get_one(State(sim): Shared, Path(id): Path<String>) -> Reply {
+    get_by_id(&sim, &id, "tenant", |state, id| {
+        state.tenants.get(id).cloned()
+    })
 }
 
-pub async fn patch(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    headers: axum::http::HeaderMap,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    update(&sim, &id, &body, Some(PatchStyle::of(&headers)))
+/// PUT replaces the tenant, PATCH merges into it.
+pub async fn change(State(sim): Shared, change: Change) -> Reply {
+    update(&sim, change)
 }
 
-pub async fn put(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    update(&sim, &id, &body, None)
-}
-
-fn update(
-    sim: &Sim,
-    id: &str,
-    body: &Bytes,
-    merge: Option<PatchStyle>,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_uuid(id)?;
-    let incoming = request_object(&json_body(body)?, "tenant")?;
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+fn update(sim: &Sim, change: Change) -> Reply {
+    let (id, merge) = (path_uuid(&change.id)?, change.style);
+    let incoming = request_object(&json_body(&change.body)?, "tenant")?;
+    let mut state = sim.model();
     let current = state.tenants.get(&id).ok_or(ApiError::NotFound)?.clone();
     let mut updated = super::updated(&current, incoming, merge, id);
     updated["lastUpdateInstant"] = json!(sim.clock.now_millis());

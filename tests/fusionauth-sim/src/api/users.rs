@@ -1,8 +1,6 @@
 //! `/api/user` and `/api/user/registration`: users, their passwords (never returned) and their
 //! registrations to applications, which decide whether tokens carry `applicationId` and `roles`.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -10,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{json_body, path_uuid, request_object};
+use super::{Reply, Shared, get_by_id, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::{State as Model, StoredUser};
@@ -19,26 +17,19 @@ use crate::tokens;
 /// FusionAuth's default password rule.
 const MIN_PASSWORD_LENGTH: usize = 8;
 
-pub async fn create(State(sim): State<Arc<Sim>>, body: Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn create(State(sim): Shared, body: Bytes) -> Reply {
     let body = json_body(&body)?;
     create_user(&sim, Uuid::new_v4(), &body, false)
 }
 
-pub async fn create_with_id(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn create_with_id(State(sim): Shared, Path(id): Path<String>, body: Bytes) -> Reply {
     let id = path_uuid(&id)?;
     let body = json_body(&body)?;
     create_user(&sim, id, &body, false)
 }
 
 /// `POST /api/user/registration`: a new user and their first registration in one call.
-pub async fn create_with_registration(
-    State(sim): State<Arc<Sim>>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn create_with_registration(State(sim): Shared, body: Bytes) -> Reply {
     let body = json_body(&body)?;
     let id = body["user"]["id"]
         .as_str()
@@ -47,12 +38,7 @@ pub async fn create_with_registration(
     create_user(&sim, id, &body, true)
 }
 
-fn create_user(
-    sim: &Sim,
-    id: Uuid,
-    body: &Value,
-    with_registration: bool,
-) -> Result<Json<Value>, ApiError> {
+fn create_user(sim: &Sim, id: Uuid, body: &Value, with_registration: bool) -> Reply {
     let mut user = request_object(body, "user")?;
     let registration = if with_registration {
         Some(request_object(body, "registration")?)
@@ -60,7 +46,7 @@ fn create_user(
         None
     };
     let password = user["password"].as_str().unwrap_or_default().to_string();
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = sim.model();
     let mut v = Validation::default();
     let email = user["email"]
         .as_str()
@@ -208,11 +194,7 @@ fn new_registration(mut reg: Value, now: i64) -> Value {
     reg
 }
 
-pub async fn register(
-    State(sim): State<Arc<Sim>>,
-    Path(user_id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn register(State(sim): Shared, Path(user_id): Path<String>, body: Bytes) -> Reply {
     let user_id = path_uuid(&user_id)?;
     let body = json_body(&body)?;
     // With a `user` object this is the combined call: create that user and register it.
@@ -220,7 +202,7 @@ pub async fn register(
         return create_user(&sim, user_id, &body, true);
     }
     let reg = request_object(&body, "registration")?;
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = sim.model();
     if !state.users.contains_key(&user_id) {
         return Err(ApiError::field(
             "userId",
@@ -243,25 +225,21 @@ pub async fn register(
 }
 
 pub async fn get_registration(
-    State(sim): State<Arc<Sim>>,
+    State(sim): Shared,
     Path((user_id, app_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Reply {
     let (user_id, app_id) = (path_uuid(&user_id)?, path_uuid(&app_id)?);
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sim.model();
     let reg = state
         .registration(&user_id, &app_id)
         .ok_or(ApiError::NotFound)?;
     Ok(Json(json!({"registration": reg})))
 }
 
-pub async fn get_one(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_uuid(&id)?;
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
-    let user = state.users.get(&id).ok_or(ApiError::NotFound)?;
-    Ok(Json(json!({"user": user.user})))
+pub async fn get_one(State(sim): Shared, Path(id): Path<String>) -> Reply {
+    get_by_id(&sim, &id, "user", |state, id| {
+        state.users.get(id).map(|user| user.user.clone())
+    })
 }
 
 #[derive(Deserialize)]
@@ -270,12 +248,9 @@ pub struct ByEmail {
     username: Option<String>,
 }
 
-pub async fn get_by_email(
-    State(sim): State<Arc<Sim>>,
-    Query(q): Query<ByEmail>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn get_by_email(State(sim): Shared, Query(q): Query<ByEmail>) -> Reply {
     let login_id = q.email.or(q.username).ok_or(ApiError::NotFound)?;
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sim.model();
     let user = state
         .user_by_login_id(&login_id)
         .ok_or(ApiError::NotFound)?;

@@ -101,7 +101,7 @@ fn redirect(uri: &str, pairs: &[(&str, String)]) -> Response {
 /// Validates a request as FusionAuth does, in its order: client, redirect URI (page errors),
 /// then grant, response type, PKCE, resource, scopes (redirected errors).
 fn validate(sim: &Sim, p: &Params) -> Result<(AuthRequest, ClientSettings), Refusal> {
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sim.model();
     let client_id = p.get("client_id").ok_or_else(|| {
         Refusal::Page(
             StatusCode::BAD_REQUEST,
@@ -263,7 +263,7 @@ pub async fn submit_login(
     let login_id = p.get("loginId").unwrap_or_default().trim().to_string();
     let password = p.get("password").unwrap_or_default();
     let user = {
-        let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = sim.model();
         state
             .user_by_login_id(&login_id)
             .filter(|u| u.user["active"].as_bool().unwrap_or(true))
@@ -280,7 +280,7 @@ pub async fn submit_login(
     };
     let now = sim.clock.now_millis();
     {
-        let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = sim.model();
         state.login_records.push(LoginRecord {
             application_id: Some(client.id),
             application_name: Some(client.name.clone()),
@@ -353,7 +353,7 @@ pub async fn submit_consent(State(sim): State<Arc<Sim>>, body: Bytes) -> Respons
 /// (since 1.69.0) `iss` per RFC 9207.
 fn issue_code(sim: &Sim, request: AuthRequest) -> Response {
     let code = tokens::random_b64(32);
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = sim.model();
     let issuer = state.issuer();
     let redirect_uri = request.redirect_uri.clone();
     let mut pairs = vec![("code", code.clone()), ("locale", "en".to_string())];

@@ -27,7 +27,7 @@ pub fn base_url(headers: &HeaderMap) -> String {
 
 fn document(sim: &Sim, headers: &HeaderMap) -> Value {
     let base = base_url(headers);
-    let issuer = sim.state.lock().unwrap_or_else(|e| e.into_inner()).issuer();
+    let issuer = sim.model().issuer();
     json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{base}/oauth2/authorize"),
@@ -61,7 +61,7 @@ pub async fn tenant_openid_configuration(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let known = {
-        let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = sim.model();
         tenant_id
             .parse()
             .is_ok_and(|id| state.tenants.contains_key(&id))
@@ -73,7 +73,7 @@ pub async fn tenant_openid_configuration(
 }
 
 pub async fn jwks(State(sim): State<Arc<Sim>>) -> Json<Value> {
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sim.model();
     let keys: Vec<Value> = state
         .keys
         .values()

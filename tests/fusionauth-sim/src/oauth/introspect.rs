@@ -27,7 +27,7 @@ pub async fn introspect(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: B
         )
         .into_response();
     };
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sim.model();
     let Some(client) = ClientSettings::load(&state, &client_id) else {
         return OAuthError::new(
             "invalid_client",
@@ -47,12 +47,7 @@ pub async fn introspect(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: B
         .into_response();
     }
     let Some(token) = get("token") else {
-        return OAuthError::new(
-            "invalid_request",
-            "missing_token",
-            "The token parameter is required.",
-        )
-        .into_response();
+        return OAuthError::missing("token").into_response();
     };
     let inactive = || axum::Json(json!({"active": false})).into_response();
     let Ok(claims) = tokens::verify(&state, token, sim.clock.now_secs()) else {

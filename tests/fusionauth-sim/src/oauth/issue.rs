@@ -74,19 +74,23 @@ pub fn token_response(
         .registration(&grant.user_id, &grant.client.id)
         .cloned();
     let scope = grant.scopes.join(" ");
-    let mut access = json!({
-        "aud": audience(grant.client.id, grant.resources),
-        "exp": now + ttl,
-        "iat": now,
-        "iss": state.issuer(),
-        "sub": grant.user_id,
-        "jti": Uuid::new_v4(),
-        "authenticationType": grant.authentication_type,
-        "auth_time": grant.auth_time,
-        "tid": state.default_tenant_id,
-        "scope": scope,
-        "sid": grant.sid,
-    });
+    // What the access and the id token both say, in FusionAuth's order; each has its own `jti`.
+    let issued_to = |aud: Value| {
+        json!({
+            "aud": aud,
+            "exp": now + ttl,
+            "iat": now,
+            "iss": state.issuer(),
+            "sub": grant.user_id,
+            "jti": Uuid::new_v4(),
+            "authenticationType": grant.authentication_type,
+            "auth_time": grant.auth_time,
+            "tid": state.default_tenant_id,
+        })
+    };
+    let mut access = issued_to(audience(grant.client.id, grant.resources));
+    access["scope"] = json!(scope);
+    access["sid"] = json!(grant.sid);
     if let Some(reg) = &registration {
         access["applicationId"] = json!(grant.client.id);
         access["roles"] = reg["roles"].clone();
@@ -108,18 +112,8 @@ pub fn token_response(
         "userId": grant.user_id,
     });
     if grant.scopes.iter().any(|s| s == "openid") {
-        let mut id = json!({
-            "aud": grant.client.id,
-            "exp": now + ttl,
-            "iat": now,
-            "iss": state.issuer(),
-            "sub": grant.user_id,
-            "jti": Uuid::new_v4(),
-            "authenticationType": grant.authentication_type,
-            "auth_time": grant.auth_time,
-            "tid": state.default_tenant_id,
-            "sid": grant.sid,
-        });
+        let mut id = issued_to(json!(grant.client.id));
+        id["sid"] = json!(grant.sid);
         if let Some(nonce) = grant.nonce {
             id["nonce"] = json!(nonce);
         }

@@ -70,19 +70,17 @@ pub async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes)
         .into_response();
     }
     let form = Params::parse(&body);
+    let presented =
+        presented_credentials(&headers, form.get("client_id"), form.get("client_secret"));
     let result = match form.get("grant_type") {
-        Some("authorization_code") => authorization_code(&sim, &headers, &form),
-        Some("refresh_token") => refresh_token(&sim, &headers, &form),
+        Some("authorization_code") => authorization_code(&sim, &presented, &form),
+        Some("refresh_token") => refresh_token(&sim, &presented, &form),
         Some(other) => Err(OAuthError::new(
             "unsupported_grant_type",
             "invalid_grant_type",
             format!("The grant_type [{other}] is not supported here."),
         )),
-        None => Err(OAuthError::new(
-            "invalid_request",
-            "missing_grant_type",
-            "The grant_type parameter is required.",
-        )),
+        None => Err(OAuthError::missing("grant_type")),
     };
     match result {
         Ok(body) => {
@@ -138,13 +136,10 @@ fn authenticate(
 }
 
 fn required_client_id(presented: &Presented) -> Result<String, OAuthError> {
-    presented.client_id.clone().ok_or_else(|| {
-        OAuthError::new(
-            "invalid_request",
-            "missing_client_id",
-            "The client_id parameter is required.",
-        )
-    })
+    presented
+        .client_id
+        .clone()
+        .ok_or_else(|| OAuthError::missing("client_id"))
 }
 
 /// The active application `client_id` names, if it may use `grant`.
@@ -174,19 +169,13 @@ fn client_for_grant(
 
 fn authorization_code(
     sim: &Sim,
-    headers: &HeaderMap,
+    presented: &Presented,
     form: &Params,
 ) -> Result<serde_json::Value, OAuthError> {
-    let presented =
-        presented_credentials(headers, form.get("client_id"), form.get("client_secret"));
-    let code = form.get("code").ok_or_else(|| {
-        OAuthError::new(
-            "invalid_request",
-            "missing_code",
-            "The code parameter is required.",
-        )
-    })?;
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let code = form
+        .get("code")
+        .ok_or_else(|| OAuthError::missing("code"))?;
+    let mut state = sim.model();
     // A code is good for one attempt, successful or not.
     let stored = state.codes.remove(code).ok_or_else(|| {
         OAuthError::new(
@@ -204,7 +193,7 @@ fn authorization_code(
         ));
     }
     let request = stored.request;
-    let client_id = required_client_id(&presented)?;
+    let client_id = required_client_id(presented)?;
     if client_id != request.client_id.to_string() {
         return Err(OAuthError::new(
             "invalid_grant",
@@ -222,13 +211,7 @@ fn authorization_code(
     }
     let verifier = form.get("code_verifier");
     if let Some(challenge) = &request.code_challenge {
-        let verifier = verifier.ok_or_else(|| {
-            OAuthError::new(
-                "invalid_request",
-                "missing_code_verifier",
-                "The code_verifier parameter is required.",
-            )
-        })?;
+        let verifier = verifier.ok_or_else(|| OAuthError::missing("code_verifier"))?;
         if tokens::pkce_s256(verifier) != *challenge {
             return Err(OAuthError::new(
                 "invalid_grant",
@@ -243,7 +226,7 @@ fn authorization_code(
             "No code_challenge was sent on the authorization request.",
         ));
     }
-    authenticate(&client, &presented, request.code_challenge.is_some())?;
+    authenticate(&client, presented, request.code_challenge.is_some())?;
     let requested = form.all("resource");
     let resources = if client.resource_uris.is_empty() {
         Vec::new()
@@ -306,19 +289,13 @@ fn authorization_code(
 
 fn refresh_token(
     sim: &Sim,
-    headers: &HeaderMap,
+    presented: &Presented,
     form: &Params,
 ) -> Result<serde_json::Value, OAuthError> {
-    let presented =
-        presented_credentials(headers, form.get("client_id"), form.get("client_secret"));
-    let token = form.get("refresh_token").ok_or_else(|| {
-        OAuthError::new(
-            "invalid_request",
-            "missing_refresh_token",
-            "The refresh_token parameter is required.",
-        )
-    })?;
-    let mut state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let token = form
+        .get("refresh_token")
+        .ok_or_else(|| OAuthError::missing("refresh_token"))?;
+    let mut state = sim.model();
     let grant = state
         .refresh_tokens
         .get(token)
@@ -331,7 +308,7 @@ fn refresh_token(
                 "The refresh token is invalid or expired.",
             )
         })?;
-    let client_id = required_client_id(&presented)?;
+    let client_id = required_client_id(presented)?;
     if client_id != grant.client_id.to_string() {
         return Err(OAuthError::new(
             "invalid_grant",
@@ -340,7 +317,7 @@ fn refresh_token(
         ));
     }
     let client = client_for_grant(&state, &client_id, "refresh_token")?;
-    authenticate(&client, &presented, grant.used_pkce)?;
+    authenticate(&client, presented, grant.used_pkce)?;
     let requested = form.all("resource");
     for r in &requested {
         if !grant.resources.contains(r) {

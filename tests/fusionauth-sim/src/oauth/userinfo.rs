@@ -25,7 +25,7 @@ fn answer(sim: &Sim, headers: &HeaderMap) -> Result<Value, OAuthError> {
     let invalid = |reason, d: &str| OAuthError::new("invalid_token", reason, d);
     let token = bearer(headers)
         .ok_or_else(|| invalid("access_token_required", "An access token is required."))?;
-    let state = sim.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sim.model();
     let claims = tokens::verify(&state, token, sim.clock.now_secs()).map_err(|_| {
         invalid(
             "access_token_invalid",
@@ -56,7 +56,7 @@ fn answer(sim: &Sim, headers: &HeaderMap) -> Result<Value, OAuthError> {
         return Err(OAuthError {
             status: axum::http::StatusCode::FORBIDDEN,
             error: "invalid_scope",
-            reason: "missing_required_scope",
+            reason: "missing_required_scope".into(),
             description: "The access token does not carry the openid scope.".into(),
         });
     }

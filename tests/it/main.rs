@@ -1,0 +1,78 @@
+//! mcp-fa's integration tests, in one test binary: linking the whole crate once (instead of once
+//! per file) is most of what a test run costs on a small machine, and one binary lets libtest
+//! run every test of the suite side by side.
+//!
+//! Running side by side is a promise each test keeps: it never changes the process's
+//! environment, current directory or global logger, and owns what it touches outside the
+//! process (a project name, a state directory, ports and Docker objects of its own). What
+//! cannot be shared is serialised in `support` (see `support::private_docker`) or run in a
+//! process of its own (see `support::isolated`).
+//!
+//! The stand-in's own tests live with it, in `tests/fusionauth-sim/tests`.
+
+mod support;
+
+/// `mcp-fa check`: the whole chain, hop by hop, against a stack `up` started.
+mod check;
+
+/// MCP clients registered as FusionAuth applications, and their configuration files.
+mod clients {
+    mod cli;
+    mod config_file;
+    mod registration;
+}
+
+/// Finding the Docker daemon, and the daemon failing under a stack (stopped, out of disk).
+mod docker {
+    mod connect;
+    mod disk_full;
+    mod restart;
+}
+
+/// The typed FusionAuth client, the login it drives, and the contract with FusionAuth's API.
+mod fusionauth {
+    mod client;
+    mod contract;
+    mod login;
+}
+
+/// Secrets never reach normal output.
+mod secrets;
+
+/// The protected MCP server: tokens it refuses, the MCP protocol, logging, hostile input,
+/// `mcp-fa serve` and the server `mcp-fa up` starts, and a soak.
+mod server {
+    mod auth;
+    mod calls;
+    mod cli;
+    mod hostile_input;
+    mod logging;
+    mod mcp;
+    mod soak;
+    mod with_stack;
+}
+
+/// `mcp-fa up`, `status`, `down`: the stack's life, its failures, and recovery.
+mod stack {
+    mod crash_safety;
+    mod failures;
+    mod lifecycle;
+    mod tampered;
+}
+
+/// The state file: damaged files, and one command at a time per project.
+mod state {
+    mod corrupt;
+    mod lock;
+}
+
+/// `mcp-fa token inspect`.
+mod token;
+
+/// The tutorial: its checks, and the walkthrough as a person meets it.
+mod tutorial {
+    mod checks;
+    mod unattended;
+    mod walkthrough;
+    mod without_stack;
+}

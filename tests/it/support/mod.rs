@@ -1,0 +1,58 @@
+//! What the integration tests share: the in-process stand-in and its API ([`standin`], whose
+//! items are re-exported here), a scripted browser ([`browser`]), Docker and a private Docker
+//! daemon ([`docker`], [`private_docker`]), projects run through the real binary ([`project`]),
+//! the MCP server in-process ([`server`]), state files ([`state`]), a pseudo-terminal ([`pty`]),
+//! FusionAuth's OpenAPI file ([`openapi`]) and a process of its own for a test ([`isolated`]).
+//!
+//! Nothing here changes process-wide settings (environment, current directory, logger): every
+//! test of the binary runs beside the others.
+
+// Shared with the stand-in's tests, which use parts this suite does not.
+#[allow(dead_code)]
+pub mod browser;
+pub mod docker;
+pub mod isolated;
+pub mod openapi;
+pub mod private_docker;
+pub mod project;
+pub mod pty;
+pub mod server;
+pub mod standin;
+pub mod state;
+
+pub use standin::*;
+
+/// Runs `future` to completion on a runtime of its own, for synchronous tests that make an HTTP
+/// call now and then.
+pub fn block<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(future)
+}
+
+/// Sends `signal` (`TERM`, `INT`) to `child` as `kill` does, and waits up to 10 s for it to
+/// exit (it is killed and the test fails if it does not); its exit status.
+pub fn stop(child: &mut std::process::Child, signal: &str) -> std::process::ExitStatus {
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let asked = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            println!(
+                "stopped {} ms after SIG{signal}",
+                asked.elapsed().as_millis()
+            );
+            return status;
+        }
+        if asked.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("{child:?} did not stop within 10 s of SIG{signal}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
