@@ -15,6 +15,7 @@
 
 mod checks;
 mod error;
+mod keys;
 mod progress;
 mod render;
 mod runner;
@@ -24,6 +25,6 @@ pub mod steps;
 pub use checks::{CheckContext, Checker, Mode, Outcome, VERIFY_NAMES, Verdict};
 pub use error::TutorialError;
 pub use progress::{ProgressFile, StepStatus};
-pub use runner::{Ended, Walkthrough};
+pub use runner::{Ended, Walkthrough, WalkthroughServer};
 pub use self_test::{SelfTestError, check_command};
 pub use steps::ServerMode;

@@ -426,7 +426,7 @@ struct Run<'a> {
 
 /// `mcp-fa check`.
 pub async fn check_command(args: &crate::cli::CheckArgs) -> Result<(), SelfTestError> {
-    let project = &args.project.project;
+    let project = &args.project.project.clone().unwrap_or_default();
     let result = check(project, args).await;
     if args.json
         && let Err(error) = &result
