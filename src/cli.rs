@@ -18,6 +18,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the OAuth-protected MCP server (Streamable HTTP at `/mcp`) against a FusionAuth.
     Serve(ServeArgs),
+    /// Write `mcp-fa.yaml` here: the project's name, ports, images, license source, scopes and
+    /// clients, for every later command in this folder.
+    Init(InitArgs),
     /// Start FusionAuth and PostgreSQL in Docker, kickstarted with a demo user and an API key.
     Up(UpArgs),
     /// Stop and remove the stack's containers and network (the data is kept unless --volumes).
@@ -101,6 +104,47 @@ pub struct ServeArgs {
     /// (e.g. `https://inspector.example.com`). Repeatable.
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     pub allowed_origins: Vec<String>,
+
+    /// Set by `mcp-fa up --detach` for the background server it starts.
+    #[arg(long, hide = true)]
+    pub detached: bool,
+}
+
+/// `mcp-fa init`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// The FusionAuth image to pin.
+    #[arg(long, value_name = "IMAGE")]
+    pub fusionauth_image: Option<String>,
+
+    /// The PostgreSQL image to pin.
+    #[arg(long, value_name = "IMAGE")]
+    pub postgres_image: Option<String>,
+
+    /// The port FusionAuth is published on.
+    #[arg(long, value_name = "PORT")]
+    pub fusionauth_port: Option<u16>,
+
+    /// The port the MCP server listens on.
+    #[arg(long, value_name = "PORT")]
+    pub mcp_port: Option<u16>,
+
+    /// The environment variable that will hold your FusionAuth license id (the id itself never
+    /// goes into the file, which is meant to be committed).
+    #[arg(long, value_name = "VAR")]
+    pub license_env: Option<String>,
+
+    /// Which scope guards `get_name` (default: custom with a license, else standard).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub scopes: Option<ServeScopes>,
+
+    /// An MCP client `up` registers (repeatable): claude-code, claude-desktop, cursor, vscode,
+    /// mcp-remote or inspector. Asked for on a terminal when left out.
+    #[arg(long = "client", value_parser = parse_up_client_kind, value_name = "KIND")]
+    pub clients: Vec<crate::clients::ClientKind>,
 }
 
 /// See [`ServeArgs::scopes`].
@@ -121,14 +165,9 @@ pub enum ServeValidation {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ProjectArg {
     /// Project name: several stacks can run side by side under different names (and ports).
-    #[arg(
-        long,
-        env = "MCP_FA_PROJECT",
-        default_value = "default",
-        value_name = "NAME",
-        global = true
-    )]
-    pub project: ProjectName,
+    /// Default: the `project:` of the `mcp-fa.yaml` in this folder or a parent, else `default`.
+    #[arg(long, env = "MCP_FA_PROJECT", value_name = "NAME", global = true)]
+    pub project: Option<ProjectName>,
 }
 
 /// `mcp-fa up`.
@@ -137,25 +176,29 @@ pub struct UpArgs {
     #[command(flatten)]
     pub project: ProjectArg,
 
-    /// The FusionAuth image (a mirror, or another pinned version >= 1.67.0).
-    #[arg(long, env = "MCP_FA_FUSIONAUTH_IMAGE", value_name = "IMAGE",
-          default_value = crate::stack::DEFAULT_FUSIONAUTH_IMAGE)]
-    pub fusionauth_image: String,
+    /// The FusionAuth image (a mirror, or another pinned version >= 1.67.0). Default: the
+    /// project file's, else the one the project was created with, else
+    /// fusionauth/fusionauth-app:1.69.3.
+    #[arg(long, env = "MCP_FA_FUSIONAUTH_IMAGE", value_name = "IMAGE")]
+    pub fusionauth_image: Option<String>,
 
-    /// The PostgreSQL image (keep it at 16: newer images moved the data directory).
-    #[arg(long, env = "MCP_FA_POSTGRES_IMAGE", value_name = "IMAGE",
-          default_value = crate::stack::DEFAULT_POSTGRES_IMAGE)]
-    pub postgres_image: String,
+    /// The PostgreSQL image (keep it at 16: newer images moved the data directory). Default:
+    /// the project file's, else the one the project was created with, else postgres:16.9-alpine.
+    #[arg(long, env = "MCP_FA_POSTGRES_IMAGE", value_name = "IMAGE")]
+    pub postgres_image: Option<String>,
 
-    /// The port FusionAuth is published on (127.0.0.1 only).
-    #[arg(long, default_value_t = crate::stack::DEFAULT_FUSIONAUTH_PORT, value_name = "PORT")]
-    pub fusionauth_port: u16,
+    /// The port FusionAuth is published on (127.0.0.1 only); fixed once the project has data.
+    /// Default: the project file's, else the one the project was created with, else 9011.
+    #[arg(long, value_name = "PORT")]
+    pub fusionauth_port: Option<u16>,
 
-    /// The port the MCP server will listen on (checked to be free).
-    #[arg(long, default_value_t = crate::stack::DEFAULT_MCP_PORT, value_name = "PORT")]
-    pub mcp_port: u16,
+    /// The port the MCP server will listen on (checked to be free). Default: the project
+    /// file's, else the one the project was created with, else 8000.
+    #[arg(long, value_name = "PORT")]
+    pub mcp_port: Option<u16>,
 
     /// A FusionAuth license id, activated by kickstart (needs outbound network access).
+    /// Default: the variable the project file's `license-env` names.
     #[arg(
         long,
         env = "FUSIONAUTH_LICENSE_ID",
@@ -172,7 +215,7 @@ pub struct UpArgs {
     /// Register this MCP client once FusionAuth is ready and print its configuration
     /// (repeatable): claude-code, claude-desktop, cursor, vscode, mcp-remote or inspector.
     /// Each is registered under its kind's name; use `mcp-fa clients add` for other names,
-    /// ports or custom clients.
+    /// ports or custom clients. Default: the project file's `clients:`.
     #[arg(long = "client", value_parser = parse_up_client_kind, value_name = "KIND")]
     pub clients: Vec<crate::clients::ClientKind>,
 
@@ -225,7 +268,8 @@ pub struct StatusArgs {
     #[command(flatten)]
     pub project: ProjectArg,
 
-    /// Output format: text, JSON, or `KEY=value` lines for a .env file.
+    /// Output format: `pretty` (text for people; `text` works too), `json`, or `env`
+    /// (`KEY=value` lines for a .env file).
     #[arg(long, short = 'o', value_enum, default_value = "pretty")]
     pub output: StatusFormat,
 
@@ -237,6 +281,7 @@ pub struct StatusArgs {
 /// See [`StatusArgs::output`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatusFormat {
+    #[value(alias = "text")]
     Pretty,
     Json,
     Env,

@@ -39,6 +39,28 @@ pub enum ClientsError {
     RedirectUri(#[from] RedirectUriError),
     #[error("{kind} has no configuration file to write; run the printed command instead")]
     NothingToWrite { kind: ClientKind },
+    #[error(
+        "the FusionAuth of project `{project}` does not answer at {url}: is the stack running? \
+         `mcp-fa status{}` shows what runs, `mcp-fa up{}` starts it",
+        .project.flag(), .project.flag()
+    )]
+    Unreachable { project: ProjectName, url: String },
+    #[error(
+        "no MCP client named or with the id '{name}' is registered in project `{project}`; \
+         `mcp-fa clients list{}` shows them",
+        .project.flag()
+    )]
+    NotFound { name: String, project: ProjectName },
+    #[error(
+        "a client named '{name}' is already registered as {existing}; pick another --name or \
+         remove it first with `mcp-fa clients remove {name}{}`",
+        .project.flag()
+    )]
+    NameTaken {
+        name: String,
+        existing: ClientKind,
+        project: ProjectName,
+    },
 }
 
 impl ClientsError {
@@ -46,9 +68,12 @@ impl ClientsError {
         match self {
             ClientsError::NoStack { .. } => "NOT_RUNNING",
             ClientsError::State(error) => error.code(),
-            ClientsError::Registration(RegistrationError::NotFound(_)) => "CLIENT_NOT_FOUND",
-            ClientsError::Registration(RegistrationError::NameTaken { .. }) => "CLIENT_NAME_TAKEN",
+            ClientsError::Registration(RegistrationError::NotFound(_))
+            | ClientsError::NotFound { .. } => "CLIENT_NOT_FOUND",
+            ClientsError::Registration(RegistrationError::NameTaken { .. })
+            | ClientsError::NameTaken { .. } => "CLIENT_NAME_TAKEN",
             ClientsError::Registration(_) | ClientsError::FusionAuth(_) => "FUSIONAUTH_ERROR",
+            ClientsError::Unreachable { .. } => "NOT_RUNNING",
             ClientsError::ConfigFile(_) => "CONFIG_FILE_REFUSED",
             ClientsError::Name(_)
             | ClientsError::RedirectUri(_)
@@ -105,6 +130,27 @@ impl StackClients {
         &self.state
     }
 
+    /// FusionAuth's answer, in the words of this stack: unreachable means the stack is not
+    /// running, and names come with the project they were looked for in.
+    fn explain(&self, error: impl Into<RegistrationError>) -> ClientsError {
+        let project = self.state.project.clone();
+        match error.into() {
+            RegistrationError::FusionAuth(error) if error.is_unreachable() => {
+                ClientsError::Unreachable {
+                    project,
+                    url: self.state.fusionauth_url.clone(),
+                }
+            }
+            RegistrationError::NotFound(name) => ClientsError::NotFound { name, project },
+            RegistrationError::NameTaken { name, existing } => ClientsError::NameTaken {
+                name,
+                existing,
+                project,
+            },
+            other => other.into(),
+        }
+    }
+
     /// Registers a client (idempotent by name) bound to the stack's MCP server, with the demo
     /// user registered to it.
     pub async fn add(&mut self, add: &AddClient) -> Result<RegisteredClient, ClientsError> {
@@ -114,7 +160,10 @@ impl StackClients {
             add.port,
             add.redirect_uris.clone(),
         );
-        let client = ClientRegistrar::new(&self.fusionauth).add(&request).await?;
+        let client = ClientRegistrar::new(&self.fusionauth)
+            .add(&request)
+            .await
+            .map_err(|e| self.explain(e))?;
         self.refresh().await?;
         Ok(client)
     }
@@ -123,24 +172,27 @@ impl StackClients {
     pub async fn list(&mut self) -> Result<Vec<RegisteredClient>, ClientsError> {
         let clients = ClientRegistrar::new(&self.fusionauth)
             .list_with_last_login()
-            .await?;
+            .await
+            .map_err(|e| self.explain(e))?;
         self.remember(&clients)?;
         Ok(clients)
     }
 
     /// The client with this name or client id.
     pub async fn find(&self, name_or_id: &str) -> Result<RegisteredClient, ClientsError> {
-        Ok(ClientRegistrar::new(&self.fusionauth)
+        ClientRegistrar::new(&self.fusionauth)
             .find(name_or_id)
-            .await?
-            .ok_or_else(|| RegistrationError::NotFound(name_or_id.to_owned()))?)
+            .await
+            .map_err(|e| self.explain(e))?
+            .ok_or_else(|| self.explain(RegistrationError::NotFound(name_or_id.to_owned())))
     }
 
     /// Deletes a client's application: it stops working at once.
     pub async fn remove(&mut self, client: &RegisteredClient) -> Result<(), ClientsError> {
         ClientRegistrar::new(&self.fusionauth)
             .remove(&client.client_id)
-            .await?;
+            .await
+            .map_err(|e| self.explain(e))?;
         self.refresh().await
     }
 
@@ -152,7 +204,8 @@ impl StackClients {
     ) -> Result<Vec<RegisteredClient>, ClientsError> {
         let removed = ClientRegistrar::new(&self.fusionauth)
             .prune(i64::from(unused_for_days) * 86_400_000, now_millis)
-            .await?;
+            .await
+            .map_err(|e| self.explain(e))?;
         self.refresh().await?;
         Ok(removed)
     }
@@ -197,7 +250,10 @@ impl StackClients {
     }
 
     async fn refresh(&mut self) -> Result<(), ClientsError> {
-        let all = ClientRegistrar::new(&self.fusionauth).list().await?;
+        let all = ClientRegistrar::new(&self.fusionauth)
+            .list()
+            .await
+            .map_err(|e| self.explain(e))?;
         self.remember(&all)
     }
 

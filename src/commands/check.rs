@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::output::{error_json, print_document, print_text};
+use super::settings::project_name;
 use crate::check::{Hop, HopStatus, Report, SelfTest, SelfTestError};
 use crate::cli::CheckArgs;
 use crate::error::Error;
@@ -15,7 +16,7 @@ use crate::project::ProjectName;
 use crate::state::StateStore;
 
 pub async fn run(args: &CheckArgs) -> Result<(), Error> {
-    let project = args.project.project.clone();
+    let project = project_name(args.project.project.as_ref())?;
     let result = check(&project, args).await;
     if args.json
         && let Err(error) = &result

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::output::{print_document, print_text};
+use super::settings::project_name;
 use super::terminal::{ask_line, confirm, interactive};
 use crate::cli::{
     ClientsAddArgs, ClientsArgs, ClientsCommand, ClientsConfigArgs, ClientsListArgs,
@@ -22,7 +23,7 @@ use crate::project::ProjectName;
 use crate::state::StateStore;
 
 pub async fn run(args: &ClientsArgs) -> Result<(), Error> {
-    let project = &args.project.project;
+    let project = &project_name(args.project.project.as_ref())?;
     let _lock = StateStore::from_env()?
         .lock(project, crate::state::LOCK_WAIT)
         .await?;
@@ -154,12 +155,16 @@ fn snippet_text(kind: ClientKind, snippet: &ConfigSnippet) -> String {
 
 async fn list(project: &ProjectName, args: &ClientsListArgs) -> Result<(), Error> {
     let clients = StackClients::load(project)?.list().await?;
+    let flag = project.flag();
     if args.output == OutputFormat::Json {
         return print_document(&json!({"clients": clients}));
     }
     let mut text = String::new();
     if clients.is_empty() {
-        text.push_str("No MCP clients registered yet; add one with `mcp-fa clients add`.\n");
+        let _ = writeln!(
+            text,
+            "No MCP clients registered yet; add one with `mcp-fa clients add{flag}`."
+        );
     }
     for c in &clients {
         let last = match c.last_login {

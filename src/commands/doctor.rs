@@ -2,12 +2,13 @@
 //! [`crate::stack::doctor`]); fails when any line says FAIL.
 
 use super::output::{print_report, print_text};
+use super::settings::project_name;
 use crate::cli::DoctorArgs;
 use crate::error::Error;
 use crate::stack::{DoctorReport, StackError, Verdict};
 
 pub async fn run(args: &DoctorArgs) -> Result<(), Error> {
-    let report = crate::stack::doctor(&args.project.project).await?;
+    let report = crate::stack::doctor(&project_name(args.project.project.as_ref())?).await?;
     if args.json {
         print_report(&report)?;
     } else {

@@ -12,10 +12,12 @@ mod clients;
 mod completions;
 mod doctor;
 mod down;
+mod init;
 mod logs;
 mod output;
 mod progress;
 mod serve;
+mod settings;
 mod status;
 mod terminal;
 mod token;
@@ -45,6 +47,7 @@ pub async fn run(cli: Cli) -> ExitCode {
 async fn dispatch(command: Command) -> Result<(), Error> {
     match command {
         Command::Serve(args) => serve::run(&args).await,
+        Command::Init(args) => init::run(&args),
         Command::Up(args) => up::run(&args).await,
         Command::Down(args) => down::run(&args).await,
         Command::Status(args) => status::run(&args).await,

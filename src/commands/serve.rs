@@ -1,14 +1,42 @@
 //! `mcp-fa serve`: the protected MCP server in the foreground, against any FusionAuth or the
 //! stack `mcp-fa up` started, until Ctrl-C or SIGTERM. Its start-up notes and one line per
-//! request go to standard error through `tracing`.
+//! request go to standard error through `tracing`. Serving a stack, it holds the project's
+//! server record, so `status` sees it, `down` stops it, and a second server is refused.
 
+use super::settings::project_name;
 use crate::cli::{ServeArgs, ServeScopes, ServeValidation};
 use crate::error::Error;
 use crate::server::{ScopeMode, ServeConfig, ServeRequest, ValidationMode};
+use crate::stack::mcp_server::ServerClaim;
+use crate::state::{ServerOwner, StateStore};
 
 pub async fn run(args: &ServeArgs) -> Result<(), Error> {
     crate::server::init_logging();
-    let config = ServeConfig::from_request(&request(args))?;
+    let request = request(args)?;
+    let config = ServeConfig::from_request(&request)?;
+    let serves_stack =
+        request.issuer.is_none() && request.fusionauth_url.is_none() && !args.no_auth;
+    let claim = if serves_stack {
+        let store = StateStore::from_env()?;
+        let (owner, log_file) = if args.detached {
+            (
+                ServerOwner::Detached,
+                Some(store.mcp_log_path(&request.project)),
+            )
+        } else {
+            (ServerOwner::Serve, None)
+        };
+        Some(ServerClaim::claim(
+            &store,
+            &request.project,
+            owner,
+            config.bind.port(),
+            true,
+            log_file,
+        )?)
+    } else {
+        None
+    };
     let handle = crate::server::start(config).await?;
     crate::server::log_notes(&handle);
     tracing::info!(
@@ -16,13 +44,15 @@ pub async fn run(args: &ServeArgs) -> Result<(), Error> {
         handle.resource(),
         handle.local_addr()
     );
-    Ok(crate::server::serve_until_signal(handle).await?)
+    let served = crate::server::serve_until_signal(handle).await;
+    drop(claim);
+    Ok(served?)
 }
 
-fn request(args: &ServeArgs) -> ServeRequest {
-    ServeRequest {
+fn request(args: &ServeArgs) -> Result<ServeRequest, Error> {
+    Ok(ServeRequest {
         issuer: args.issuer.clone(),
-        project: args.project.project.clone(),
+        project: project_name(args.project.project.as_ref())?,
         fusionauth_url: args.fusionauth_url.clone(),
         bind: args.bind,
         public_url: args.public_url.clone(),
@@ -37,5 +67,5 @@ fn request(args: &ServeArgs) -> ServeRequest {
         },
         client_id_audiences: args.accept_client_id_audience.clone(),
         allowed_origins: args.allowed_origins.clone(),
-    }
+    })
 }

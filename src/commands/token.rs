@@ -6,6 +6,7 @@
 use std::io::{IsTerminal as _, Read as _};
 
 use super::output::{print_document, print_text};
+use super::settings::project_name;
 use crate::cli::TokenInspectArgs;
 use crate::error::Error;
 use crate::server::{HOW_TO_PASS, ServerError};
@@ -15,7 +16,8 @@ const MAX_INPUT_BYTES: u64 = 64 * 1024;
 
 pub async fn inspect(args: &TokenInspectArgs) -> Result<(), Error> {
     let token = read_token(&args.token)?;
-    let inspection = crate::server::inspect(&args.project.project, &token).await?;
+    let project = project_name(args.project.project.as_ref())?;
+    let inspection = crate::server::inspect(&project, &token).await?;
     if args.json {
         print_document(&inspection.json())?;
     } else {

@@ -6,17 +6,18 @@
 //! clients add` (which takes it) in another terminal meanwhile.
 
 use super::output::print_text;
+use super::settings::project_name;
 use crate::cli::TutorialArgs;
 use crate::error::Error;
 use crate::project::ProjectName;
 use crate::state::StateStore;
 use crate::tutorial::{
-    CheckContext, Checker, Mode, Outcome, ProgressFile, StepStatus, TutorialError, Walkthrough,
-    steps,
+    CheckContext, Checker, Ended, Mode, Outcome, ProgressFile, StepStatus, TutorialError,
+    Walkthrough, steps,
 };
 
 pub async fn run(args: &TutorialArgs) -> Result<(), Error> {
-    let project = &args.project.project;
+    let project = &project_name(args.project.project.as_ref())?;
     let store = StateStore::from_env()?;
     // A bad `--step` is refused before anything else happens, terminal or not.
     if let Some(wanted) = &args.step {
@@ -46,7 +47,34 @@ pub async fn run(args: &TutorialArgs) -> Result<(), Error> {
     let mut walk = Walkthrough::new(project, &store, args.step.as_deref(), None, true)?;
     let ended = walk.run().await;
     if let Some(server) = walk.server.take() {
-        server.shutdown().await?;
+        server.handle.shutdown().await?;
+        drop(server.claim);
+    }
+    // The background server the walkthrough stopped to serve the port itself comes back, unless
+    // the walkthrough took the stack down.
+    let stack_removed = matches!(
+        ended,
+        Ok(Ended::Finished {
+            stack_removed: true
+        })
+    );
+    if walk.stopped_detached
+        && !stack_removed
+        && let Some(state) = store.load(project)?
+    {
+        let flag = project.flag();
+        print_text(
+            &match crate::stack::mcp_server::spawn_detached(&store, &state).await {
+                Ok(record) => format!(
+                    "Started this project's background MCP server again (pid {}).\n",
+                    record.pid
+                ),
+                Err(error) => format!(
+                    "The background MCP server the walkthrough stopped could not start again \
+                     ({error}); `mcp-fa up --detach{flag}` starts it.\n"
+                ),
+            },
+        )?;
     }
     ended?;
     Ok(())
@@ -153,8 +181,9 @@ async fn check_all(
         return Err(failure.into());
     }
     print_text(&format!(
-        "Every check ran: {ok} ok, {manual} that only a person can confirm (`mcp-fa tutorial` \
-         walks through them).\n"
+        "Every check ran: {ok} ok, {manual} that only a person can confirm (`mcp-fa tutorial{}` \
+         walks through them).\n",
+        project.flag()
     ))
 }
 

@@ -108,15 +108,12 @@ impl ServeConfig {
     }
 
     /// The server for a stack `mcp-fa up` started: its FusionAuth as the issuer, listening on
-    /// `127.0.0.1:<its MCP port>`, and the custom `get_name` scope when it has a license.
+    /// `127.0.0.1:<its MCP port>`, and the scope mode the project chose (by default the custom
+    /// `get_name` scope when it has a license).
     pub fn for_stack(state: &StackState) -> Result<Self, ServerError> {
         let mut config = Self::new(&state.fusionauth_url)?;
         config.bind = SocketAddr::from(([127, 0, 0, 1], state.mcp_port));
-        config.scopes = if state.license_id.is_some() {
-            ScopeMode::Custom
-        } else {
-            ScopeMode::Standard
-        };
+        config.scopes = ScopeMode::from(state.scope_choice());
         Ok(config)
     }
 

@@ -80,7 +80,11 @@ pub async fn doctor(project: &ProjectName) -> Result<DoctorReport, StackError> {
                     add(
                         "State file",
                         Verdict::Info,
-                        format!("none yet at {} (written by `mcp-fa up`)", path.display()),
+                        format!(
+                            "none yet at {} (written by `mcp-fa up{}`)",
+                            path.display(),
+                            project.flag()
+                        ),
                     );
                     None
                 }
@@ -143,13 +147,21 @@ pub async fn doctor(project: &ProjectName) -> Result<DoctorReport, StackError> {
     for (port, purpose) in [(fusionauth_port, "FusionAuth"), (mcp_port, "MCP server")] {
         let name = format!("Port {port} ({purpose})");
         if port == mcp_port
-            && let Some(state) = &state
+            && let Some(_) = &state
         {
-            if let Some(server) = super::mcp_server::running(state) {
+            if let Some(server) = store
+                .as_ref()
+                .ok()
+                .and_then(|store| super::mcp_server::current(store, project.project_name()))
+            {
                 add(
                     &name,
                     Verdict::Ok,
-                    format!("our MCP server (pid {}) listens", server.pid),
+                    format!(
+                        "our MCP server listens: {} (pid {})",
+                        server.owner.describe(),
+                        server.pid
+                    ),
                 );
                 continue;
             }
@@ -168,6 +180,11 @@ pub async fn doctor(project: &ProjectName) -> Result<DoctorReport, StackError> {
                 &name,
                 Verdict::Ok,
                 format!("published by project {}", project),
+            ),
+            Ok(PortCheck::Privileged) => add(
+                &name,
+                Verdict::Fail,
+                "a privileged port (below 1024): only root may listen there; choose another".into(),
             ),
             Ok(PortCheck::Taken(holder)) => {
                 add(&name, Verdict::Fail, format!("in use by {holder}"))
@@ -217,7 +234,10 @@ pub async fn doctor(project: &ProjectName) -> Result<DoctorReport, StackError> {
             Err(error) => add(
                 "FusionAuth",
                 Verdict::Info,
-                format!("not running ({error}); start it with `mcp-fa up`"),
+                format!(
+                    "not running ({error}); start it with `mcp-fa up{}`",
+                    project.flag()
+                ),
             ),
         }
     }

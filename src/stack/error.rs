@@ -25,13 +25,32 @@ pub enum StackError {
         flag: &'static str,
     },
 
+    #[error("{}", describe_missing(.images))]
+    ImagePull { images: Vec<MissingImage> },
+
     #[error(
-        "could not get image `{image}`: {reason}\nCheck the name and your network (a local image is \
-         used when present: `docker pull {image}` or `docker load`), or pick another with {flag}"
+        "port {port} ({purpose}) is a privileged port: only root may listen below 1024. Choose \
+         a port from 1024 up with {flag} <PORT>"
     )]
-    ImagePull {
-        image: String,
-        reason: String,
+    PortPrivileged {
+        port: u16,
+        purpose: &'static str,
+        flag: &'static str,
+    },
+
+    #[error(
+        "project `{project}` keeps its data from when it was created, and its {setting} cannot \
+         change under that data: it is {kept}, this run asks for {asked}. Either keep {kept} \
+         (leave out {flag}, or put it back in mcp-fa.yaml), or start afresh with `mcp-fa \
+         down{} --volumes` (this deletes the project's data: users, clients, keys), then `mcp-fa \
+         up{}` again",
+        .project.flag(), .project.flag()
+    )]
+    KeptDataSetting {
+        project: ProjectName,
+        setting: &'static str,
+        kept: String,
+        asked: String,
         flag: &'static str,
     },
 
@@ -135,6 +154,18 @@ pub enum StackError {
     NoMcpLogs { project: String, log_file: String },
 
     #[error(
+        "the MCP server of project `{project}` already runs: {owner} (pid {pid}). Stop it first \
+         (Ctrl-C in its terminal, or `mcp-fa down{}` to stop the whole stack), then run this \
+         again",
+        .project.flag()
+    )]
+    ServerRunning {
+        project: ProjectName,
+        pid: u32,
+        owner: &'static str,
+    },
+
+    #[error(
         "the MCP server did not start: {reason}.{}\nIts log: {log_file}. The stack itself is up; \
          `mcp-fa serve` runs the server in the foreground, `mcp-fa down` stops the stack",
         last_lines(.lines)
@@ -186,6 +217,8 @@ impl StackError {
             Self::DockerUnavailable(_) => "DOCKER_UNAVAILABLE",
             Self::PortInUse { .. } => "PORT_IN_USE",
             Self::ImagePull { .. } => "IMAGE_PULL_FAILED",
+            Self::PortPrivileged { .. } => "PORT_PRIVILEGED",
+            Self::KeptDataSetting { .. } => "KEPT_DATA_CONFLICT",
             Self::StartupTimeout { .. } => "STARTUP_TIMEOUT",
             Self::KickstartFailed { .. } => "KICKSTART_FAILED",
             Self::ContainerExited { .. } => "CONTAINER_EXITED",
@@ -197,6 +230,7 @@ impl StackError {
             Self::NotRunning { .. } => "NOT_RUNNING",
             Self::NoMcpLogs { .. } => "NO_MCP_LOGS",
             Self::McpServerStart { .. } => "MCP_SERVER_FAILED",
+            Self::ServerRunning { .. } => "SERVER_RUNNING",
             Self::Interrupted { .. } => "INTERRUPTED",
             Self::DoctorFailed { .. } => "DOCTOR_FAILED",
             Self::Random(_) => "RANDOM_UNAVAILABLE",
@@ -222,6 +256,40 @@ impl StackError {
             _ => 1,
         }
     }
+}
+
+/// An image `up` could neither find locally nor pull.
+#[derive(Debug, Clone)]
+pub struct MissingImage {
+    pub image: String,
+    pub reason: String,
+    /// The flag that picks another.
+    pub flag: &'static str,
+}
+
+fn describe_missing(images: &[MissingImage]) -> String {
+    let mut text = match images {
+        [one] => format!("could not get image `{}`: {}", one.image, one.reason),
+        _ => {
+            let mut text = String::from("could not get these images:");
+            for missing in images {
+                text.push_str(&format!("\n  `{}`: {}", missing.image, missing.reason));
+            }
+            text
+        }
+    };
+    let pulls: Vec<String> = images
+        .iter()
+        .map(|missing| format!("`docker pull {}`", missing.image))
+        .collect();
+    let flags: Vec<&str> = images.iter().map(|missing| missing.flag).collect();
+    text.push_str(&format!(
+        "\nCheck the names and your network (a local image is used when present: {} or \
+         `docker load`), or pick others with {}",
+        pulls.join(", "),
+        flags.join(" / ")
+    ));
+    text
 }
 
 fn last_lines(lines: &[String]) -> String {

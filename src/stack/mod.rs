@@ -27,7 +27,7 @@ mod wait;
 
 pub use doctor::{Check, DoctorReport, Verdict, doctor};
 pub use down::{DownReport, down};
-pub use error::StackError;
+pub use error::{MissingImage, StackError};
 pub use kickstart::{DEMO_PASSWORD, TEMPLATE as KICKSTART_TEMPLATE};
 pub use logs::{Service, logs};
 pub use mcp_server::McpServerReport;

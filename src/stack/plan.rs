@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::project::{CONFIG_HASH_LABEL, Project};
 use crate::docker::{ContainerSpec, HealthCheck, PublishedPort};
 use crate::fusionauth::Secret;
-use crate::project::ProjectName;
+use crate::project::{ProjectName, ScopeChoice};
 
 /// FusionAuth >= 1.67.0 (resource indicators); 1.69.0 is the version whose API this tool was
 /// written against.
@@ -41,6 +41,8 @@ pub struct UpOptions {
     pub fusionauth_port: u16,
     pub mcp_port: u16,
     pub license_id: Option<Secret>,
+    /// Which scope guards `get_name`; `None`: custom with a license, else standard.
+    pub scopes: Option<ScopeChoice>,
     pub timeout: Duration,
     pub demo_passwords: bool,
     /// Another kickstart template (`MCP_FA_KICKSTART_TEMPLATE`).
@@ -59,6 +61,7 @@ impl UpOptions {
             fusionauth_port: DEFAULT_FUSIONAUTH_PORT,
             mcp_port: DEFAULT_MCP_PORT,
             license_id: None,
+            scopes: None,
             timeout: DEFAULT_TIMEOUT,
             demo_passwords: false,
             kickstart_template: None,

@@ -17,6 +17,7 @@
 
 mod checks;
 mod error;
+mod keys;
 mod progress;
 mod render;
 mod runner;
@@ -25,5 +26,5 @@ pub mod steps;
 pub use checks::{CheckContext, Checker, Mode, Outcome, Verdict, Verify};
 pub use error::TutorialError;
 pub use progress::{ProgressFile, StepStatus};
-pub use runner::{Ended, Walkthrough};
+pub use runner::{Ended, Walkthrough, WalkthroughServer};
 pub use steps::ServerMode;

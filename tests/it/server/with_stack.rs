@@ -105,9 +105,13 @@ fn up_detach_with_a_client_serves_reports_logs_and_down_stops_it() {
     assert_eq!(status, 401);
     assert_eq!(www_authenticate.as_deref(), Some(challenge(port).as_str()));
 
-    // The state file keeps the server and the client; the application exists in FusionAuth.
+    // The server record names the background server; the state file keeps the client; the
+    // application exists in FusionAuth.
+    let record = project.server_record().expect("a server record");
+    assert_eq!(record["pid"].as_u64(), Some(pid));
+    assert_eq!(record["owner"], "detached");
+    assert_eq!(record["protected"], true);
     let saved = project.saved_state();
-    assert_eq!(saved["mcpServer"]["pid"].as_u64(), Some(pid));
     assert_eq!(saved["clients"][0]["clientId"], client_id.as_str());
     assert_eq!(saved["clients"][0]["kind"], "mcp-remote");
     let api_key = saved["apiKey"].as_str().expect("API key");
@@ -191,7 +195,11 @@ fn up_detach_with_a_client_serves_reports_logs_and_down_stops_it() {
     assert!(process_gone(pid), "the server process is gone");
     assert_eq!(prm_status(port), None, "port {port} is closed");
     assert_eq!(project.labelled("container"), Vec::<String>::new());
-    assert!(project.saved_state().get("mcpServer").is_none());
+    assert_eq!(
+        project.server_record(),
+        None,
+        "the record went with the server"
+    );
     let status = project.run(&["status", "-o", "json"]).json();
     assert_eq!(status["mcpServer"]["running"], false, "{status:#}");
 }

@@ -204,6 +204,16 @@ impl TestProject {
             .expect("state JSON")
     }
 
+    /// The project's server record (who serves its MCP port), if one is kept.
+    pub fn server_record(&self) -> Option<Value> {
+        let path = self
+            .state_dir
+            .path()
+            .join(format!("{}.server.json", self.name));
+        let text = std::fs::read_to_string(path).ok()?;
+        Some(serde_json::from_str(&text).expect("server record JSON"))
+    }
+
     /// The kickstarted demo user in the state file (id, email, password, ...).
     pub fn demo_user(&self) -> Value {
         let state = self.saved_state();

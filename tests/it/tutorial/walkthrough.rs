@@ -84,7 +84,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
     let (status, _, body) = mcp_post(port, None, "tools/call", Some("get_name"));
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("Hello"), "{body}");
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(verdict.contains('✓'), "{verdict}");
 
@@ -101,7 +101,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
     assert_eq!(metadata["resource"], resource.as_str());
     let (status, discovery) = get_json(&format!("{fusionauth}/.well-known/openid-configuration"));
     assert_eq!(status, 200, "{discovery}");
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(verdict.contains('✓'), "{verdict}\n{}", term.transcript());
 
@@ -111,7 +111,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
         Duration::from_secs(30),
     );
     term.prompt();
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(
         verdict.contains('✗'),
@@ -141,7 +141,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
         .as_str()
         .unwrap_or_else(|| panic!("client id in {added:#}"))
         .to_owned();
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(verdict.contains('✓'), "{verdict}\n{}", term.transcript());
 
@@ -180,7 +180,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
     let (status, _, body) = mcp_post(port, Some(&token), "tools/call", Some("get_name"));
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("Hello, Test User!"), "{body}");
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(verdict.contains('✓'), "{verdict}\n{}", term.transcript());
 
@@ -190,7 +190,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
     let (status, _, body) = mcp_post(port, Some(&token), "tools/call", Some("whoami"));
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(&client_id), "{body}");
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(verdict.contains('✓'), "{verdict}\n{}", term.transcript());
 
@@ -201,7 +201,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
     term.expect("Step 12/12 · Clean up", Duration::from_secs(30));
     term.prompt();
     project.run(&["down"]).assert_ok();
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(verdict.contains('✓'), "{verdict}\n{}", term.transcript());
 
@@ -243,18 +243,18 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
     // The early steps run with protection off.
     let (status, _, body) = mcp_post(project.mcp_port, None, "tools/call", Some("get_name"));
     assert_eq!(status, 200, "{body}");
-    term.type_line("");
+    term.press_enter();
     assert!(term.expect_verdict().contains('✓'));
     term.pass_step(2, "Prerequisites");
     term.expect("Step 3/12 · FusionAuth is running", Duration::from_secs(30));
     term.prompt();
-    term.type_line("h");
+    term.press('h');
     let hint = term.expect("q] quit >", Duration::from_secs(5));
     assert!(
         hint.contains("Hint:") && hint.contains("mcp-fa logs fusionauth"),
         "{hint}"
     );
-    term.type_line("q");
+    term.press('q');
     let saved = term.expect("picks up from there.", Duration::from_secs(10));
     assert!(saved.contains("Progress saved at step 3"), "{saved}");
     // The walkthrough is over; `up` switches protection on and keeps serving.
@@ -274,9 +274,13 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
     let resumed = again.expect("q] quit >", Duration::from_secs(60));
     assert!(
         resumed.contains("Stopped this project's background MCP server (pid")
-            && resumed.contains("mcp-fa up --detach"),
-        "says it stopped the background server and how to get it back:\n{resumed}"
+            && resumed.contains("starts the background one again when it ends"),
+        "says it stopped the background server and that it comes back:\n{resumed}"
     );
+    // Meanwhile the walkthrough is the project's server, as `status` tells.
+    let status = project.run(&["status", "-o", "json"]).json();
+    assert_eq!(status["mcpServer"]["mode"], "walkthrough", "{status:#}");
+    assert_eq!(status["mcpServer"]["protected"], false, "{status:#}");
     assert!(
         resumed.contains("Step 3/12 · FusionAuth is running"),
         "resumed at the saved step:\n{resumed}"
@@ -289,7 +293,19 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
     again.ctrl_c();
     let saved = again.expect("picks up from there.", Duration::from_secs(10));
     assert!(saved.contains("Progress saved at step 3"), "{saved}");
+    // The background server it stopped is back when it ends.
+    let back = again.expect("background MCP server again (pid", Duration::from_secs(40));
+    assert!(back.contains("Started"), "{back}");
     again.assert_exits_cleanly(Duration::from_secs(20));
+    let record = project
+        .server_record()
+        .expect("the background server's record");
+    assert_eq!(record["owner"], "detached", "{record:#}");
+    let (status, _, _) = mcp_post(project.mcp_port, None, "tools/list", None);
+    assert_eq!(
+        status, 401,
+        "the background server answers again, protected"
+    );
 
     let listed = project.run(&["tutorial", "--list"]);
     listed.assert_ok();
@@ -315,7 +331,7 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
 
     // `--step` jumps; a bad value lists the valid ones.
     let bad = project.run(&["tutorial", "--step", "99"]);
-    assert_ne!(bad.code, 0);
+    assert_eq!(bad.code, 2, "a usage error");
     assert!(bad.stderr.contains("12 clean-up"), "{}", bad.stderr);
 
     project.run(&["down"]).assert_ok();
