@@ -36,6 +36,15 @@ mod fusionauth {
     mod login;
 }
 
+/// A project's own settings: the project file, what it was created with, what goes with its
+/// data, and the messages that name it.
+mod project {
+    mod file;
+    mod messages;
+    mod reset;
+    mod settings;
+}
+
 /// Secrets never reach normal output.
 mod secrets;
 
@@ -48,6 +57,7 @@ mod server {
     mod hostile_input;
     mod logging;
     mod mcp;
+    mod record;
     mod soak;
     mod with_stack;
 }

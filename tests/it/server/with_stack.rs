@@ -4,8 +4,7 @@
 //! foreground `up` serves until SIGINT while the stack keeps running. Real Docker, stand-in
 //! images; without Docker these tests print "skipping" and pass, except under `CI=true`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -212,29 +211,8 @@ fn serve_without_flags_serves_the_stack_and_foreground_up_stops_on_sigint() {
     let port = project.mcp_port;
 
     // Foreground up (text output): serves once "ready", until SIGINT.
-    let args = project.serving_up_args(&[]);
-    let args: Vec<String> = args.into_iter().filter(|a| a != "--json").collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let started = Instant::now();
-    let mut child: Child = project
-        .command(&args, &[])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn up");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).expect("read") == 0 {
-            let _ = child.kill();
-            panic!("up ended before the server was ready:\n{seen}");
-        }
-        seen.push_str(&line);
-        if line.contains("MCP server:") {
-            break;
-        }
-    }
+    let (mut child, seen) = project.spawn_foreground_up();
     eprintln!("foreground up ready after {:?}", started.elapsed());
     assert!(seen.contains("ready in this terminal"), "{seen}");
     assert!(

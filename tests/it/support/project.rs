@@ -41,6 +41,18 @@ pub struct Run {
 }
 
 impl Run {
+    /// Runs `command` to the end.
+    pub fn of(mut command: Command) -> Run {
+        let started = Instant::now();
+        let out: Output = command.output().expect("run mcp-fa");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed: started.elapsed(),
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
@@ -117,23 +129,30 @@ impl TestProject {
     }
 
     pub fn run_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
-        let mut command = self.command(args, extra_env);
-        let started = Instant::now();
-        let out: Output = command.output().expect("run mcp-fa");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            elapsed: started.elapsed(),
-        }
+        Run::of(self.command(args, extra_env))
+    }
+
+    /// `mcp-fa ARGS` run in `dir` as a person in that folder types it: no `--project` (a
+    /// project file there, or the default, decides), this project's environment otherwise.
+    pub fn run_in(&self, dir: &std::path::Path, args: &[&str]) -> Run {
+        let mut command = self.bare_command(args, &[]);
+        command.current_dir(dir);
+        Run::of(command)
     }
 
     /// The command `run_with` runs, for tests that need the process itself.
     pub fn command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
+        let mut command = self.bare_command(args, extra_env);
+        command.args(["--project", &self.name]);
+        command
+    }
+
+    /// `mcp-fa ARGS` with this project's state directory and environment, and no `--project`.
+    fn bare_command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mcp-fa"));
         command
             .args(args)
-            .args(["--project", &self.name])
+            .env_remove("MCP_FA_PROJECT")
             .env("MCP_FA_STATE_DIR", self.state_dir.path())
             .env_remove("DOCKER_HOST")
             .env_remove("MCP_FA_KICKSTART_TEMPLATE")
@@ -189,6 +208,38 @@ impl TestProject {
         let args = self.serving_up_args(extra);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.run(&args)
+    }
+
+    /// `up` serving in the foreground as a person runs it (text output, no terminal, so no
+    /// walkthrough), returned once its report has said where the MCP server is: the process,
+    /// and the report's lines so far. Its standard error is captured for the test to read.
+    pub fn spawn_foreground_up(&self) -> (std::process::Child, String) {
+        use std::io::{BufRead, BufReader};
+        let args = self.serving_up_args(&[]);
+        let args: Vec<&str> = args
+            .iter()
+            .map(String::as_str)
+            .filter(|a| *a != "--json")
+            .collect();
+        let mut child = self
+            .command(&args, &[])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn up");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut seen = String::new();
+        loop {
+            let mut line = String::new();
+            if stdout.read_line(&mut line).expect("read") == 0 {
+                let _ = child.kill();
+                panic!("up ended before the server was ready:\n{seen}");
+            }
+            seen.push_str(&line);
+            if line.contains("MCP server:") {
+                return (child, seen);
+            }
+        }
     }
 
     /// The arguments [`TestProject::up_serving`] runs with.
