@@ -205,7 +205,7 @@ fn load_stack(store: &StateStore, project: &ProjectName) -> Result<StackState, S
         .load(project)
         .map_err(ServerError::State)?
         .ok_or_else(|| ServerError::NoStack {
-            project: project.to_string(),
+            project: project.clone(),
             state_file: store.path(project).display().to_string(),
         })
 }

@@ -13,10 +13,14 @@ pub enum ServerError {
     /// Neither an issuer nor a stack to take it from.
     #[error(
         "no issuer given and no mcp-fa stack named `{project}` is known here ({state_file} does \
-         not exist): start one with `mcp-fa up` or pass --issuer URL (the tenant's issuer, e.g. \
-         http://localhost:9011)"
+         not exist): start one with `mcp-fa up{}` or pass --issuer URL (the tenant's issuer, e.g. \
+         http://localhost:9011)",
+        .project.flag()
     )]
-    NoStack { project: String, state_file: String },
+    NoStack {
+        project: crate::project::ProjectName,
+        state_file: String,
+    },
 
     #[error(transparent)]
     State(crate::state::StateError),

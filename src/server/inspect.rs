@@ -196,8 +196,9 @@ async fn verdict_for_stack(project: &ProjectName, token: &str) -> Verdict {
         Ok(None) => {
             return unverified(format!(
                 "no mcp-fa stack named `{project}` is known here ({} does not exist); start one \
-                 with `mcp-fa up` (or name it with --project)",
-                store.path(project).display()
+                 with `mcp-fa up{}` (or name another with --project)",
+                store.path(project).display(),
+                project.flag()
             ));
         }
         Err(error) => return unverified(format!("the stack's state is unreadable: {error}")),

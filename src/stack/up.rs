@@ -207,13 +207,6 @@ pub async fn up(options: UpOptions, reporter: &dyn Progress) -> Result<ReadyStac
              key and users were reused."
                 .into(),
         );
-        if state.fusionauth_port != plan.fusionauth_port {
-            notes.push(format!(
-                "The tenant issuer is still {} (set when the database was created); run \
-                 `mcp-fa down --volumes` to start afresh on the new port.",
-                state.fusionauth_url
-            ));
-        }
     }
     let mut report = report(&plan, &state, &store, started, false, kickstart);
     report.notes.extend(notes);
@@ -433,7 +426,10 @@ mod tests {
         assert_eq!(major_version("postgres:17"), Some(17));
         assert_eq!(major_version("fusionauth/fusionauth-app:1.69.3"), Some(1));
         assert_eq!(major_version("registry:5000/postgres:16.2"), Some(16));
-        assert_eq!(major_version("mcp-fa-test/postgres-standin:34bb58cd4da1"), None);
+        assert_eq!(
+            major_version("mcp-fa-test/postgres-standin:34bb58cd4da1"),
+            None
+        );
         assert_eq!(major_version("postgres:latest"), None);
         assert_eq!(major_version("postgres"), None);
         assert_eq!(major_version("localhost:5000/postgres"), None);

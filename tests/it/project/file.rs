@@ -34,8 +34,14 @@ fn init_writes_the_project_file_and_commands_in_the_folder_follow_it() {
     init.assert_ok();
     let file = folder.path().join("mcp-fa.yaml");
     let written = std::fs::read_to_string(&file).expect("mcp-fa.yaml written");
-    assert!(written.starts_with("# mcp-fa project settings"), "{written}");
-    assert!(written.contains(&format!("port: {fusionauth_port}")), "{written}");
+    assert!(
+        written.starts_with("# mcp-fa project settings"),
+        "{written}"
+    );
+    assert!(
+        written.contains(&format!("port: {fusionauth_port}")),
+        "{written}"
+    );
     assert!(
         written.contains("license-env: \"MY_FUSIONAUTH_LICENSE\""),
         "{written}"

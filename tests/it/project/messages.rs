@@ -36,7 +36,10 @@ fn a_question_without_a_terminal_is_a_usage_error() {
 #[test]
 fn a_command_on_a_project_without_state_leaves_no_lock_file() {
     let dir = tempfile::tempdir().expect("state dir");
-    let list = mcp_fa(dir.path(), &["clients", "list", "--project", "nothing-here"]);
+    let list = mcp_fa(
+        dir.path(),
+        &["clients", "list", "--project", "nothing-here"],
+    );
     assert_eq!(list.code, 1, "{}", list.stderr);
     assert!(
         list.stderr
@@ -99,8 +102,7 @@ fn every_missing_image_is_named_in_one_message() {
 fn a_docker_socket_that_refuses_the_user_asks_for_the_docker_group() {
     use std::os::unix::process::CommandExt;
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 || !std::path::Path::new("/var/run/docker.sock").exists()
-    {
+    if unsafe { libc::geteuid() } != 0 || !std::path::Path::new("/var/run/docker.sock").exists() {
         // Only root can run a command as another user; without a root-owned socket there is
         // nothing to refuse.
         println!("skipping: needs root and /var/run/docker.sock");

@@ -79,7 +79,11 @@ fn a_new_postgres_major_version_on_kept_data_is_refused() {
     let repository = format!("mcp-fa-test/{}-pg", project.name);
     let (sixteen, seventeen) = (format!("{repository}:16.4"), format!("{repository}:17.0"));
     for tag in [&sixteen, &seventeen] {
-        assert!(docker_output(&["tag", &project.images.postgres, tag]).status.success());
+        assert!(
+            docker_output(&["tag", &project.images.postgres, tag])
+                .status
+                .success()
+        );
     }
     project.images.postgres = sixteen.clone();
     project.up(&[]).assert_ok();
@@ -97,7 +101,11 @@ fn a_new_postgres_major_version_on_kept_data_is_refused() {
     );
     // A minor version is fine on the same data.
     let minor = format!("{repository}:16.9");
-    assert!(docker_output(&["tag", &project.images.postgres, &minor]).status.success());
+    assert!(
+        docker_output(&["tag", &project.images.postgres, &minor])
+            .status
+            .success()
+    );
     project
         .run(&["up", "--json", "--no-server", "--postgres-image", &minor])
         .assert_ok();

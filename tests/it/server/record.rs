@@ -32,8 +32,9 @@ fn a_foreground_up_is_reported_refuses_a_second_server_and_down_stops_it_saying_
     assert_eq!(server["protected"], true);
     let text = project.run(&["status"]);
     assert!(
-        text.stdout
-            .contains(&format!("running: `mcp-fa up` in a terminal (pid {pid}), protected")),
+        text.stdout.contains(&format!(
+            "running: `mcp-fa up` in a terminal (pid {pid}), protected"
+        )),
         "{}",
         text.stdout
     );
@@ -50,7 +51,10 @@ fn a_foreground_up_is_reported_refuses_a_second_server_and_down_stops_it_saying_
     // `down` stops it, and the foreground `up` says what happened rather than that FusionAuth
     // is still running.
     let down = project.run(&["down", "--json"]);
-    assert_eq!(down.assert_ok().json()["stoppedMcpServer"].as_u64(), Some(pid));
+    assert_eq!(
+        down.assert_ok().json()["stoppedMcpServer"].as_u64(),
+        Some(pid)
+    );
     let exit = child.wait().expect("up exits");
     assert!(exit.success(), "{exit}");
     let mut stderr = String::new();
@@ -84,7 +88,10 @@ fn down_stops_the_background_server_with_a_damaged_state_file_or_no_record() {
         .expect("pid");
     std::fs::write(project.state_file(), "{ damaged").expect("damage the state file");
     let down = project.run(&["down", "--json"]);
-    assert_eq!(down.assert_ok().json()["stoppedMcpServer"].as_u64(), Some(pid));
+    assert_eq!(
+        down.assert_ok().json()["stoppedMcpServer"].as_u64(),
+        Some(pid)
+    );
     assert!(process_gone(pid), "the background server is gone");
     assert!(project.labelled("container").is_empty());
 
@@ -101,10 +108,16 @@ fn down_stops_the_background_server_with_a_damaged_state_file_or_no_record() {
         .join(format!("{}.server.json", project.name));
     std::fs::remove_file(record).expect("remove the record");
     let down = project.run(&["down", "--volumes", "--json"]);
-    assert_eq!(down.assert_ok().json()["stoppedMcpServer"].as_u64(), Some(pid));
+    assert_eq!(
+        down.assert_ok().json()["stoppedMcpServer"].as_u64(),
+        Some(pid)
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !process_gone(pid) && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(process_gone(pid), "the unrecorded background server is gone too");
+    assert!(
+        process_gone(pid),
+        "the unrecorded background server is gone too"
+    );
 }
