@@ -1,3 +1,6 @@
+//! Why the MCP server could not be configured or started, or refused a token: each message says
+//! what to do next, and [`ServerError::code`] is the stable name scripts see.
+
 use crate::fusionauth::FusionAuthError;
 
 /// Why the MCP server could not be configured or started. Each message says what to do.
