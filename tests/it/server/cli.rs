@@ -89,7 +89,7 @@ fn serve_without_a_stack_or_issuer_says_how_to_get_one() {
     let dir = tempfile::tempdir().expect("temp dir");
     let stderr = serve_refused(&["--project", "nothing-here"], dir.path());
     assert!(
-        stderr.contains("start one with `mcp-fa up` or pass --issuer"),
+        stderr.contains("start one with `mcp-fa up --project nothing-here` or pass --issuer"),
         "{stderr}"
     );
 }
