@@ -11,26 +11,16 @@ fn init_writes_the_project_file_and_commands_in_the_folder_follow_it() {
     let folder = tempfile::tempdir().expect("project folder");
     let fusionauth_port = project.fusionauth_port.to_string();
     let mcp_port = project.mcp_port.to_string();
-    let init = project.run_in(
-        folder.path(),
-        &[
-            "init",
-            "--project",
-            &project.name,
-            "--fusionauth-image",
-            &project.images.fusionauth,
-            "--postgres-image",
-            &project.images.postgres,
-            "--fusionauth-port",
-            &fusionauth_port,
-            "--mcp-port",
-            &mcp_port,
-            "--client",
-            "mcp-remote",
-            "--license-env",
-            "MY_FUSIONAUTH_LICENSE",
-        ],
-    );
+    let mut init = vec!["init", "--project", &project.name];
+    let flags = project.stack_flags();
+    init.extend(flags.iter().map(String::as_str));
+    init.extend([
+        "--client",
+        "mcp-remote",
+        "--license-env",
+        "MY_FUSIONAUTH_LICENSE",
+    ]);
+    let init = project.run_in(folder.path(), &init);
     init.assert_ok();
     let file = folder.path().join("mcp-fa.yaml");
     let written = std::fs::read_to_string(&file).expect("mcp-fa.yaml written");
@@ -96,12 +86,8 @@ fn a_project_file_with_a_typo_is_refused_with_where_and_what() {
         "project: typo\nfusionauth:\n  prot: 9011\n",
     )
     .expect("write");
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mcp-fa"));
-    command
-        .arg("status")
-        .current_dir(folder.path())
-        .env("MCP_FA_STATE_DIR", folder.path().join("state"))
-        .env_remove("MCP_FA_PROJECT");
+    let mut command = crate::support::mcp_fa(&folder.path().join("state"), &["status"]);
+    command.current_dir(folder.path());
     let status = Run::of(command);
     assert_eq!(status.code, 1, "{}", status.stderr);
     assert!(

@@ -2,21 +2,13 @@
 //! suggested command, a Docker socket that refuses the user, every missing image at once, a
 //! FusionAuth that does not answer, and no lock files left behind.
 
-use std::process::Command;
-
 use crate::support::project::{Run, TestProject};
 use crate::support::standin::Options;
 use crate::support::state::StateFixture;
 
 /// `mcp-fa ARGS` with `state_dir` and nothing else of a test project.
 fn mcp_fa(state_dir: &std::path::Path, args: &[&str]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mcp-fa"));
-    command
-        .args(args)
-        .env("MCP_FA_STATE_DIR", state_dir)
-        .env_remove("MCP_FA_PROJECT")
-        .stdin(std::process::Stdio::null());
-    Run::of(command)
+    Run::of(crate::support::mcp_fa(state_dir, args))
 }
 
 #[test]
@@ -109,14 +101,14 @@ fn a_docker_socket_that_refuses_the_user_asks_for_the_docker_group() {
         return;
     }
     let dir = tempfile::tempdir().expect("state dir");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mcp-fa"));
+    let mut command = crate::support::mcp_fa(
+        &dir.path().join("state"),
+        &["status", "--project", "refused"],
+    );
     command
-        .args(["status", "--project", "refused"])
-        .env("MCP_FA_STATE_DIR", dir.path().join("state"))
         .env("HOME", dir.path())
         .env_remove("DOCKER_HOST")
         .env_remove("DOCKER_CONTEXT")
-        .env_remove("MCP_FA_PROJECT")
         .uid(65534)
         .gid(65534);
     // The state directory must be the nobody user's to write in.

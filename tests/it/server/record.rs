@@ -2,20 +2,10 @@
 //! `up` as well as the background server, a second server is refused with the first one's pid,
 //! and `down` stops it whichever it is, even when the state file is damaged or the record gone.
 
-use std::io::Read;
 use std::time::Duration;
 
 use crate::support::project::TestProject;
-
-/// Gone, or a zombie nobody reaped yet: either way no longer running.
-fn process_gone(pid: u64) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-    }
-}
+use crate::support::{process_gone, stderr_of};
 
 #[test]
 fn a_foreground_up_is_reported_refuses_a_second_server_and_down_stops_it_saying_why() {
@@ -57,13 +47,7 @@ fn a_foreground_up_is_reported_refuses_a_second_server_and_down_stops_it_saying_
     );
     let exit = child.wait().expect("up exits");
     assert!(exit.success(), "{exit}");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr)
-        .expect("read");
+    let stderr = stderr_of(&mut child);
     assert!(
         stderr.contains(&format!(
             "`mcp-fa down --project {}` is taking the stack down",

@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::support::docker::docker_ok;
 use crate::support::project::TestProject;
 use crate::support::server::{initialize, post};
-use crate::support::{Api, block, stop};
+use crate::support::{Api, block, process_gone, stop};
 
 fn challenge(port: u16) -> String {
     format!(
@@ -39,16 +39,6 @@ fn post_without_token(port: u16) -> (u16, Option<String>) {
     let url = format!("http://127.0.0.1:{port}/mcp");
     let answer = block(post(&url, None, &initialize(), &[]));
     (answer.status, answer.challenge)
-}
-
-/// Gone, or a zombie nobody reaped yet: either way no longer running.
-fn process_gone(pid: u64) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-    }
 }
 
 /// Kills a detached server a failed test left behind.

@@ -231,23 +231,11 @@ fn ctrl_c_during_up_removes_what_it_created() {
     let Some(project) = TestProject::with_docker("intr") else {
         return;
     };
-    let fusionauth_port = project.fusionauth_port.to_string();
-    let mcp_port = project.mcp_port.to_string();
+    let mut args = vec!["up".to_owned()];
+    args.extend(project.stack_flags());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut child = project
-        .command(
-            &[
-                "up",
-                "--fusionauth-image",
-                &project.images.fusionauth,
-                "--postgres-image",
-                &project.images.postgres,
-                "--fusionauth-port",
-                &fusionauth_port,
-                "--mcp-port",
-                &mcp_port,
-            ],
-            &[("FUSIONAUTH_SIM_BOOT_DELAY_MS", "60000")],
-        )
+        .command(&args, &[("FUSIONAUTH_SIM_BOOT_DELAY_MS", "60000")])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -32,6 +32,41 @@ pub fn block<T>(future: impl std::future::Future<Output = T>) -> T {
         .block_on(future)
 }
 
+/// Gone, or a zombie nobody reaped yet: either way no longer running.
+pub fn process_gone(pid: u64) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// Everything `child` wrote to its (piped) standard error, once it has exited.
+pub fn stderr_of(child: &mut std::process::Child) -> String {
+    use std::io::Read;
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr was piped")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    stderr
+}
+
+/// `mcp-fa ARGS` with `state_dir` as its state directory and nothing of a test project: no
+/// `--project`, no Docker settings, nothing on standard input.
+pub fn mcp_fa(state_dir: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mcp-fa"));
+    command
+        .args(args)
+        .env("MCP_FA_STATE_DIR", state_dir)
+        .env_remove("MCP_FA_PROJECT")
+        .stdin(std::process::Stdio::null());
+    command
+}
+
 /// Sends `signal` (`TERM`, `INT`) to `child` as `kill` does, and waits up to 10 s for it to
 /// exit (it is killed and the test fails if it does not); its exit status.
 pub fn stop(child: &mut std::process::Child, signal: &str) -> std::process::ExitStatus {

@@ -180,26 +180,32 @@ impl TestProject {
 
     /// The arguments `up` runs with (see [`TestProject::up`]).
     pub fn up_args(&self, extra: &[&str]) -> Vec<String> {
-        let fusionauth_port = self.fusionauth_port.to_string();
-        let mcp_port = self.mcp_port.to_string();
-        let timeout = self.timeout_secs.to_string();
-        let mut args = vec![
-            "up",
-            "--json",
+        let mut args = vec!["up".to_owned(), "--json".to_owned()];
+        args.extend(self.stack_flags());
+        args.extend(
+            ["--timeout", &self.timeout_secs.to_string(), "--no-server"]
+                .iter()
+                .chain(extra)
+                .map(|arg| (*arg).to_owned()),
+        );
+        args
+    }
+
+    /// This project's images and ports as `up` (and `init`) take them.
+    pub fn stack_flags(&self) -> Vec<String> {
+        [
             "--fusionauth-image",
             &self.images.fusionauth,
             "--postgres-image",
             &self.images.postgres,
             "--fusionauth-port",
-            &fusionauth_port,
+            &self.fusionauth_port.to_string(),
             "--mcp-port",
-            &mcp_port,
-            "--timeout",
-            &timeout,
-            "--no-server",
-        ];
-        args.extend_from_slice(extra);
-        args.into_iter().map(str::to_owned).collect()
+            &self.mcp_port.to_string(),
+        ]
+        .iter()
+        .map(|arg| (*arg).to_owned())
+        .collect()
     }
 
     /// `up` serving the MCP server as well (no `--no-server`): in the background with
