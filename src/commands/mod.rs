@@ -59,6 +59,7 @@ async fn dispatch(command: Command) -> Result<(), Error> {
         Command::Token(args) => match &args.command {
             TokenCommand::Inspect(inspect) => token::inspect(inspect).await,
         },
+        Command::Healthcheck(args) => serve::healthcheck(&args).await,
         Command::Completions { shell } => completions::run(shell),
     }
 }
