@@ -39,6 +39,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Look inside an access token: audience, scopes, expiry, and whether this server takes it.
     Token(TokenArgs),
+    /// Write the project out for a shared host (Docker Compose) or a cluster (Kubernetes), with
+    /// the MCP server as a container image.
+    Export(ExportArgs),
     /// Exit 0 when the MCP server on this machine answers (the container image's health check).
     #[command(hide = true)]
     Healthcheck(HealthcheckArgs),
@@ -538,6 +541,60 @@ pub struct CheckArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `mcp-fa export`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// `compose`: compose.yaml, .env and the kickstart, with the MCP server image built here
+    /// (no registry needed). `kubernetes`: values for FusionAuth's Helm chart, manifests for the
+    /// MCP server and PostgreSQL, and a README with the order of apply.
+    #[arg(value_enum, value_name = "FORMAT")]
+    pub format: ExportFormatArg,
+
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// The folder to write (created if needed; refused when it holds files, unless --force).
+    /// Default: ./mcp-fa-compose or ./mcp-fa-kubernetes.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Write into a folder that already holds files: exported files are replaced; an existing
+    /// .env or secrets.env is kept (its secrets belong to data that may already exist).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Compose: publish FusionAuth's and the MCP server's ports on every interface instead of
+    /// 127.0.0.1.
+    #[arg(long)]
+    pub public: bool,
+
+    /// A published MCP server image (built from the repository's Dockerfile) instead of the
+    /// one `export compose` builds here from this mcp-fa.
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+
+    /// The URL clients will reach FusionAuth at: the tenant's issuer. Default: the running
+    /// project's, http://localhost:<FusionAuth port>.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// The URL clients will reach the MCP server at, without /mcp. Default: the running
+    /// project's, http://localhost:<MCP port>.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// See [`ExportArgs::format`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    Compose,
+    Kubernetes,
 }
 
 /// `mcp-fa token`.
