@@ -51,8 +51,12 @@ pub async fn run(args: &ExportArgs) -> Result<(), Error> {
         force: args.force,
         public: args.public,
         image: args.image.clone(),
-        issuer: args.issuer.clone(),
-        public_url: args.public_url.clone(),
+        issuer: args.issuer.as_deref().map(issuer).transpose()?,
+        public_url: args
+            .public_url
+            .as_deref()
+            .map(|url| origin("--public-url", url))
+            .transpose()?,
         template: template()?,
     };
     let mut progress = Steps { quiet: args.json };
@@ -123,6 +127,36 @@ fn from_project_file(context: &ProjectContext) -> Result<ExportedProject, Error>
         license_id,
         clients,
     })
+}
+
+/// `url` as an origin (`scheme://host[:port]`, no trailing slash): the MCP server adds `/mcp`
+/// to its public URL, and FusionAuth compares issuers exactly.
+fn origin(flag: &str, url: &str) -> Result<String, Error> {
+    let parsed = url::Url::parse(url).ok().filter(|parsed| {
+        matches!(parsed.scheme(), "http" | "https")
+            && parsed.host().is_some()
+            && parsed.path() == "/"
+            && parsed.query().is_none()
+    });
+    match parsed {
+        Some(parsed) => Ok(parsed.origin().ascii_serialization()),
+        None => Err(Error::InputNeeded(format!(
+            "{flag} {url}: give an http:// or https:// URL with no path, e.g. https://mcp.example.com"
+        ))),
+    }
+}
+
+/// An http(s) URL, kept as written: tokens carry the issuer exactly as the tenant names it.
+fn issuer(url: &str) -> Result<String, Error> {
+    match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
+            Ok(url.to_owned())
+        }
+        _ => Err(Error::InputNeeded(format!(
+            "--issuer {url}: give the http:// or https:// URL clients reach FusionAuth at, e.g. \
+             https://auth.example.com"
+        ))),
+    }
 }
 
 /// The kickstart template `up` uses: `MCP_FA_KICKSTART_TEMPLATE`, else the built-in one.

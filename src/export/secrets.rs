@@ -47,45 +47,41 @@ pub struct ExportSecrets {
 impl ExportSecrets {
     /// Fresh random values, and the project's own license id when it has one.
     pub fn generate(license_id: Option<&Secret>) -> Result<Self, ExportError> {
-        let random =
-            |length| -> Result<Secret, ExportError> { Ok(Secret::new(random_token(length)?)) };
-        let mut settings = vec![
-            Setting {
-                name: DATABASE_ROOT_PASSWORD,
-                value: random(32)?,
-                about: "PostgreSQL's superuser (FusionAuth creates its schema with it)",
-                secret: true,
-            },
-            Setting {
-                name: DATABASE_PASSWORD,
-                value: random(32)?,
-                about: "FusionAuth's own database user",
-                secret: true,
-            },
-            Setting {
-                name: API_KEY,
-                value: random(48)?,
-                about: "the global API key the kickstart creates",
-                secret: true,
-            },
-            Setting {
-                name: ADMIN_PASSWORD,
-                value: random(20)?,
-                about: "admin@example.com, FusionAuth's admin UI",
-                secret: true,
-            },
-            Setting {
-                name: DEMO_PASSWORD,
-                value: random(20)?,
-                about: "test@example.com, the user that logs in to MCP clients",
-                secret: true,
-            },
+        const RANDOM: [(&str, usize, &str); 5] = [
+            (
+                DATABASE_ROOT_PASSWORD,
+                32,
+                "PostgreSQL's superuser (FusionAuth creates its schema with it)",
+            ),
+            (DATABASE_PASSWORD, 32, "FusionAuth's own database user"),
+            (API_KEY, 48, "The global API key the kickstart creates"),
+            (
+                ADMIN_PASSWORD,
+                20,
+                "admin@example.com, FusionAuth's admin UI",
+            ),
+            (
+                DEMO_PASSWORD,
+                20,
+                "test@example.com, the user that logs in to MCP clients",
+            ),
         ];
+        let mut settings = RANDOM
+            .iter()
+            .map(|&(name, length, about)| {
+                Ok(Setting {
+                    name,
+                    value: Secret::new(random_token(length)?),
+                    about,
+                    secret: true,
+                })
+            })
+            .collect::<Result<Vec<_>, ExportError>>()?;
         if let Some(license) = license_id {
             settings.push(Setting {
                 name: LICENSE_ID,
                 value: license.clone(),
-                about: "your FusionAuth license (the project's own)",
+                about: "Your FusionAuth license (the project's own)",
                 secret: true,
             });
         }
