@@ -39,6 +39,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Look inside an access token: audience, scopes, expiry, and whether this server takes it.
     Token(TokenArgs),
+    /// Write the project out for a shared host (Docker Compose) or a cluster (Kubernetes), with
+    /// the MCP server as a container image.
+    Export(ExportArgs),
+    /// Exit 0 when the MCP server on this machine answers (the container image's health check).
+    #[command(hide = true)]
+    Healthcheck(HealthcheckArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to generate completions for.
@@ -69,19 +75,19 @@ pub struct ServeArgs {
 
     /// The address to listen on. Anything but a loopback address needs `--public-url`.
     /// Default: `127.0.0.1:<the stack's MCP port>` when serving the stack, else `127.0.0.1:8000`.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, env = "MCP_FA_BIND", value_name = "ADDR")]
     pub bind: Option<std::net::SocketAddr>,
 
     /// The URL clients use to reach this server, without `/mcp` (e.g.
     /// `https://mcp.example.com`). Tokens must name `<public-url>/mcp` in their audience.
     /// Defaults to `http://localhost:<port>` for a loopback bind.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, env = "MCP_FA_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
 
     /// Which scope guards `get_name`: `standard` uses `profile` (works on every FusionAuth);
     /// `custom` uses the custom `get_name` scope (needs a paid FusionAuth plan). Default:
     /// `custom` when serving a stack started with a license, else `standard`.
-    #[arg(long, value_enum, value_name = "MODE")]
+    #[arg(long, env = "MCP_FA_SCOPES", value_enum, value_name = "MODE")]
     pub scopes: Option<ServeScopes>,
 
     /// Serve without any authentication: the tutorial's unprotected starting point.
@@ -91,23 +97,69 @@ pub struct ServeArgs {
     /// `local` verifies tokens with the issuer's published keys; `fusionauth` asks FusionAuth's
     /// `/api/jwt/validate` for every request, as the tutorial does (audience, issuer and scopes
     /// are still checked here).
-    #[arg(long, value_enum, default_value = "local")]
+    #[arg(long, env = "MCP_FA_VALIDATION", value_enum, default_value = "local")]
     pub validation: ServeValidation,
 
     /// For FusionAuth older than 1.67 (no resource indicators): also accept tokens whose audience
-    /// is this client id instead of this server. Repeat for several clients. Weaker: any token
-    /// for that client is accepted, whichever server it was meant for.
-    #[arg(long = "accept-client-id-audience", value_name = "CLIENT_ID")]
+    /// is this client id instead of this server. Repeat for several clients (comma-separated in
+    /// the environment variable). Weaker: any token for that client is accepted, whichever
+    /// server it was meant for.
+    #[arg(
+        long = "accept-client-id-audience",
+        env = "MCP_FA_ACCEPT_CLIENT_ID_AUDIENCE",
+        value_delimiter = ',',
+        value_name = "CLIENT_ID"
+    )]
     pub accept_client_id_audience: Vec<String>,
 
     /// A browser origin allowed to call `/mcp` besides the public URL's and loopback origins
-    /// (e.g. `https://inspector.example.com`). Repeatable.
-    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    /// (e.g. `https://inspector.example.com`). Repeatable (comma-separated in the environment
+    /// variable).
+    #[arg(
+        long = "allowed-origin",
+        env = "MCP_FA_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
     pub allowed_origins: Vec<String>,
+
+    /// How each log line is written: `text` for people, `json` (one object per line, the
+    /// request's fields as keys) for log collectors.
+    #[arg(long, env = "MCP_FA_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// Keep trying to reach the issuer for up to this many seconds at start, instead of failing
+    /// at once: for a server started beside FusionAuth (Compose, Kubernetes), which may still
+    /// be booting or running its kickstart (until then its discovery document names another
+    /// issuer).
+    #[arg(
+        long,
+        env = "MCP_FA_WAIT_FOR_ISSUER",
+        default_value_t = 0,
+        value_name = "SECS"
+    )]
+    pub wait_for_issuer: u64,
 
     /// Set by `mcp-fa up --detach` for the background server it starts.
     #[arg(long, hide = true)]
     pub detached: bool,
+}
+
+/// `mcp-fa healthcheck`: what the image's `HEALTHCHECK` runs, since a minimal image has no curl.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HealthcheckArgs {
+    /// The address `serve` listens on (its port is asked on 127.0.0.1). Default port: 8000.
+    #[arg(long, env = "MCP_FA_BIND", value_name = "ADDR")]
+    pub bind: Option<std::net::SocketAddr>,
+
+    /// Ask the health endpoint (`/healthz`: the process answers) instead of the Protected
+    /// Resource Metadata (it serves, protected).
+    #[arg(long)]
+    pub liveness: bool,
+
+    /// The URL to ask instead.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
 }
 
 /// `mcp-fa init`.
@@ -152,6 +204,13 @@ pub struct InitArgs {
 pub enum ServeScopes {
     Standard,
     Custom,
+}
+
+/// See [`ServeArgs::log_format`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// See [`ServeArgs::validation`].
@@ -482,6 +541,60 @@ pub struct CheckArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `mcp-fa export`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// `compose`: compose.yaml, .env and the kickstart, with the MCP server image built here
+    /// (no registry needed). `kubernetes`: values for FusionAuth's Helm chart, manifests for the
+    /// MCP server and PostgreSQL, and a README with the order of apply.
+    #[arg(value_enum, value_name = "FORMAT")]
+    pub format: ExportFormatArg,
+
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// The folder to write (created if needed; refused when it holds files, unless --force).
+    /// Default: ./mcp-fa-compose or ./mcp-fa-kubernetes.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Write into a folder that already holds files: exported files are replaced; an existing
+    /// .env or secrets.env is kept (its secrets belong to data that may already exist).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Compose: publish FusionAuth's and the MCP server's ports on every interface instead of
+    /// 127.0.0.1.
+    #[arg(long)]
+    pub public: bool,
+
+    /// A published MCP server image (built from the repository's Dockerfile) instead of the
+    /// one `export compose` builds here from this mcp-fa.
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+
+    /// The URL clients will reach FusionAuth at: the tenant's issuer. Default: the running
+    /// project's, http://localhost:<FusionAuth port>.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// The URL clients will reach the MCP server at, without /mcp. Default: the running
+    /// project's, http://localhost:<MCP port>.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// See [`ExportArgs::format`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    Compose,
+    Kubernetes,
 }
 
 /// `mcp-fa token`.

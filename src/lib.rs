@@ -7,7 +7,8 @@
 //!   and a `--json` document.
 //! - the feature modules, which take plain options and return data: `tutorial` (the
 //!   walkthrough and its checks), `stack` (FusionAuth and PostgreSQL in Docker), `clients` (MCP
-//!   clients as FusionAuth applications), `server` (the protected MCP server).
+//!   clients as FusionAuth applications), `server` (the protected MCP server), `export` (the
+//!   project written out for Compose and Kubernetes, and the MCP server's image).
 //! - the ground floor they stand on: `docker` (the only user of bollard), `fusionauth` (its
 //!   HTTP API, typed), `state` (what is remembered per project) and `project` (the name).
 //!
@@ -19,6 +20,7 @@ pub mod clients;
 pub mod commands;
 pub mod docker;
 pub mod error;
+pub mod export;
 pub mod fusionauth;
 pub mod project;
 pub mod server;

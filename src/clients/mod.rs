@@ -17,7 +17,7 @@ pub use kind::ClientKind;
 pub use redirect::{RedirectUri, RedirectUriError};
 pub use registration::{
     ClientName, ClientNameError, ClientRegistrar, RegisteredClient, RegistrationError,
-    RegistrationRequest,
+    RegistrationRequest, client_application, get_name_scope,
 };
 pub use snippet::{ConfigSnippet, SnippetContext, snippet_for};
 pub use stack_clients::{

@@ -161,46 +161,21 @@ impl<'a> ClientRegistrar<'a> {
         let license = self.fusionauth.reactor_status().await?;
         let third_party = license.allows_third_party_applications();
         let port = request.port.or(request.kind.default_port());
-        let application = Application {
-            name: Some(format!("{} (MCP client)", request.name)),
-            oauth_configuration: Some(OAuthConfiguration {
-                authorized_redirect_urls: Some(redirect_uris),
-                authorized_url_validation_policy: Some(AuthorizedUrlValidationPolicy::ExactMatch),
-                authorized_resource_uris: Some(vec![request.resource.clone()]),
-                client_authentication_policy: Some(
-                    ClientAuthenticationPolicy::NotRequiredWhenUsingPkce,
-                ),
-                proof_key_for_code_exchange_policy: Some(ProofKeyForCodeExchangePolicy::Required),
-                enabled_grants: Some(vec![GrantType::AuthorizationCode, GrantType::RefreshToken]),
-                generate_refresh_tokens: Some(true),
-                scope_handling_policy: Some(OAuthScopeHandlingPolicy::Strict),
-                unknown_scope_policy: Some(UnknownScopePolicy::Reject),
-                relationship: Some(if third_party {
-                    OAuthApplicationRelationship::ThirdParty
-                } else {
-                    OAuthApplicationRelationship::FirstParty
-                }),
-                ..OAuthConfiguration::default()
-            }),
-            data: Some(marker(request.name.as_str(), request.kind, port)),
-            ..Application::default()
-        };
+        let application = client_application(
+            request.name.as_str(),
+            request.kind,
+            port,
+            redirect_uris,
+            &request.resource,
+            third_party,
+        );
         let created = self
             .fusionauth
             .create_application(None, &application)
             .await?;
         let client_id = created.id.clone().unwrap_or_default();
         if license.allows_custom_scopes() {
-            let scope = ApplicationOAuthScope {
-                name: Some(GET_NAME_SCOPE.into()),
-                description: Some("Lets the MCP server's get_name tool read your name".into()),
-                default_consent_message: Some("Read your name".into()),
-                default_consent_detail: Some(
-                    "The MCP server greets you by the name in your FusionAuth profile.".into(),
-                ),
-                required: Some(false),
-                ..ApplicationOAuthScope::default()
-            };
+            let scope = get_name_scope();
             self.fusionauth
                 .create_scope(&client_id, None, &scope)
                 .await?;
@@ -311,6 +286,57 @@ impl<'a> ClientRegistrar<'a> {
             removed.push(client);
         }
         Ok(removed)
+    }
+}
+
+/// The application FusionAuth needs for one MCP client: exactly its redirect URIs, bound to
+/// `resource` (RFC 8707), PKCE required and no secret, refresh tokens, strict scopes, and our
+/// marker. What [`ClientRegistrar::add`] creates, and what an exported kickstart creates.
+pub fn client_application(
+    name: &str,
+    kind: ClientKind,
+    port: Option<u16>,
+    redirect_uris: Vec<String>,
+    resource: &str,
+    third_party: bool,
+) -> Application {
+    Application {
+        name: Some(format!("{name} (MCP client)")),
+        oauth_configuration: Some(OAuthConfiguration {
+            authorized_redirect_urls: Some(redirect_uris),
+            authorized_url_validation_policy: Some(AuthorizedUrlValidationPolicy::ExactMatch),
+            authorized_resource_uris: Some(vec![resource.to_owned()]),
+            client_authentication_policy: Some(
+                ClientAuthenticationPolicy::NotRequiredWhenUsingPkce,
+            ),
+            proof_key_for_code_exchange_policy: Some(ProofKeyForCodeExchangePolicy::Required),
+            enabled_grants: Some(vec![GrantType::AuthorizationCode, GrantType::RefreshToken]),
+            generate_refresh_tokens: Some(true),
+            scope_handling_policy: Some(OAuthScopeHandlingPolicy::Strict),
+            unknown_scope_policy: Some(UnknownScopePolicy::Reject),
+            relationship: Some(if third_party {
+                OAuthApplicationRelationship::ThirdParty
+            } else {
+                OAuthApplicationRelationship::FirstParty
+            }),
+            ..OAuthConfiguration::default()
+        }),
+        data: Some(marker(name, kind, port)),
+        ..Application::default()
+    }
+}
+
+/// The custom `get_name` scope a licensed instance puts on each client application.
+pub fn get_name_scope() -> ApplicationOAuthScope {
+    ApplicationOAuthScope {
+        name: Some(GET_NAME_SCOPE.into()),
+        description: Some("Lets the MCP server's get_name tool read your name".into()),
+        default_consent_message: Some("Read your name".into()),
+        default_consent_detail: Some(
+            "The MCP server greets you by the name in your FusionAuth profile.".into(),
+        ),
+        required: Some(false),
+        ..ApplicationOAuthScope::default()
     }
 }
 

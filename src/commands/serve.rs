@@ -2,16 +2,24 @@
 //! stack `mcp-fa up` started, until Ctrl-C or SIGTERM. Its start-up notes and one line per
 //! request go to standard error through `tracing`. Serving a stack, it holds the project's
 //! server record, so `status` sees it, `down` stops it, and a second server is refused.
+//! `mcp-fa healthcheck` is its other half: what the container image's health check runs.
+
+use std::time::{Duration, Instant};
 
 use super::settings::project_name;
-use crate::cli::{ServeArgs, ServeScopes, ServeValidation};
+use crate::cli::{HealthcheckArgs, LogFormat, ServeArgs, ServeScopes, ServeValidation};
 use crate::error::Error;
-use crate::server::{ScopeMode, ServeConfig, ServeRequest, ValidationMode};
+use crate::server::{
+    HEALTH_PATH, ScopeMode, ServeConfig, ServeRequest, ServerError, ServerHandle, ValidationMode,
+};
 use crate::stack::mcp_server::ServerClaim;
 use crate::state::{ServerOwner, StateStore};
 
 pub async fn run(args: &ServeArgs) -> Result<(), Error> {
-    crate::server::init_logging();
+    match args.log_format {
+        LogFormat::Text => crate::server::init_logging(),
+        LogFormat::Json => crate::server::init_json_logging(),
+    }
     let request = request(args)?;
     let config = ServeConfig::from_request(&request)?;
     let serves_stack =
@@ -37,7 +45,7 @@ pub async fn run(args: &ServeArgs) -> Result<(), Error> {
     } else {
         None
     };
-    let handle = crate::server::start(config).await?;
+    let handle = start(config, Duration::from_secs(args.wait_for_issuer)).await?;
     crate::server::log_notes(&handle);
     tracing::info!(
         "MCP server ready at {} (listening on {}); Ctrl-C stops it",
@@ -47,6 +55,45 @@ pub async fn run(args: &ServeArgs) -> Result<(), Error> {
     let served = crate::server::serve_until_signal(handle).await;
     drop(claim);
     Ok(served?)
+}
+
+/// Starts the server, retrying for up to `wait` while the issuer cannot be reached or does not
+/// yet name itself as configured (FusionAuth booting, or its kickstart not yet run). Any other
+/// failure, and the last one after `wait`, ends `serve` as before.
+async fn start(config: ServeConfig, wait: Duration) -> Result<ServerHandle, ServerError> {
+    let deadline = Instant::now() + wait;
+    let mut last_said: Option<Instant> = None;
+    loop {
+        match crate::server::start(config.clone()).await {
+            Err(
+                error @ (ServerError::Discovery(_)
+                | ServerError::IssuerMismatch { .. }
+                | ServerError::Jwks { .. }),
+            ) if Instant::now() < deadline => {
+                if last_said.is_none_or(|said| said.elapsed() >= Duration::from_secs(10)) {
+                    tracing::info!("waiting for the issuer: {error}");
+                    last_said = Some(Instant::now());
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// `mcp-fa healthcheck`: exit 0 when the server on this machine answers its Protected Resource
+/// Metadata (so it serves, protected, with its issuer's keys), else 1 with the reason.
+pub async fn healthcheck(args: &HealthcheckArgs) -> Result<(), Error> {
+    let url = args.url.clone().unwrap_or_else(|| {
+        let port = args.bind.map_or(8000, |bind| bind.port());
+        let path = if args.liveness {
+            HEALTH_PATH
+        } else {
+            "/.well-known/oauth-protected-resource"
+        };
+        format!("http://127.0.0.1:{port}{path}")
+    });
+    Ok(crate::server::probe(&url).await?)
 }
 
 fn request(args: &ServeArgs) -> Result<ServeRequest, Error> {

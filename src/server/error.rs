@@ -95,6 +95,10 @@ pub enum ServerError {
 
     #[error("could not write to standard output: {0}")]
     Output(#[source] std::io::Error),
+
+    /// `mcp-fa healthcheck`: the server did not answer its health endpoint with 200.
+    #[error("{url} is not healthy: {reason}")]
+    Unhealthy { url: String, reason: String },
 }
 
 impl ServerError {
@@ -117,6 +121,7 @@ impl ServerError {
             Self::TokenRefused { .. } => "TOKEN_REFUSED",
             Self::TokenUnverified { .. } => "TOKEN_UNVERIFIED",
             Self::Output(_) => "OUTPUT_FAILED",
+            Self::Unhealthy { .. } => "SERVE_UNHEALTHY",
         }
     }
 }

@@ -28,7 +28,10 @@ mod wait;
 pub use doctor::{Check, DoctorReport, Verdict, doctor};
 pub use down::{DownReport, down};
 pub use error::{MissingImage, StackError};
-pub use kickstart::{DEMO_PASSWORD, TEMPLATE as KICKSTART_TEMPLATE};
+pub use kickstart::{
+    DEMO_PASSWORD, KickstartValues, RenderedKickstart, TEMPLATE as KICKSTART_TEMPLATE,
+    render as render_kickstart,
+};
 pub use logs::{Service, logs};
 pub use mcp_server::McpServerReport;
 pub use plan::{
@@ -37,5 +40,6 @@ pub use plan::{
 };
 pub use progress::{Progress, PullProgress, Silent};
 pub use project::PROJECT_LABEL;
+pub use secrets::{token as random_token, uuid as random_uuid};
 pub use status::{StatusReport, status};
 pub use up::{ReadyStack, ReportedUser, UpReport, up};

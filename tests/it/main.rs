@@ -29,6 +29,14 @@ mod docker {
     mod restart;
 }
 
+/// `mcp-fa export`: the project on Compose and Kubernetes, and the MCP server's image.
+mod export {
+    mod compose;
+    mod image;
+    mod kubernetes;
+    mod refusals;
+}
+
 /// The typed FusionAuth client, the login it drives, and the contract with FusionAuth's API.
 mod fusionauth {
     mod client;

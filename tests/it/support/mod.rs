@@ -1,7 +1,8 @@
 //! What the integration tests share: the in-process stand-in and its API ([`standin`], whose
 //! items are re-exported here), a scripted browser ([`browser`]), Docker and a private Docker
 //! daemon ([`docker`], [`private_docker`]), projects run through the real binary ([`project`]),
-//! the MCP server in-process ([`server`]), state files ([`state`]), a pseudo-terminal ([`pty`]),
+//! Compose and kubernetes-validate for the export tests ([`export`]), the MCP server
+//! in-process ([`server`]), state files ([`state`]), a pseudo-terminal ([`pty`]),
 //! FusionAuth's OpenAPI file ([`openapi`]) and a process of its own for a test ([`isolated`]).
 //!
 //! Nothing here changes process-wide settings (environment, current directory, logger): every
@@ -11,6 +12,7 @@
 #[allow(dead_code)]
 pub mod browser;
 pub mod docker;
+pub mod export;
 pub mod isolated;
 pub mod openapi;
 pub mod private_docker;
