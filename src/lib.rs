@@ -9,7 +9,8 @@
 //!   walkthrough and its checks), `stack` (FusionAuth and PostgreSQL in Docker), `clients` (MCP
 //!   clients as FusionAuth applications), `server` (the protected MCP server).
 //! - the ground floor they stand on: `docker` (the only user of bollard), `fusionauth` (its
-//!   HTTP API, typed), `state` (what is remembered per project) and `project` (the name).
+//!   HTTP API, typed), `state` (what is remembered per project), `project` (the name) and
+//!   `redact` (a stack's secrets blanked out of the log lines mcp-fa shows).
 //!
 //! Nothing imports a module above it.
 
@@ -21,6 +22,7 @@ pub mod docker;
 pub mod error;
 pub mod fusionauth;
 pub mod project;
+pub mod redact;
 pub mod server;
 pub mod stack;
 pub mod state;

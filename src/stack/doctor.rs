@@ -1,19 +1,24 @@
 //! `mcp-fa doctor`: every fact `up` depends on, one line each with a verdict — which Docker
 //! endpoint was chosen and why, the daemon and API versions, the ports, the images, the state
-//! file, and FusionAuth's own answer and license when a stack is running.
+//! file, FusionAuth's own answer and license when a stack is running, and the containers: one
+//! that stopped, or a kickstart FusionAuth logged as failed, with what their logs said (the
+//! stack's secrets blanked out).
 
 use serde::Serialize;
 
 use super::error::StackError;
+use super::kickstart_log::KickstartLog;
 use super::plan::{
     DEFAULT_FUSIONAUTH_IMAGE, DEFAULT_FUSIONAUTH_PORT, DEFAULT_MCP_PORT, DEFAULT_POSTGRES_IMAGE,
 };
 use super::ports::{self, PortCheck};
 use super::project::Project;
+use crate::docker::RunState;
 use crate::docker::{Docker, Environment, discover};
 use crate::fusionauth::Timeouts;
 use crate::project::ProjectName;
-use crate::state::StateStore;
+use crate::redact::Redactor;
+use crate::state::{StackState, StateStore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -220,11 +225,74 @@ pub async fn doctor(project: &ProjectName) -> Result<DoctorReport, StackError> {
                 format!("not running ({error}); start it with `mcp-fa up`"),
             ),
         }
+        checks.extend(containers(&docker, &project, state).await);
     }
     Ok(DoctorReport {
         project: project.name().to_owned(),
         checks,
     })
+}
+
+/// Lines of a container's log read to find a kickstart failure, and shown with a stopped one.
+const LOG_LINES_READ: usize = 400;
+const LOG_LINES_SHOWN: usize = 8;
+
+/// The project's two containers: one that stopped, with its last lines, and a kickstart failure
+/// FusionAuth logged. Log lines go through the stack's [`Redactor`]: FusionAuth logs a failed
+/// kickstart request with the generated passwords in it.
+async fn containers(docker: &Docker, project: &Project, state: &StackState) -> Vec<Check> {
+    let redactor = Redactor::for_state(state);
+    let mut checks = Vec::new();
+    let flag = project.flag();
+    for (container, service) in [
+        (project.fusionauth_container(), "fusionauth"),
+        (project.database_container(), "db"),
+    ] {
+        let info = match docker.inspect(&container).await {
+            Ok(Some(info)) => info,
+            Ok(None) => continue,
+            Err(error) => {
+                checks.push(check("Container", Verdict::Warn, error.to_string()));
+                continue;
+            }
+        };
+        let lines = super::wait::last_logged(docker, &container, LOG_LINES_READ).await;
+        if service == "fusionauth" {
+            let mut kickstart = KickstartLog::default();
+            lines.iter().for_each(|line| kickstart.feed(line));
+            if let Some(failure) = kickstart.failure(std::time::Duration::ZERO) {
+                checks.push(check(
+                    "Kickstart",
+                    Verdict::Fail,
+                    format!(
+                        "{}\n`mcp-fa down{flag} --volumes` and `mcp-fa up{flag}` start afresh",
+                        failure.redacted(&redactor)
+                    ),
+                ));
+            }
+        }
+        if let RunState::Exited { code } = info.state {
+            let shown = lines.len().saturating_sub(LOG_LINES_SHOWN);
+            let mut detail = format!(
+                "{container} exited with code {code}; `mcp-fa up{flag}` starts it again. Its \
+                 last lines (all of them: `mcp-fa logs {service}{flag}`):"
+            );
+            for line in redactor.lines(&lines[shown..]) {
+                detail.push_str("\n  | ");
+                detail.push_str(&line);
+            }
+            checks.push(check("Container", Verdict::Fail, detail));
+        }
+    }
+    checks
+}
+
+fn check(name: &str, verdict: Verdict, detail: String) -> Check {
+    Check {
+        name: name.to_owned(),
+        verdict,
+        detail,
+    }
 }
 
 #[cfg(unix)]

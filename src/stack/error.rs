@@ -1,9 +1,11 @@
 //! What the stack's operations fail with: one variant per situation a user can act on, each
 //! message saying what happened and what to do next, each with a stable code and exit code.
 
+use super::kickstart_log::KickstartFailure;
 use crate::docker::DockerError;
 use crate::fusionauth::FusionAuthError;
 use crate::project::ProjectName;
+use crate::redact::Redactor;
 use crate::state::StateError;
 
 /// Everything `up`, `down`, `status`, `logs` and `doctor` can fail with. Each variant's message
@@ -52,12 +54,14 @@ pub enum StackError {
     },
 
     #[error(
-        "FusionAuth's kickstart failed: {request}\nKickstart stops at the first failed request, so \
-         the stack is incomplete and was removed.{}\nNext: fix the kickstart (see `kickstart/`), \
-         then run `mcp-fa up` again",
+        "{failure}{}\nNext: fix the kickstart (see `kickstart/`) or the license id, then run \
+         `mcp-fa up` again",
         last_lines(.lines)
     )]
-    KickstartFailed { request: String, lines: Vec<String> },
+    KickstartFailed {
+        failure: KickstartFailure,
+        lines: Vec<String>,
+    },
 
     #[error(
         "{container} exited with code {code} while starting.{}{}\nNext: check the image \
@@ -220,6 +224,69 @@ impl StackError {
             Self::DiskFull { .. } => 9,
             Self::Interrupted { .. } => 130,
             _ => 1,
+        }
+    }
+}
+
+impl StackError {
+    /// The same error with the stack's secrets blanked out of every log line it quotes:
+    /// FusionAuth logs a failed kickstart request as it was sent, passwords included.
+    pub fn redacted(self, redactor: &Redactor) -> Self {
+        match self {
+            Self::StartupTimeout {
+                waiting_for,
+                timeout_secs,
+                container,
+                service,
+                lines,
+                project_flag,
+            } => Self::StartupTimeout {
+                waiting_for,
+                timeout_secs,
+                container,
+                service,
+                lines: redactor.lines(&lines),
+                project_flag,
+            },
+            Self::KickstartFailed { failure, lines } => Self::KickstartFailed {
+                failure: failure.redacted(redactor),
+                lines: redactor.lines(&lines),
+            },
+            Self::ContainerExited {
+                container,
+                code,
+                meaning,
+                lines,
+                project_flag,
+            } => Self::ContainerExited {
+                container,
+                code,
+                meaning,
+                lines: redactor.lines(&lines),
+                project_flag,
+            },
+            Self::Unhealthy {
+                container,
+                check,
+                lines,
+            } => Self::Unhealthy {
+                container,
+                check,
+                lines: redactor.lines(&lines),
+            },
+            Self::McpServerStart {
+                reason,
+                log_file,
+                lines,
+            } => Self::McpServerStart {
+                reason,
+                log_file,
+                lines: redactor.lines(&lines),
+            },
+            Self::DiskFull { said } => Self::DiskFull {
+                said: redactor.text(&said),
+            },
+            other => other,
         }
     }
 }

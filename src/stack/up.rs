@@ -19,6 +19,7 @@ use super::secrets;
 use super::wait::{WaitContext, WaitFor, Watch};
 use crate::docker::{ContainerInfo, ContainerSpec, Docker, Environment, RunState};
 use crate::fusionauth::{FusionAuthClient, Secret, Timeouts};
+use crate::redact::Redactor;
 use crate::state::{PendingKickstart, StackState, StateStore, UserCredentials};
 
 /// What `up` did, for the user and for `--json`. Holds no secret.
@@ -418,6 +419,7 @@ async fn create_and_wait(
         deadline,
         timeout: options.timeout,
         project_flag: project.flag(),
+        redactor: Redactor::for_state(&state),
     };
     let announce = |wait: &WaitFor| reporter.step(&format!("waiting for {}", wait.describe()));
     context
@@ -500,6 +502,7 @@ async fn wait_running(
         deadline: started + options.timeout.min(Duration::from_secs(10)),
         timeout: options.timeout.min(Duration::from_secs(10)),
         project_flag: project.flag(),
+        redactor: Redactor::for_state(state),
     };
     // A kickstart still pending (an earlier `up` died while FusionAuth was starting) is done
     // when its own last object is readable.
