@@ -1,5 +1,11 @@
 //! Reading FusionAuth's hosted pages (login, consent, error) the way a browser reads them: the
-//! title, each form with what submitting it sends, and the text of an element marked as an error.
+//! title, each form with what submitting it sends, and what the page says went wrong.
+//!
+//! What went wrong is read the way FusionAuth's stock theme (1.62 and later) renders it: an
+//! error box from its `alert` macro (a `div` with the class `alert`, the message in a `span`, a
+//! dismiss button beside it), field errors as `span.text-error` under their input, and the
+//! OAuth error page's JSON document in a `pre`. Older themes' markers (`id="error"`, classes
+//! such as `alert-error`) are still understood.
 //!
 //! Parsing is html5ever's (through `scraper`): the HTML standard's own algorithm, so character
 //! references, attribute quoting and order, comments, `<script>`/`<style>` contents and unclosed
@@ -53,7 +59,7 @@ pub struct Button {
     text: String,
 }
 
-/// Classes and ids FusionAuth-style pages put on the element that says what went wrong.
+/// Classes and ids older FusionAuth-style themes put on the element that says what went wrong.
 const ERROR_IDS: &[&str] = &["error", "errors"];
 const ERROR_CLASSES: &[&str] = &[
     "error",
@@ -90,10 +96,15 @@ impl Page {
                 .filter(|e| e.value().name() == "form")
                 .map(Form::read)
                 .collect(),
-            error_message: elements()
-                .filter(|e| is_marked_as_error(*e))
-                .map(text_of)
-                .find(|t| !t.is_empty()),
+            error_message: alert_error(root)
+                .or_else(|| {
+                    elements()
+                        .filter(|e| is_marked_as_error(*e))
+                        .map(text_of)
+                        .find(|t| !t.is_empty())
+                })
+                .or_else(|| field_errors(root))
+                .or_else(|| oauth_error_document(root)),
             body_text: elements()
                 .find(|e| e.value().name() == "body")
                 .map(text_of)
@@ -116,8 +127,10 @@ impl Page {
         self.forms.iter().find(|form| form.id() == Some(id))
     }
 
-    /// The first non-empty text of an element marked as an error (`id="error"`, or a class such
-    /// as `error` or `alert-error`), which is where FusionAuth-style pages say what went wrong.
+    /// What the page says went wrong, first found of: the stock theme's error alert (its
+    /// message), an element an older theme marks as an error (`id="error"`, a class such as
+    /// `error` or `alert-error`), the field errors (`loginId: Required; ...`), and the OAuth
+    /// error page's JSON document (its description, error and reason).
     pub fn error_message(&self) -> Option<&str> {
         self.error_message.as_deref()
     }
@@ -187,6 +200,28 @@ impl Form {
         let mentions =
             |text: Option<&str>| text.is_some_and(|t| t.to_ascii_lowercase().contains("consent"));
         mentions(self.action.as_deref()) || mentions(self.id.as_deref())
+    }
+
+    /// The names of its checkboxes, each with whether it is ticked.
+    pub fn checkboxes(&self) -> Vec<(&str, bool)> {
+        self.inputs
+            .iter()
+            .filter(|input| input.kind == "checkbox")
+            .filter_map(|input| Some((input.name.as_deref()?, input.checked)))
+            .collect()
+    }
+
+    /// Ticks or unticks the checkbox `name`, as a person clicking it would. `false` when the form
+    /// has no such checkbox.
+    pub fn set_checked(&mut self, name: &str, checked: bool) -> bool {
+        let mut found = false;
+        for input in &mut self.inputs {
+            if input.kind == "checkbox" && input.name.as_deref() == Some(name) {
+                input.checked = checked;
+                found = true;
+            }
+        }
+        found
     }
 
     /// Whether it is sent as a GET (its fields in the query) rather than a POST.
@@ -282,6 +317,96 @@ impl Form {
         }
         fields
     }
+}
+
+fn has_class(element: ElementRef<'_>, wanted: impl Fn(&str) -> bool) -> bool {
+    element
+        .value()
+        .attr("class")
+        .is_some_and(|class| class.split_whitespace().any(&wanted))
+}
+
+/// The message of the stock theme's first error alert: a `div.alert` whose colours are the
+/// error ones (`border-error-…`, or an icon `text-error-icon`; info alerts use `…-info-…`),
+/// its text in a `span`, not counting the dismiss button's hidden label.
+fn alert_error(root: ElementRef<'_>) -> Option<String> {
+    root.descendent_elements()
+        .filter(|e| e.value().name() == "div" && has_class(*e, |c| c == "alert"))
+        .filter(|alert| {
+            has_class(*alert, |c| c.starts_with("border-error"))
+                || alert
+                    .descendent_elements()
+                    .any(|e| has_class(e, |c| c == "text-error-icon"))
+        })
+        .find_map(|alert| {
+            alert
+                .descendent_elements()
+                .filter(|e| e.value().name() == "span")
+                .filter(|span| {
+                    !span
+                        .ancestors()
+                        .any(|a| a.value().as_element().is_some_and(|a| a.name() == "button"))
+                })
+                .map(text_of)
+                .find(|t| !t.is_empty())
+        })
+}
+
+/// The stock theme's field errors (`span.text-error` under an input, not the `*` a label marks
+/// a required field with), each named by the input beside it: `loginId: Required; ...`.
+fn field_errors(root: ElementRef<'_>) -> Option<String> {
+    let errors: Vec<String> = root
+        .descendent_elements()
+        .filter(|e| has_class(*e, |c| c == "text-error") && !has_class(*e, |c| c == "required"))
+        .filter(|e| {
+            !e.ancestors()
+                .any(|a| a.value().as_element().is_some_and(|a| a.name() == "label"))
+        })
+        .filter_map(|span| {
+            let text = text_of(span);
+            if text.is_empty() {
+                return None;
+            }
+            let field = span.parent().and_then(ElementRef::wrap).and_then(|parent| {
+                parent
+                    .descendent_elements()
+                    .filter(|e| e.value().name() == "input")
+                    .filter(|e| e.value().attr("type") != Some("hidden"))
+                    .find_map(|e| e.value().attr("name"))
+            });
+            Some(match field {
+                Some(field) => format!("{field}: {text}"),
+                None => text,
+            })
+        })
+        .collect();
+    (!errors.is_empty()).then(|| errors.join("; "))
+}
+
+/// The OAuth error page's explanation: a `pre` holding FusionAuth's JSON error document.
+fn oauth_error_document(root: ElementRef<'_>) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Document {
+        error: String,
+        error_description: Option<String>,
+        error_reason: Option<String>,
+    }
+    root.descendent_elements()
+        .filter(|e| e.value().name() == "pre")
+        .find_map(|pre| serde_json::from_str::<Document>(&pre.text().collect::<String>()).ok())
+        .map(|doc| {
+            let mut said = doc.error_description.unwrap_or_default();
+            let codes = match doc.error_reason {
+                Some(reason) => format!("{}, {reason}", doc.error),
+                None => doc.error,
+            };
+            if said.is_empty() {
+                said = codes;
+            } else {
+                said = format!("{said} ({codes})");
+            }
+            said
+        })
 }
 
 fn is_marked_as_error(element: ElementRef<'_>) -> bool {
@@ -390,25 +515,39 @@ mod tests {
   <input type="hidden" name="captcha_token" value="" />
   <input type="hidden" name="client_id" value="3c219e58-ed0e-4b18-ad48-f4f92793ae32"/>
   <input type="hidden" name="code_challenge" value="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"/>
+  <input type="hidden" name="dpop_jkt" value="" />
   <input type="hidden" name="code_challenge_method" value="S256"/>
   <input type="hidden" name="metaData.device.name" value="" />
   <input type="hidden" name="metaData.device.type" value="" />
+  <input type="hidden" name="nonce" value="" />
+  <input type="hidden" name="oauth_context" value="" />
+  <input type="hidden" name="max_age" value="" />
+  <input type="hidden" name="pendingIdPLinkId" value="" />
+  <input type="hidden" name="prompt" value="" />
   <input type="hidden" name="redirect_uri" value="http://localhost:3334/oauth/callback"/>
   <input type="hidden" name="resource" value="http://localhost:8000/mcp"/>
+  <input type="hidden" name="resource" value="http://localhost:8001/mcp"/>
+  <input type="hidden" name="response_mode" value="" />
   <input type="hidden" name="response_type" value="code"/>
   <input type="hidden" name="scope" value="openid profile"/>
   <input type="hidden" name="state" value="a&amp;b&#61;c"/>
   <input type="hidden" name="tenantId" value="t-1"/>
+  <input type="hidden" name="timezone" value="" />
+  <input type="hidden" name="user_code" value="" />
   <input type="hidden" name="showPasswordField" value="true"/>
+  <input type="hidden" name="userVerifyingPlatformAuthenticatorAvailable" value="" />
     <div>
       <input id="loginId" type="text" name="loginId" value="" autocomplete="username"
              autocapitalize="none" autocorrect="off" spellcheck="false" autofocus="autofocus"
              placeholder="Email">
     </div>
     <div>
+      <label for="password" class="block text-xs error">Password <span class="required text-error">*</span></label>
+      <div class="relative w-full flex items-center">
       <input id="password" type="password" name="password" value=""
              autocomplete="current-password" placeholder="Password">
-      <span class="block mt-1.5 text-xs text-error">Password is required</span>
+      </div>
+      <span class="block mt-1.5 text-xs text-error">Required</span>
     </div>
     </fieldset>
     <fieldset class="mt-6 space-y-6">
@@ -456,16 +595,27 @@ mod tests {
                     "code_challenge",
                     "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
                 ),
+                ("dpop_jkt", ""),
                 ("code_challenge_method", "S256"),
                 ("metaData.device.name", ""),
                 ("metaData.device.type", ""),
+                ("nonce", ""),
+                ("oauth_context", ""),
+                ("max_age", ""),
+                ("pendingIdPLinkId", ""),
+                ("prompt", ""),
                 ("redirect_uri", "http://localhost:3334/oauth/callback"),
                 ("resource", "http://localhost:8000/mcp"),
+                ("resource", "http://localhost:8001/mcp"),
+                ("response_mode", ""),
                 ("response_type", "code"),
                 ("scope", "openid profile"),
                 ("state", "a&b=c"),
                 ("tenantId", "t-1"),
+                ("timezone", ""),
+                ("user_code", ""),
                 ("showPasswordField", "true"),
+                ("userVerifyingPlatformAuthenticatorAvailable", ""),
                 ("loginId", "test@example.com"),
                 ("password", "pw"),
                 // The unchecked "remember me" box is not sent; its hidden twin says so.
@@ -474,15 +624,73 @@ mod tests {
         );
         // The locale picker sits outside the form and is not part of it.
         assert!(!fields.iter().any(|(name, _)| name == "locale"));
-        // The field error under the password is marked `text-error`, not an error class this
-        // reader knows, and the message it would read is the body's.
-        assert_eq!(page.error_message(), None);
-        assert!(
-            page.body_text()
-                .is_some_and(|t| t.contains("Password is required")),
-            "{:?}",
-            page.body_text()
+        // The field error under the password, named by its input; the label's `*` is not one.
+        assert_eq!(page.error_message(), Some("password: Required"));
+    }
+
+    /// The stock theme's error box (`helpers.alert` with type error), as FusionAuth renders it
+    /// above the login form after a wrong password, next to an info box.
+    const STOCK_ALERTS: &str = r#"<main class="min-h-screen">
+    <div class="w-full max-w-[352px] rounded-theme">
+  <div class="alert  border-info-icon/60  border-1 bg-alert-background rounded-theme p-3 mb-4 w-full">
+    <div class="flex items-center"><div class="flex items-center shrink-0">
+        <svg aria-hidden="true" class="size-5 text-info-icon"><path d="M1"></path></svg></div>
+      <div class="ml-3"><div class="flex items-center text-sm text-alert-font my-0">
+          <span>You have been logged out.</span></div></div></div></div>
+  <div class="alert  border-error-icon/50  border-1 bg-alert-background rounded-theme p-3 mb-4 w-full">
+    <div class="flex items-center">
+      <div class="flex items-center shrink-0">
+        <svg aria-hidden="true" class="size-5 text-error-icon" data-slot="icon"><path d="M10"></path></svg>
+      </div>
+      <div class="ml-3">
+        <div class="flex items-center text-sm text-alert-font my-0">
+          <span>Invalid login credentials.</span>
+        </div>
+      </div>
+        <div class="ml-auto pl-3"><div class="-mx-1.5 -my-1.5">
+            <button class="dismiss-button inline-flex rounded-theme" type="button" data-dialog-role="close-button">
+              <span class="sr-only">Dismiss</span>
+              <svg aria-hidden="true" class="size-5"><path d="M6"/></svg>
+            </button>
+        </div></div>
+    </div>
+  </div>
+  <form action="/oauth2/authorize" method="POST"><input type="password" name="password"></form>
+  </div></main>"#;
+
+    #[test]
+    fn the_stock_error_alert_is_read_and_the_info_alert_is_not() {
+        let page = Page::parse(STOCK_ALERTS);
+        assert_eq!(page.error_message(), Some("Invalid login credentials."));
+        // Only the info box: nothing went wrong.
+        let info_only = STOCK_ALERTS
+            .replace("border-error-icon/50", "border-info-icon/60")
+            .replace("text-error-icon", "text-info-icon");
+        assert_eq!(Page::parse(&info_only).error_message(), None);
+        // The alert wins over field errors.
+        let both = STOCK_ALERTS.replace(
+            "<input type=\"password\" name=\"password\">",
+            "<div><input type=\"password\" name=\"password\"><span class=\"text-error\">Required</span></div>",
         );
+        assert_eq!(
+            Page::parse(&both).error_message(),
+            Some("Invalid login credentials.")
+        );
+    }
+
+    #[test]
+    fn the_oauth_error_page_is_read_from_its_json_document() {
+        let html = r#"<main><h2>Error</h2><p class="text-sm">We're sorry, your request was
+            malformed.</p><p class="mt-4">If you want the nerdy explanation, review the following
+            JSON body.</p><div class="overflow-auto text-xs full"><pre>{"error":"invalid_request",
+            "error_description":"Invalid redirect_uri [http://x/cb]","error_reason":"invalid_redirect_uri"}</pre></div></main>"#;
+        assert_eq!(
+            Page::parse(html).error_message(),
+            Some("Invalid redirect_uri [http://x/cb] (invalid_request, invalid_redirect_uri)")
+        );
+        let bare = r#"<pre>{"error":"server_error"}</pre>"#;
+        assert_eq!(Page::parse(bare).error_message(), Some("server_error"));
+        assert_eq!(Page::parse("<pre>not json</pre>").error_message(), None);
     }
 
     /// The consent form of `oauth2Consent.ftl`: required scopes as hidden `scopeConsents['x']`,
@@ -545,6 +753,15 @@ mod tests {
                 ("action", "allow"),
             ]
         );
+        // Unticking the optional scope leaves only its hidden twin saying `false`; ticking every
+        // box sends them all `true`.
+        let mut unticked = form.clone();
+        assert_eq!(unticked.checkboxes(), [("scopeConsents['get_name']", true)]);
+        assert!(unticked.set_checked("scopeConsents['get_name']", false));
+        assert!(!unticked.set_checked("scopeConsents['nope']", true));
+        let fields = unticked.submission(&[], allow);
+        assert!(fields.contains(&("__cb_scopeConsents['get_name']".into(), "false".into())));
+        assert!(!fields.contains(&("scopeConsents['get_name']".into(), "true".into())));
         // Pressing another button by name and value sends that one instead.
         let cancel = form.button("action", "cancel").expect("cancel button");
         let fields = form.submission(&[], Some(cancel));
