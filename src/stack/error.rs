@@ -316,6 +316,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn quoted_log_lines_lose_the_stacks_secrets() {
+        let key = crate::fusionauth::Secret::new("ApiKeyApiKeyApiKeyApiKey");
+        let redactor = Redactor::new([&key]);
+        let timeout = StackError::StartupTimeout {
+            waiting_for: "FusionAuth to answer /api/status",
+            timeout_secs: 1,
+            container: "c".into(),
+            service: "fusionauth",
+            lines: vec!["key ApiKeyApiKeyApiKeyApiKey used".into()],
+            project_flag: String::new(),
+        }
+        .redacted(&redactor);
+        let text = timeout.to_string();
+        assert!(text.contains("key [redacted] used"), "{text}");
+        let full = StackError::DiskFull {
+            said: "db logged: ApiKeyApiKeyApiKeyApiKey".into(),
+        }
+        .redacted(&redactor);
+        assert!(!full.to_string().contains("ApiKey"), "{full}");
+    }
+
+    #[test]
     fn a_full_disk_from_docker_is_disk_full_with_the_message_verbatim_and_a_hint() {
         let message =
             "write /var/lib/docker/containers/abc/.tmp-config.v2.json1: no space left on device";
