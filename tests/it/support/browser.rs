@@ -187,6 +187,17 @@ impl Browser {
             .await
     }
 
+    /// Submits `page`'s login form with these credentials.
+    pub async fn submit_login(&self, page: &Page, login_id: &str, password: &str) -> Page {
+        self.submit(
+            page,
+            FormKind::Login,
+            &[("loginId", login_id), ("password", password)],
+            None,
+        )
+        .await
+    }
+
     /// Opens `authorize_url`, logs in, and allows consent as shown when asked: returns where the
     /// browser was finally sent.
     pub async fn log_in(&self, authorize_url: &str, login_id: &str, password: &str) -> Page {
@@ -207,14 +218,7 @@ impl Browser {
         if page.form(FormKind::Login).is_none() {
             return page;
         }
-        let after = self
-            .submit(
-                &page,
-                FormKind::Login,
-                &[("loginId", login_id), ("password", password)],
-                None,
-            )
-            .await;
+        let after = self.submit_login(&page, login_id, password).await;
         match after.form(FormKind::Consent) {
             Some(mut consent) => {
                 adjust(&mut consent);

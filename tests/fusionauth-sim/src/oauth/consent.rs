@@ -15,9 +15,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 
-use super::Params;
 use super::authorize::{Refusal, issue_code, session, validate};
 use super::pages::{self, ConsentPage, ConsentScope};
+use super::{ClientSettings, Params};
 use crate::Sim;
 
 /// The OIDC scopes FusionAuth provides, with the stock theme's subject for each; whether they
@@ -42,18 +42,8 @@ pub async fn show_consent(
     if session(&sim, &headers).is_none() {
         return back_to_login(&p);
     }
-    let (shown, tenant) = {
-        let state = sim.model();
-        let app = state
-            .applications
-            .get(&client.id)
-            .cloned()
-            .unwrap_or(Value::Null);
-        (
-            sort(&app, &client.name, &request.scopes),
-            state.default_tenant_id.to_string(),
-        )
-    };
+    let tenant = sim.model().default_tenant_id.to_string();
+    let shown = sorted(&sim, &client, &request.scopes);
     Html(pages::consent(&p, &tenant, &shown)).into_response()
 }
 
@@ -71,15 +61,7 @@ pub async fn submit_consent(
         return back_to_login(&p);
     };
     let consented = |scope: &str| p.get(&pages::consent_field(scope)) == Some("true");
-    let required = {
-        let state = sim.model();
-        let app = state
-            .applications
-            .get(&client.id)
-            .cloned()
-            .unwrap_or(Value::Null);
-        sort(&app, &client.name, &request.scopes).required
-    };
+    let required = sorted(&sim, &client, &request.scopes).required;
     // A required scope not consented to is a refusal, as cancelling is (inferred).
     if p.get("action") != Some("allow") || !required.iter().all(|s| consented(&s.name)) {
         return Refusal::Redirect {
@@ -107,6 +89,17 @@ fn back_to_login(p: &Params) -> Response {
         [(header::LOCATION, format!("/oauth2/authorize?{query}"))],
     )
         .into_response()
+}
+
+/// `scopes` sorted for `client`'s consent page (see [`sort`]).
+fn sorted(sim: &Sim, client: &ClientSettings, scopes: &[String]) -> ConsentPage {
+    let app = sim
+        .model()
+        .applications
+        .get(&client.id)
+        .cloned()
+        .unwrap_or(Value::Null);
+    sort(&app, &client.name, scopes)
 }
 
 /// The requested scopes as the theme's `scopeConsentField` sorts them: `openid`,

@@ -174,12 +174,7 @@ async fn the_login_form_carries_every_hidden_field_of_the_stock_theme() {
     assert_eq!(form.checkboxes(), [("rememberDevice", false)]);
     // Posting it all back, dotted names and the unticked box's twin included, logs in.
     let callback = browser
-        .submit(
-            &page,
-            FormKind::Login,
-            &[("loginId", DEMO_EMAIL), ("password", DEMO_PASSWORD)],
-            None,
-        )
+        .submit_login(&page, DEMO_EMAIL, DEMO_PASSWORD)
         .await
         .redirect();
     assert!(query(&callback).contains_key("code"), "{callback}");
@@ -348,12 +343,7 @@ async fn third_party_clients_get_a_consent_form_of_their_own_and_cancel_means_ac
     let (stack, base, browser, pkce) = signed_out(Options::third_party()).await;
     let login = browser.open(&authorize(&stack, &pkce).url(&base)).await;
     let consent = browser
-        .submit(
-            &login,
-            FormKind::Login,
-            &[("loginId", DEMO_EMAIL), ("password", DEMO_PASSWORD)],
-            None,
-        )
+        .submit_login(&login, DEMO_EMAIL, DEMO_PASSWORD)
         .await;
     let form = consent.form(FormKind::Consent).expect("a consent form");
     assert_eq!(form.action(), Some("/oauth2/consent"));
@@ -429,12 +419,7 @@ async fn only_the_scopes_consented_to_are_granted() {
         let browser = Browser::new(&base);
         let login = browser.open(&a.url(&base)).await;
         let consent = browser
-            .submit(
-                &login,
-                FormKind::Login,
-                &[("loginId", DEMO_EMAIL), ("password", DEMO_PASSWORD)],
-                None,
-            )
+            .submit_login(&login, DEMO_EMAIL, DEMO_PASSWORD)
             .await;
         let form = consent.form(FormKind::Consent).expect("consent");
         (
