@@ -90,7 +90,7 @@ export async function logIn(authorizeUrl, { label = "browser", expect = "callbac
     if (!callback && (await page.locator(CONSENT_FORM).count())) {
       // Grant what the client asked for: optional scopes are checkboxes.
       for (const box of await page.locator(`${CONSENT_FORM} input[type="checkbox"][name^="scopeConsents"]`).all()) {
-        await box.check();
+        await box.check({ force: true });
       }
       await snap("consent");
       const allow = page.locator(`${CONSENT_FORM} button[name="action"][value="allow"]`);
