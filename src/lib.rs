@@ -10,7 +10,8 @@
 //!   clients as FusionAuth applications), `server` (the protected MCP server), `export` (the
 //!   project written out for Compose and Kubernetes, and the MCP server's image).
 //! - the ground floor they stand on: `docker` (the only user of bollard), `fusionauth` (its
-//!   HTTP API, typed), `state` (what is remembered per project) and `project` (the name).
+//!   HTTP API, typed), `state` (what is remembered per project), `project` (the name) and
+//!   `redact` (a stack's secrets blanked out of the log lines mcp-fa shows).
 //!
 //! Nothing imports a module above it.
 
@@ -23,6 +24,7 @@ pub mod error;
 pub mod export;
 pub mod fusionauth;
 pub mod project;
+pub mod redact;
 pub mod server;
 pub mod stack;
 pub mod state;

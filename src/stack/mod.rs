@@ -13,6 +13,7 @@ mod doctor;
 mod down;
 mod error;
 mod kickstart;
+mod kickstart_log;
 mod log_buffer;
 mod logs;
 pub mod mcp_server;

@@ -19,6 +19,7 @@ use super::secrets;
 use super::wait::{WaitContext, WaitFor, Watch};
 use crate::docker::{ContainerInfo, ContainerSpec, Docker, Environment, RunState};
 use crate::fusionauth::{FusionAuthClient, Secret, Timeouts};
+use crate::redact::Redactor;
 use crate::state::{
     PendingKickstart, ServerOwner, StackState, StateStore, StopReason, UserCredentials,
 };
@@ -534,6 +535,7 @@ async fn create_and_wait(
         deadline,
         timeout: options.timeout,
         project_flag: project.flag(),
+        redactor: Redactor::for_state(&state),
     };
     let announce = |wait: &WaitFor| reporter.step(&format!("waiting for {}", wait.describe()));
     context
@@ -616,6 +618,7 @@ async fn wait_running(
         deadline: started + options.timeout.min(Duration::from_secs(10)),
         timeout: options.timeout.min(Duration::from_secs(10)),
         project_flag: project.flag(),
+        redactor: Redactor::for_state(state),
     };
     // A kickstart still pending (an earlier `up` died while FusionAuth was starting) is done
     // when its own last object is readable.

@@ -96,7 +96,10 @@ pub fn router(sim: Arc<Sim>) -> Router {
             "/oauth2/authorize",
             get(oauth::authorize::show_login).post(oauth::authorize::submit_login),
         )
-        .route("/oauth2/consent", post(oauth::authorize::submit_consent))
+        .route(
+            "/oauth2/consent",
+            get(oauth::consent::show_consent).post(oauth::consent::submit_consent),
+        )
         .route("/oauth2/token", post(oauth::token::token))
         .route(
             "/oauth2/userinfo",

@@ -29,7 +29,10 @@ pub struct State {
     pub login_records: Vec<LoginRecord>,
     pub codes: BTreeMap<String, AuthCode>,
     pub refresh_tokens: BTreeMap<String, RefreshGrant>,
-    pub consent_tickets: BTreeMap<String, AuthRequest>,
+    /// SSO sessions by the value of their `fusionauth.sso` cookie: who logged in, so that the
+    /// consent step (a request of its own) knows the user.
+    #[serde(default)]
+    pub sessions: BTreeMap<String, SsoSession>,
     /// Set once kickstart has run (successfully or not): it never runs again on this database.
     pub kickstart_ran: bool,
 }
@@ -106,8 +109,8 @@ pub struct LoginRecord {
     pub user_id: Uuid,
 }
 
-/// The validated parameters of one authorization request, carried from the login form through
-/// consent to the code.
+/// The validated parameters of one authorization request (read again from every form post, as
+/// FusionAuth carries them in hidden fields), with the user once known, up to the code.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AuthRequest {
     pub client_id: Uuid,
@@ -122,6 +125,17 @@ pub struct AuthRequest {
     pub login_id: Option<String>,
     pub auth_time: Option<i64>,
     pub sid: Option<String>,
+}
+
+/// A login, remembered by the browser's `fusionauth.sso` cookie.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SsoSession {
+    pub user_id: Uuid,
+    pub login_id: String,
+    /// Unix seconds.
+    pub auth_time: i64,
+    /// The session's id, the `sid` of id tokens.
+    pub sid: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -208,7 +222,7 @@ impl State {
             login_records: Vec::new(),
             codes: BTreeMap::new(),
             refresh_tokens: BTreeMap::new(),
-            consent_tickets: BTreeMap::new(),
+            sessions: BTreeMap::new(),
             kickstart_ran: false,
         }
     }

@@ -1,7 +1,7 @@
 //! `mcp-fa up` with the MCP server: `--detach` leaves `mcp-fa serve` running in the background
 //! (answering with the spec's challenge, reported by `status`, logged to `logs mcp`, stopped by
 //! `down`), `--client` registers clients, `serve` without flags serves the stack, and the
-//! foreground `up` serves until SIGINT while the stack keeps running. Real Docker, stand-in
+//! foreground `up` serves until SIGINT while the stack keeps running. Real Docker, the test
 //! images; without Docker these tests print "skipping" and pass, except under `CI=true`.
 
 use std::process::{Command, Stdio};

@@ -1,6 +1,7 @@
-//! Running `mcp-fa up/down/status/...` as a user would, against the stand-in images: each test
-//! gets a [`TestProject`] with a unique project name, its own free ports and state directory,
-//! and removal of everything carrying its label when dropped, panic or not.
+//! Running `mcp-fa up/down/status/...` as a user would, against the stand-in images (or the real
+//! ones in real-image mode, see `support::docker`): each test gets a [`TestProject`] with a
+//! unique project name, its own free ports and state directory, and removal of everything
+//! carrying its label when dropped, panic or not.
 
 #![allow(dead_code)]
 
@@ -10,10 +11,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::docker::{Images, docker_available, docker_output, ensure_images};
+use crate::support::docker::{
+    Images, docker_available, docker_output, ensure_images, real_images, startup_timeout_secs,
+};
 
-/// Short stand-in delays, passed through `up`'s `FUSIONAUTH_SIM_*` test hook. The API-key delay
-/// stays on: FusionAuth refuses a fresh key for a moment and `up` must cope.
+/// Short stand-in delays, passed through `up`'s `FUSIONAUTH_SIM_*` test hook (not in
+/// real-image mode: real FusionAuth takes its own time). The API-key delay stays on: FusionAuth
+/// refuses a fresh key for a moment and `up` must cope.
 pub const FAST_STANDIN: [(&str, &str); 3] = [
     ("FUSIONAUTH_SIM_BOOT_DELAY_MS", "300"),
     ("FUSIONAUTH_SIM_KICKSTART_DELAY_MS", "200"),
@@ -105,11 +109,15 @@ impl TestProject {
             mcp_port: free_port(),
             state_dir: tempfile::tempdir().expect("temp dir"),
             images: ensure_images(),
-            env: FAST_STANDIN
-                .iter()
-                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-                .collect(),
-            timeout_secs: 60,
+            env: if real_images() {
+                Vec::new()
+            } else {
+                FAST_STANDIN
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                    .collect()
+            },
+            timeout_secs: startup_timeout_secs(),
         }
     }
 
@@ -166,7 +174,7 @@ impl TestProject {
         command
     }
 
-    /// `mcp-fa up --json --no-server` with the stand-in images and this project's ports, plus
+    /// `mcp-fa up --json --no-server` with the test images and this project's ports, plus
     /// `extra`: the stack alone (see [`TestProject::up_serving`] for the server).
     pub fn up(&self, extra: &[&str]) -> Run {
         self.up_with(extra, &[])

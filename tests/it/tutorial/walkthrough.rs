@@ -1,11 +1,11 @@
 //! The interactive walkthrough as a person meets it: `mcp-fa tutorial` (and `mcp-fa up`, which
-//! hands over to it) run in a real pseudo-terminal against the stand-in stack, driven by typing
+//! hands over to it) run in a real pseudo-terminal against a stack `up` started, driven by typing
 //! keys, while the test does in other "terminals" what each step asks: the curl-equivalent
 //! requests, `mcp-fa clients add`, logging in through the hosted login form, calling the tools
 //! with the token, `mcp-fa down`. It asserts what the person reads: step headers, ✓ and ✗ lines,
 //! explanations and hints, the final summary, and that progress survives a restart.
-//! Real Docker, stand-in images; without Docker these tests print "skipping" and pass, except
-//! under `CI=true`.
+//! Real Docker, the test images (stand-in or real); without Docker these tests print "skipping"
+//! and pass, except under `CI=true`.
 
 #![cfg(target_os = "linux")]
 
@@ -232,7 +232,9 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
     project.env.extend(user_env(home.path()));
     let mut term = up_in_pty(&project);
 
-    let report = term.expect("Step 1/12 · What you will build", Duration::from_secs(120));
+    // `up` first: real FusionAuth (real-image mode) takes minutes where the stand-in takes seconds.
+    let up_takes = Duration::from_secs(crate::support::docker::startup_timeout_secs() + 60);
+    let report = term.expect("Step 1/12 · What you will build", up_takes);
     assert!(report.contains("FusionAuth is up."), "{report}");
     assert!(report.contains("the walkthrough starts below"), "{report}");
     term.prompt();
