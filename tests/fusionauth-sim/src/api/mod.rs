@@ -1,5 +1,6 @@
 //! FusionAuth's `/api` routes: the JSON API that kickstart, the admin UI and mcp-fa use.
 
+pub mod api_keys;
 pub mod applications;
 pub mod jwt;
 pub mod keys;

@@ -265,7 +265,7 @@ pub async fn submit_login(
     let user = {
         let state = sim.model();
         state
-            .user_by_login_id(&login_id)
+            .user_in_tenant(&state.tenant_id_of_application(&client.id), &login_id)
             .filter(|u| u.user["active"].as_bool().unwrap_or(true))
             .filter(|u| tokens::verify_password(&u.password_salt, &u.password_hash, password))
             .map(|u| u.user["id"].as_str().and_then(|s| s.parse::<Uuid>().ok()))
@@ -354,7 +354,7 @@ pub async fn submit_consent(State(sim): State<Arc<Sim>>, body: Bytes) -> Respons
 fn issue_code(sim: &Sim, request: AuthRequest) -> Response {
     let code = tokens::random_b64(32);
     let mut state = sim.model();
-    let issuer = state.issuer();
+    let issuer = state.issuer_of(&state.tenant_id_of_application(&request.client_id));
     let redirect_uri = request.redirect_uri.clone();
     let mut pairs = vec![("code", code.clone()), ("locale", "en".to_string())];
     if let Some(s) = &request.state {

@@ -49,7 +49,8 @@ pub fn token_response(
     existing_refresh: Option<(&str, Uuid)>,
 ) -> Result<Value, OAuthError> {
     let now = sim.clock.now_secs();
-    let tenant = state.tenant().clone();
+    let tenant_id = state.tenant_id_of_application(&grant.client.id);
+    let tenant = state.tenant_by_id(&tenant_id).clone();
     let ttl = tenant["jwtConfiguration"]["timeToLiveInSeconds"]
         .as_i64()
         .unwrap_or(3600);
@@ -80,12 +81,12 @@ pub fn token_response(
             "aud": aud,
             "exp": now + ttl,
             "iat": now,
-            "iss": state.issuer(),
+            "iss": state.issuer_of(&tenant_id),
             "sub": grant.user_id,
             "jti": Uuid::new_v4(),
             "authenticationType": grant.authentication_type,
             "auth_time": grant.auth_time,
-            "tid": state.default_tenant_id,
+            "tid": tenant_id,
         })
     };
     let mut access = issued_to(audience(grant.client.id, grant.resources));
