@@ -54,6 +54,7 @@ fn request(args: &ServeArgs) -> Result<ServeRequest, Error> {
         issuer: args.issuer.clone(),
         project: project_name(args.project.project.as_ref())?,
         fusionauth_url: args.fusionauth_url.clone(),
+        tenant_id: args.tenant_id.clone(),
         bind: args.bind,
         public_url: args.public_url.clone(),
         scopes: args.scopes.map(|scopes| match scopes {
