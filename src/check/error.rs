@@ -32,7 +32,7 @@ pub enum SelfTestError {
          (`mcp-fa clients remove {SELF_TEST_CLIENT_NAME}`) and run `mcp-fa check` again"
     )]
     NoRedirectUri { client_id: String },
-    #[error("the demo user's login failed: {0}")]
+    #[error("the login failed: {0}")]
     Login(#[from] LoginError),
     #[error("the self-test stopped at \"{hop}\": {got}")]
     HopFailed {

@@ -55,8 +55,9 @@ struct Login {
 }
 
 /// What the hops learn and hand on.
-pub(super) struct Run<'a> {
-    pub(super) site: &'a Site,
+pub(super) struct Run {
+    /// The site, its tenant named once hop 1 knows it.
+    pub(super) site: Site,
     fusionauth: FusionAuthClient,
     pub(super) http: reqwest::Client,
     /// The server this run started because nothing answered on this machine.
@@ -71,7 +72,7 @@ pub(super) struct Run<'a> {
     login: Option<Login>,
 }
 
-impl Run<'_> {
+impl Run {
     /// Where the MCP server under test is, as messages name it.
     pub(super) fn place(&self) -> Place {
         match self.site.origin {
@@ -130,7 +131,7 @@ impl SelfTest {
     /// an error; an error means the run could not start.
     pub async fn run(self, mut on_hop: impl FnMut(&Hop) + Send) -> Result<Report, SelfTestError> {
         let site = &self.site;
-        let project = &site.project;
+        let project = site.project.clone();
         let names = self.names();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
@@ -139,7 +140,7 @@ impl SelfTest {
             .build()
             .map_err(FusionAuthError::Client)?;
         let mut run = Run {
-            site,
+            site: site.clone(),
             fusionauth: site.admin_client(Timeouts::default())?,
             http,
             started_server: None,
@@ -195,13 +196,13 @@ impl SelfTest {
             // It was ours for the duration only.
             let _ = server.shutdown().await;
         }
-        Ok(recorder.finish(project))
+        Ok(recorder.finish(&project))
     }
 }
 
 /// Removes (or keeps) the self-test client, and deletes the temporary user in any case: its
 /// password was never shown to anyone, so nobody could use it again.
-async fn clean_up(recorder: &mut Recorder<'_>, run: &Run<'_>, keep_client: bool) {
+async fn clean_up(recorder: &mut Recorder<'_>, run: &Run, keep_client: bool) {
     let project = &run.site.project;
     let fusionauth = run.fusionauth.clone();
     let temporary = run.login.as_ref().and_then(|login| login.temporary.clone());
@@ -262,14 +263,19 @@ async fn clean_up(recorder: &mut Recorder<'_>, run: &Run<'_>, keep_client: bool)
 
 /// Runs the hops up to and including `get_name`, stopping at the first failure (each hop
 /// records itself).
-async fn hops(recorder: &mut Recorder<'_>, run: &mut Run<'_>, login_hop: &'static str) {
+async fn hops(recorder: &mut Recorder<'_>, run: &mut Run, login_hop: &'static str) {
     let project_flag = run.site.project.flag();
 
     // 1. FusionAuth answers ready (and, for an existing FusionAuth, names its tenant's issuer).
-    let Some(issuer) = fusionauth_ready(recorder, run).await else {
+    let Some((issuer, site)) = fusionauth_ready(recorder, run).await else {
         return;
     };
     run.issuer = issuer;
+    run.fusionauth = run
+        .fusionauth
+        .clone()
+        .with_tenant_id(site.tenant_id.clone());
+    run.site = site;
 
     // 2. Something answers at the MCP endpoint, with the spec's 401 challenge.
     let Some(metadata_url) = probe_or_start(recorder, run).await else {
@@ -399,8 +405,9 @@ async fn hops(recorder: &mut Recorder<'_>, run: &mut Run<'_>, login_hop: &'stati
 }
 
 /// Hop 1: FusionAuth answers ready. A stack's issuer is known; an existing FusionAuth's tenant
-/// names its own in its discovery document, which is read here. Returns the issuer.
-async fn fusionauth_ready(recorder: &mut Recorder<'_>, run: &Run<'_>) -> Option<String> {
+/// names its own in its discovery document, which is read here (the tenant named first when
+/// the API key sees only one). Returns the issuer and the site with its tenant named.
+async fn fusionauth_ready(recorder: &mut Recorder<'_>, run: &Run) -> Option<(String, Site)> {
     let project_flag = run.site.project.flag();
     let fusionauth = run.fusionauth.clone();
     let url = run
@@ -411,6 +418,7 @@ async fn fusionauth_ready(recorder: &mut Recorder<'_>, run: &Run<'_>) -> Option<
         .to_owned();
     let known = run.site.known_issuer();
     let remote = run.site.is_remote();
+    let mut site = run.site.clone();
     let start_it = if remote {
         format!(
             "check the URL (--fusionauth-url, or fusionauth.url in mcp-fa.yaml); `mcp-fa doctor{project_flag}` checks the whole setup"
@@ -438,8 +446,17 @@ async fn fusionauth_ready(recorder: &mut Recorder<'_>, run: &Run<'_>) -> Option<
                 )),
             }
             if let Some(issuer) = known {
-                return Ok((issuer, url));
+                return Ok(((issuer, site), url));
             }
+            site.name_the_tenant().await.map_err(|error| {
+                HopFailure::new(
+                    "FUSIONAUTH_ERROR",
+                    "the tenants this API key sees",
+                    error.to_string(),
+                    format!("`mcp-fa doctor{project_flag}` checks the API key and the tenant"),
+                )
+            })?;
+            let fusionauth = fusionauth.with_tenant_id(site.tenant_id.clone());
             let discovery = fusionauth.openid_configuration().await.map_err(|error| {
                 HopFailure::new(
                     "FUSIONAUTH_DISCOVERY",
@@ -449,7 +466,7 @@ async fn fusionauth_ready(recorder: &mut Recorder<'_>, run: &Run<'_>) -> Option<
                 )
             })?;
             let detail = format!("{url}, issuer {}", discovery.issuer);
-            Ok((discovery.issuer, detail))
+            Ok(((discovery.issuer, site), detail))
         })
         .await
 }

@@ -57,15 +57,12 @@ impl Place {
 
 /// Hop 2: the server answers with a 401 challenge naming its metadata, or nothing answers on
 /// this machine and this run serves the site itself. Returns the metadata URL.
-pub(super) async fn probe_or_start(
-    recorder: &mut Recorder<'_>,
-    run: &mut Run<'_>,
-) -> Option<String> {
+pub(super) async fn probe_or_start(recorder: &mut Recorder<'_>, run: &mut Run) -> Option<String> {
     let place = run.place();
     let project_flag = run.site.project.flag();
     let http = run.http.clone();
     let endpoint = run.endpoint.clone();
-    let site = run.site;
+    let site = &run.site;
     let (metadata, server) = recorder
         .hop(HOP_CHALLENGE, async {
             let probe = || call_without_token(&http, &endpoint, "tools/list", None);
@@ -206,7 +203,7 @@ fn metadata_url(
 /// Hop 3: the metadata names this server and this site's issuer. Returns the scopes to ask for.
 pub(super) async fn metadata(
     recorder: &mut Recorder<'_>,
-    run: &Run<'_>,
+    run: &Run,
     metadata_url: &str,
 ) -> Option<Vec<String>> {
     let project_flag = run.site.project.flag();

@@ -68,17 +68,14 @@ fn remote_file(args: &InitArgs, url: &str) -> Result<ProjectFile, Error> {
         .clone()
         .unwrap_or_else(|| DEFAULT_API_KEY_ENV.to_owned());
     // Checked now (URLs, tenant id) rather than at the first command that reads the file.
-    Site::remote_with_key(
-        &RemoteSettings {
-            project: project.clone(),
-            fusionauth_url: url.to_owned(),
-            tenant_id: args.remote.tenant_id.clone(),
-            api_key_env: api_key_env.clone(),
-            public_url: args.remote.public_url.clone(),
-            scopes: None,
-        },
-        crate::fusionauth::Secret::new(""),
-    )?;
+    Site::remote_without_key(&RemoteSettings {
+        project: project.clone(),
+        fusionauth_url: url.to_owned(),
+        tenant_id: args.remote.tenant_id.clone(),
+        api_key_env: api_key_env.clone(),
+        public_url: args.remote.public_url.clone(),
+        scopes: None,
+    })?;
     Ok(ProjectFile {
         project: Some(project),
         fusionauth: FusionAuthSection {

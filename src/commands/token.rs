@@ -19,7 +19,7 @@ pub async fn inspect(args: &TokenInspectArgs) -> Result<(), Error> {
     let ctx = ProjectContext::load(args.project.project.as_ref())?;
     let inspection = match ctx.remote(&args.remote)? {
         Some(remote) => {
-            let site = crate::site::Site::remote(&remote)?;
+            let site = crate::site::Site::remote_without_key(&remote)?;
             crate::server::inspect_for_site(&site, &token).await?
         }
         None => crate::server::inspect(&ctx.name, &token).await?,

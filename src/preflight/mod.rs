@@ -46,7 +46,11 @@ impl Finding {
 
 /// A fix the preflight may make, when told to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
 pub enum Fix {
     /// The tenant signs tokens with an HMAC key: generate an RSA key and make it the tenant's
     /// access and id token key.

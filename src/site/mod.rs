@@ -148,6 +148,21 @@ impl Site {
         is_loopback(&self.public_url)
     }
 
+    /// A remote site that names no tenant works in the one its API key sees: a key limited to
+    /// a tenant sees only that one, and its tokens carry that tenant's issuer. Named here, so
+    /// discovery and servers started for the site use that tenant too. Several visible: left
+    /// unnamed (the default tenant's, as FusionAuth itself decides).
+    pub async fn name_the_tenant(&mut self) -> Result<(), FusionAuthError> {
+        if self.tenant_id.is_some() || !self.is_remote() {
+            return Ok(());
+        }
+        let tenants = self.admin_client(Timeouts::PROBE)?.list_tenants().await?;
+        if let [only] = tenants.as_slice() {
+            self.tenant_id = only.id.clone();
+        }
+        Ok(())
+    }
+
     /// ` --tenant-id X` when the site names a tenant, for the commands a message tells the
     /// reader to run.
     pub fn tenant_flag(&self) -> String {

@@ -84,6 +84,12 @@ impl Site {
         Site::remote_with_key(settings, Secret::new(key))
     }
 
+    /// The site without an API key, for what reads only FusionAuth's public documents
+    /// (discovery, the published keys): `token inspect`. Any API call would be refused.
+    pub fn remote_without_key(settings: &RemoteSettings) -> Result<Site, SiteError> {
+        Site::remote_with_key(settings, Secret::new(String::new()))
+    }
+
     /// The same with the key in hand.
     pub fn remote_with_key(settings: &RemoteSettings, api_key: Secret) -> Result<Site, SiteError> {
         let fusionauth_url = http_url("--fusionauth-url", &settings.fusionauth_url)?;

@@ -45,6 +45,17 @@ mod project {
     mod settings;
 }
 
+/// An existing FusionAuth with several tenants (a stand-in started on its own, never through
+/// `up`): clients, the claude.ai connector, `check` and `doctor` the remote way.
+mod remote {
+    mod setup;
+
+    mod check;
+    mod clients;
+    mod connector;
+    mod doctor;
+}
+
 /// Secrets never reach normal output.
 mod secrets;
 
