@@ -109,7 +109,7 @@ pub(super) async fn probe_or_start(recorder: &mut Recorder<'_>, run: &mut Run) -
                     return Err(HopFailure::new(
                         "MCP_UNREACHABLE",
                         format!("the MCP server answering {}", place.on()),
-                        error.without_url().to_string(),
+                        with_causes(&error.without_url()),
                         format!(
                             "deploy it where that URL points: `mcp-fa serve --fusionauth-url {}{} \
                              --public-url {} --bind 0.0.0.0:8000` behind HTTPS, then run `mcp-fa \
@@ -151,6 +151,18 @@ pub(super) async fn probe_or_start(recorder: &mut Recorder<'_>, run: &mut Run) -
     }
     run.started_server = server;
     Some(metadata)
+}
+
+/// An HTTP error with what caused it ("error sending request" alone says nothing of a name
+/// that does not resolve or a certificate refused).
+fn with_causes(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
 }
 
 /// The metadata URL of a 401's challenge, or why there is none (`place`, `project_flag`: for

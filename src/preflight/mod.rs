@@ -17,6 +17,10 @@ use crate::fusionauth::{FusionAuthClient, FusionAuthError, KeyAlgorithm, Tenant,
 use crate::site::{Origin, Site};
 pub use crate::stack::Verdict;
 
+/// The findings about the MCP server (the rest are about FusionAuth): a walkthrough checks
+/// them in a step of their own.
+pub const SERVER_FINDINGS: [&str; 2] = ["Public URL", "MCP server"];
+
 /// One line of the preflight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {

@@ -112,7 +112,14 @@ struct FrontMatter {
 
 /// Every embedded step, in order.
 pub fn all() -> Result<Vec<Step>, TutorialError> {
-    let steps = FILES
+    parse_all(FILES)
+}
+
+/// `files`' steps, numbered in order, their ids unique.
+pub(super) fn parse_all(
+    files: &[(&'static str, &'static str)],
+) -> Result<Vec<Step>, TutorialError> {
+    let steps = files
         .iter()
         .enumerate()
         .map(|(index, (file, text))| parse(index + 1, file, text))
@@ -129,7 +136,7 @@ pub fn all() -> Result<Vec<Step>, TutorialError> {
 }
 
 /// Reads one file: `---`, YAML, `---`, then the Markdown body.
-fn parse(number: usize, file: &'static str, text: &str) -> Result<Step, TutorialError> {
+pub(super) fn parse(number: usize, file: &'static str, text: &str) -> Result<Step, TutorialError> {
     let bad = |reason: String| TutorialError::BadStep {
         file: file.to_owned(),
         reason,
@@ -204,7 +211,7 @@ pub fn find<'a>(steps: &'a [Step], wanted: &str) -> Result<&'a Step, TutorialErr
 /// The values the step texts may use, each `{{name}}` replaced by what this project needs.
 #[derive(Debug, Clone)]
 pub struct Placeholders {
-    values: Vec<(&'static str, String)>,
+    pub(super) values: Vec<(&'static str, String)>,
 }
 
 /// The names [`Placeholders`] knows, with what each becomes.
@@ -238,6 +245,18 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     (
         "get_name_guard",
         "the scope that guards get_name: `profile`, or `get_name` with a license",
+    ),
+    (
+        "public_url",
+        "remote track: the MCP server's public URL (without `/mcp`)",
+    ),
+    (
+        "tenant_flag",
+        "remote track: ` --tenant-id <id>`, or nothing when no tenant is named",
+    ),
+    (
+        "api_key_env",
+        "remote track: the environment variable holding the API key",
     ),
 ];
 

@@ -46,7 +46,7 @@ mod project {
 }
 
 /// An existing FusionAuth with several tenants (a stand-in started on its own, never through
-/// `up`): clients, the claude.ai connector, `check` and `doctor` the remote way.
+/// `up`): clients, the claude.ai connector, `check`, `doctor` and the walkthrough's remote track.
 mod remote {
     mod setup;
 
@@ -54,6 +54,7 @@ mod remote {
     mod clients;
     mod connector;
     mod doctor;
+    mod walkthrough;
 }
 
 /// Secrets never reach normal output.
