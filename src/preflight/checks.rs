@@ -69,14 +69,7 @@ pub(super) async fn tenant(
     if let Some(tenant_id) = &site.tenant_id {
         return match fusionauth.get_tenant(tenant_id).await {
             Ok(tenant) => {
-                out.push(Finding::new(
-                    "Tenant",
-                    Verdict::Ok,
-                    format!(
-                        "{} ({tenant_id})",
-                        tenant.name.as_deref().unwrap_or("(no name)")
-                    ),
-                ));
+                out.push(Finding::new("Tenant", Verdict::Ok, named(&tenant)));
                 Some(tenant)
             }
             Err(error) if error.is_not_found() => {
@@ -109,25 +102,12 @@ pub(super) async fn tenant(
             out.push(Finding::new(
                 "Tenant",
                 Verdict::Ok,
-                format!(
-                    "{} ({}), the only one this key sees",
-                    tenant.name.as_deref().unwrap_or("(no name)"),
-                    tenant.id.as_deref().unwrap_or("?")
-                ),
+                format!("{}, the only one this key sees", named(&tenant)),
             ));
             Some(tenant)
         }
         Ok(tenants) => {
-            let names: Vec<String> = tenants
-                .iter()
-                .map(|t| {
-                    format!(
-                        "{} ({})",
-                        t.name.as_deref().unwrap_or("(no name)"),
-                        t.id.as_deref().unwrap_or("?")
-                    )
-                })
-                .collect();
+            let names: Vec<String> = tenants.iter().map(named).collect();
             out.push(
                 Finding::new(
                     "Tenant",
@@ -150,6 +130,15 @@ pub(super) async fn tenant(
             None
         }
     }
+}
+
+/// "Default (6b5e…)": a tenant as the admin UI shows it, with its id.
+fn named(tenant: &Tenant) -> String {
+    format!(
+        "{} ({})",
+        tenant.name.as_deref().unwrap_or("(no name)"),
+        tenant.id.as_deref().unwrap_or("?")
+    )
 }
 
 /// The tenant's issuer against the URL clients see: an absolute https URL (http only on this

@@ -324,24 +324,7 @@ impl ProjectFile {
                  # http://localhost:<port>/mcp.\n  port: {port}"
             );
         }
-        match self.mcp.scopes {
-            Some(scopes) => {
-                let _ = writeln!(
-                    out,
-                    "  # Which scope guards get_name: standard (profile) or custom (the get_name\n  \
-                     # scope; needs a license).\n  scopes: {}",
-                    match scopes {
-                        ScopeChoice::Standard => "standard",
-                        ScopeChoice::Custom => "custom",
-                    }
-                );
-            }
-            None => out.push_str(
-                "  # Which scope guards get_name: standard (profile) or custom (the get_name scope;\n  \
-                 # needs a license). Left out: custom with a license, else standard.\n  \
-                 # scopes: standard\n",
-            ),
-        }
+        self.render_scopes(&mut out, "custom with a license, else standard");
         out.push_str(
             "\n# MCP clients `mcp-fa up` registers: claude-code, claude-desktop, cursor, vscode,\n\
              # mcp-remote, inspector.\n",
@@ -427,6 +410,12 @@ impl ProjectFile {
                  # public-url: https://mcp.example.com\n",
             ),
         }
+        self.render_scopes(&mut out, "standard");
+        out
+    }
+
+    /// `mcp.scopes`, set or commented out with what leaving it out means (`left_out`).
+    fn render_scopes(&self, out: &mut String, left_out: &str) {
         match self.mcp.scopes {
             Some(scopes) => {
                 let _ = writeln!(
@@ -439,12 +428,14 @@ impl ProjectFile {
                     }
                 );
             }
-            None => out.push_str(
-                "  # Which scope guards get_name: standard (profile) or custom (the get_name scope;\n  \
-                 # needs a license). Left out: standard.\n  # scopes: standard\n",
-            ),
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  # Which scope guards get_name: standard (profile) or custom (the get_name scope;\n  \
+                     # needs a license). Left out: {left_out}.\n  # scopes: standard"
+                );
+            }
         }
-        out
     }
 }
 

@@ -118,24 +118,7 @@ mod tests {
 
     #[test]
     fn every_file_in_tutorial_remote_is_embedded_in_order() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tutorial");
-        let mut on_disk: Vec<String> = std::fs::read_dir(dir.join("remote"))
-            .expect("tutorial/remote/ is readable")
-            .map(|entry| {
-                format!(
-                    "remote/{}",
-                    entry.expect("entry").file_name().to_string_lossy()
-                )
-            })
-            .filter(|name| name.ends_with(".md"))
-            .collect();
-        on_disk.sort();
-        let embedded: Vec<&str> = FILES.iter().map(|(name, _)| *name).collect();
-        assert_eq!(on_disk, embedded);
-        for (name, text) in FILES {
-            let current = std::fs::read_to_string(dir.join(name)).expect("readable");
-            assert_eq!(&current, text, "{name} is embedded from another file");
-        }
+        crate::tutorial::steps::assert_embedded("remote", FILES);
     }
 
     #[test]

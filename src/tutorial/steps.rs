@@ -343,6 +343,41 @@ impl Placeholders {
     }
 }
 
+/// Fails unless `files` are exactly the step files of `tutorial/<subdir>` (README.md aside), in
+/// file-name order, each embedded from its file: a step file added and not listed, or listed
+/// out of order, fails the build's tests (both tracks use it).
+#[cfg(test)]
+pub(super) fn assert_embedded(subdir: &str, files: &[(&str, &str)]) {
+    let tutorial = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tutorial");
+    let prefix = if subdir.is_empty() {
+        String::new()
+    } else {
+        format!("{subdir}/")
+    };
+    let mut on_disk: Vec<String> = std::fs::read_dir(tutorial.join(subdir))
+        .expect("the step folder is readable")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".md") && name != "README.md")
+        .map(|name| format!("{prefix}{name}"))
+        .collect();
+    on_disk.sort();
+    let embedded: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        on_disk, embedded,
+        "every step file in tutorial/{subdir} must be listed, in file-name order"
+    );
+    for (name, text) in files {
+        let current = std::fs::read_to_string(tutorial.join(name)).expect("readable");
+        assert_eq!(&current, text, "{name} is embedded from another file");
+    }
+}
+
 /// A step's body with its placeholders filled in.
 pub fn body(step: &Step, values: &Placeholders) -> Result<String, TutorialError> {
     values
@@ -366,28 +401,7 @@ mod tests {
 
     #[test]
     fn every_file_in_tutorial_is_embedded_in_order() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tutorial");
-        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
-            .expect("tutorial/ is readable")
-            .map(|entry| {
-                entry
-                    .expect("entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .filter(|name| name.ends_with(".md") && name != "README.md")
-            .collect();
-        on_disk.sort();
-        let embedded: Vec<&str> = FILES.iter().map(|(name, _)| *name).collect();
-        assert_eq!(
-            on_disk, embedded,
-            "every step file in tutorial/ must be listed in FILES, in file-name order"
-        );
-        for (name, text) in FILES {
-            let current = std::fs::read_to_string(dir.join(name)).expect("readable");
-            assert_eq!(&current, text, "{name} is embedded from another file");
-        }
+        assert_embedded("", FILES);
     }
 
     #[test]

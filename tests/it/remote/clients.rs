@@ -4,9 +4,9 @@
 
 use serde_json::json;
 
-use super::setup::{Remote, claims, free_port, project_file};
+use super::setup::{Remote, free_port, project_file};
 use crate::support::browser::{Authorize, Pkce, login_and_exchange};
-use crate::support::tenants::{SHARED_EMAIL, Tenant};
+use crate::support::tenants::{SHARED_EMAIL, Tenant, claims};
 
 /// The redirect `mcp-remote` (the kind these tests register) listens on.
 const MCP_REMOTE_REDIRECT: &str = "http://localhost:3334/oauth/callback";

@@ -5,9 +5,9 @@
 
 use serde_json::json;
 
-use super::setup::{Remote, claims};
+use super::setup::Remote;
 use crate::support::browser::{Authorize, Browser, Pkce, query, token_request};
-use crate::support::tenants::SHARED_EMAIL;
+use crate::support::tenants::{SHARED_EMAIL, claims};
 
 /// Nothing answers there: `.test` is reserved (RFC 2606), so the warning is certain.
 const PUBLIC_URL: &str = "https://mcp.example.test";

@@ -115,18 +115,6 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// The claims of a JWT, unverified.
-pub fn claims(token: &str) -> Value {
-    use base64::Engine as _;
-    let payload = token.split('.').nth(1).expect("payload");
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .expect("base64"),
-    )
-    .expect("claims")
-}
-
 /// Writes `text` as the work folder's project file.
 pub fn project_file(dir: &Path, text: &str) {
     std::fs::write(dir.join("mcp-fa.yaml"), text).expect("project file");

@@ -8,6 +8,7 @@
 use fusionauth_sim::{KickstartOutcome, RunningSim, SimConfig};
 use serde_json::{Value, json};
 
+pub use super::standin::RESOURCE;
 use super::standin::{random_api_key, start_with_kickstart};
 
 /// The e-mail of a user in each tenant (one address, two users: login ids are per tenant).
@@ -16,8 +17,6 @@ pub const FIRST_PASSWORD: &str = "first-tenant-password";
 pub const SECOND_PASSWORD: &str = "second-tenant-password";
 pub const FIRST_REDIRECT: &str = "http://localhost:4101/callback";
 pub const SECOND_REDIRECT: &str = "http://localhost:4102/callback";
-/// The resource both tenants' applications are bound to.
-pub const RESOURCE: &str = "http://localhost:8000/mcp";
 
 /// One tenant and what was made in it.
 pub struct Tenant {
@@ -215,4 +214,25 @@ pub async fn call(
     let text = response.text().await.expect("body");
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
     (status, json, text)
+}
+
+/// The claims of a JWT, unverified (what a test asserts about a token it was handed).
+pub fn claims(token: &str) -> Value {
+    part(token, 1)
+}
+
+/// The header of a JWT, unverified.
+pub fn header(token: &str) -> Value {
+    part(token, 0)
+}
+
+fn part(token: &str, index: usize) -> Value {
+    use base64::Engine as _;
+    let encoded = token.split('.').nth(index).expect("a JWT part");
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(encoded)
+            .expect("base64url"),
+    )
+    .expect("JSON")
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Change, Reply, Shared, get_by_id, json_body, path_uuid, request_object};
+use super::{Change, DeleteQuery, Reply, Shared, get_by_id, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::State as Model;
@@ -310,12 +310,6 @@ fn save(sim: &Sim, state: &mut Model, id: Uuid, mut app: Value) -> Reply {
     state.applications.insert(id, app.clone());
     state.touch();
     Ok(Json(json!({"application": app})))
-}
-
-#[derive(Deserialize)]
-pub struct DeleteQuery {
-    #[serde(rename = "hardDelete")]
-    hard_delete: Option<bool>,
 }
 
 /// Soft delete deactivates (the application keeps its id and can be reactivated); hard delete

@@ -163,6 +163,14 @@ pub fn merge_patch(target: &mut Value, patch: &Value, style: PatchStyle) {
     }
 }
 
+/// `?hardDelete=true`: FusionAuth's DELETE removes for good only when asked; otherwise it
+/// deactivates.
+#[derive(serde::Deserialize)]
+pub struct DeleteQuery {
+    #[serde(rename = "hardDelete")]
+    pub hard_delete: Option<bool>,
+}
+
 /// A string field that is absent or blank.
 pub fn blank(value: &Value) -> bool {
     value.as_str().is_none_or(|s| s.trim().is_empty())

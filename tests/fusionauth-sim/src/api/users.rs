@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Reply, Shared, get_by_id, json_body, path_uuid, request_object};
+use super::{DeleteQuery, Reply, Shared, get_by_id, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::{State as Model, StoredUser};
@@ -298,12 +298,6 @@ fn tenant_of(user: &Value, state: &Model) -> Uuid {
         .as_str()
         .and_then(|t| t.parse().ok())
         .unwrap_or(state.default_tenant_id)
-}
-
-#[derive(Deserialize)]
-pub struct DeleteQuery {
-    #[serde(rename = "hardDelete")]
-    hard_delete: Option<bool>,
 }
 
 /// `DELETE /api/user/{id}`: deactivates the user, or with `hardDelete=true` removes it with its

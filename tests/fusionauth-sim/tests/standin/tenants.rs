@@ -3,32 +3,13 @@
 //! endpoints, answering 401 elsewhere; the global endpoints refusing any request that names a
 //! tenant; and a confidential client presenting its secret at the token endpoint.
 
-use base64::Engine as _;
 use fusionauth_sim::SimConfig;
 use serde_json::{Value, json};
 
 use crate::support::browser::{Authorize, Browser, Pkce, login_and_exchange, query, token_request};
-use crate::support::tenants::{RESOURCE, SHARED_EMAIL, Tenant, TwoTenants, call, two_tenants};
-
-fn claims(token: &str) -> Value {
-    let payload = token.split('.').nth(1).expect("payload");
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .expect("base64"),
-    )
-    .expect("claims")
-}
-
-fn header(token: &str) -> Value {
-    let head = token.split('.').next().expect("header");
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(head)
-            .expect("base64"),
-    )
-    .expect("header")
-}
+use crate::support::tenants::{
+    RESOURCE, SHARED_EMAIL, Tenant, TwoTenants, call, claims, header, two_tenants,
+};
 
 /// The `kid` FusionAuth put in the tenant's key.
 async fn kid_of(setup: &TwoTenants, key_id: &str) -> String {
