@@ -155,3 +155,73 @@ async fn check_says_where_to_deploy_a_server_that_does_not_answer() {
         "{fix}"
     );
 }
+
+#[tokio::test]
+async fn in_a_remote_project_folder_serve_and_check_need_no_flags() {
+    let remote = Remote::start().await;
+    let port = free_port();
+    let public = format!("http://127.0.0.1:{port}");
+    remote
+        .mcp_fa(
+            None,
+            &[
+                "init",
+                "--fusionauth-url",
+                &remote.fa.base,
+                "--tenant-id",
+                &remote.fa.second.id,
+                "--public-url",
+                &public,
+            ],
+        )
+        .await
+        .assert_ok();
+    // `mcp-fa serve` as it runs on the server: the project file names FusionAuth, the tenant
+    // and the public URL; only where to listen is given.
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_mcp-fa"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(remote.work_dir())
+        .env("MCP_FA_STATE_DIR", remote.dir.path().join("state"))
+        .env_remove("MCP_FA_ISSUER")
+        .env_remove("MCP_FA_FUSIONAUTH_URL")
+        .env_remove("MCP_FA_TENANT_ID")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let listening = async {
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
+    };
+    assert!(listening.await, "the server listens on {port}");
+    let run = remote
+        .mcp_fa(Some(&remote.fa.global_key), &["check", "--json"])
+        .await;
+    let stopped = tokio::task::spawn_blocking(move || crate::support::stop(&mut server, "TERM"))
+        .await
+        .expect("stopped");
+    run.assert_ok();
+    assert!(stopped.success(), "{stopped:?}");
+    let doc = run.json();
+    let challenge = doc["hops"]
+        .as_array()
+        .expect("hops")
+        .iter()
+        .find(|h| h["name"] == json!("MCP server answers, challenge 401"))
+        .expect("the challenge hop")
+        .clone();
+    assert_eq!(
+        challenge["detail"],
+        json!(format!("{public}/mcp")),
+        "the project's own server answered, none was started in-process"
+    );
+}
