@@ -8,7 +8,7 @@
 //! touched: a project walks the remote track when it is a remote project.
 
 use super::error::TutorialError;
-use super::steps::{Placeholders, Step, parse_all};
+use super::steps::{Placeholders, Step, get_name_guard, parse_all};
 use crate::server::ScopeMode;
 use crate::site::{Origin, Site};
 
@@ -58,12 +58,7 @@ impl Placeholders {
     pub fn remote(site: &Site) -> Self {
         let public = site.public_url.origin().ascii_serialization();
         let scopes = ScopeMode::from(site.scopes);
-        let guard = scopes
-            .required_for("get_name")
-            .iter()
-            .copied()
-            .find(|scope| *scope != "openid")
-            .unwrap_or("profile");
+        let guard = get_name_guard(scopes);
         let api_key_env = match &site.origin {
             Origin::Remote { api_key_env } => api_key_env.clone(),
             Origin::Stack { .. } => crate::site::DEFAULT_API_KEY_ENV.to_owned(),

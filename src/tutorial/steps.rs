@@ -279,12 +279,7 @@ impl Placeholders {
             None,
             std::net::SocketAddr::from(([127, 0, 0, 1], mcp_port)),
         );
-        let guard = scopes
-            .required_for("get_name")
-            .iter()
-            .copied()
-            .find(|scope| *scope != "openid")
-            .unwrap_or("profile");
+        let guard = get_name_guard(scopes);
         Self {
             values: vec![
                 ("mcp_url", urls.resource),
@@ -376,6 +371,17 @@ pub(super) fn assert_embedded(subdir: &str, files: &[(&str, &str)]) {
         let current = std::fs::read_to_string(tutorial.join(name)).expect("readable");
         assert_eq!(&current, text, "{name} is embedded from another file");
     }
+}
+
+/// The scope that guards `get_name` besides `openid`: `profile`, or `get_name` with custom
+/// scopes.
+pub(super) fn get_name_guard(scopes: ScopeMode) -> &'static str {
+    scopes
+        .required_for("get_name")
+        .iter()
+        .copied()
+        .find(|scope| *scope != "openid")
+        .unwrap_or("profile")
 }
 
 /// A step's body with its placeholders filled in.
