@@ -73,6 +73,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MCP_FA_FUSIONAUTH_URL", value_name = "URL")]
     pub fusionauth_url: Option<String>,
 
+    /// The FusionAuth tenant whose tokens this server takes: its discovery document
+    /// (`/.well-known/openid-configuration/<id>`) gives the issuer and keys. Default: the
+    /// instance's default tenant.
+    #[arg(long, env = "MCP_FA_TENANT_ID", value_name = "ID")]
+    pub tenant_id: Option<String>,
+
     /// The address to listen on. Anything but a loopback address needs `--public-url`.
     /// Default: `127.0.0.1:<the stack's MCP port>` when serving the stack, else `127.0.0.1:8000`.
     #[arg(long, env = "MCP_FA_BIND", value_name = "ADDR")]
@@ -197,6 +203,15 @@ pub struct InitArgs {
     /// mcp-remote or inspector. Asked for on a terminal when left out.
     #[arg(long = "client", value_parser = parse_up_client_kind, value_name = "KIND")]
     pub clients: Vec<crate::clients::ClientKind>,
+
+    /// With --fusionauth-url: write a remote project (an existing FusionAuth) instead.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+
+    /// A remote project's API key variable (default FUSIONAUTH_API_KEY): its name goes in the
+    /// file, never the key.
+    #[arg(long, value_name = "VAR", requires = "fusionauth_url")]
+    pub api_key_env: Option<String>,
 }
 
 /// See [`ServeArgs::scopes`].
@@ -227,6 +242,31 @@ pub struct ProjectArg {
     /// Default: the `project:` of the `mcp-fa.yaml` in this folder or a parent, else `default`.
     #[arg(long, env = "MCP_FA_PROJECT", value_name = "NAME", global = true)]
     pub project: Option<ProjectName>,
+}
+
+/// An existing FusionAuth (self-hosted or FusionAuth Cloud) instead of the stack `mcp-fa up`
+/// started. Its API key is read from the environment, never from a flag.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RemoteArgs {
+    /// Use the existing FusionAuth at URL instead of the stack `mcp-fa up` started. Its API
+    /// key is read from FUSIONAUTH_API_KEY (or the variable the project file's
+    /// `fusionauth.api-key-env` names), never from a flag: a flag's value stays in your shell
+    /// history and shows in the process list. Default: the project file's `fusionauth.url`.
+    #[arg(long, value_name = "URL", global = true)]
+    pub fusionauth_url: Option<String>,
+
+    /// The tenant to work in (its id), sent as FusionAuth's X-FusionAuth-TenantId header; its
+    /// issuer, signing keys and discovery document are the ones used. Needed when the instance
+    /// has several tenants and the API key is not limited to one. Default: the project file's
+    /// `fusionauth.tenant-id`.
+    #[arg(long, value_name = "ID", global = true)]
+    pub tenant_id: Option<String>,
+
+    /// The MCP server's public base URL, as `serve --public-url` names it (the resource tokens
+    /// are issued for is `<URL>/mcp`). Default: the project file's `mcp.public-url`, else
+    /// http://localhost:8000.
+    #[arg(long, value_name = "URL", global = true)]
+    pub public_url: Option<String>,
 }
 
 /// `mcp-fa up`.
@@ -379,6 +419,17 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub project: ProjectArg,
 
+    /// Check an existing FusionAuth (a remote project) instead of the local stack: the API
+    /// key's permissions, the tenant's issuer and signing key, FusionAuth's version and license,
+    /// and the MCP server at its public URL.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+
+    /// Fix what can be fixed without asking: on a remote project, generate an RSA key and make
+    /// it the tenant's token signing key when the tenant still signs with an HMAC key.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
@@ -389,6 +440,9 @@ pub struct DoctorArgs {
 pub struct ClientsArgs {
     #[command(flatten)]
     pub project: ProjectArg,
+
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 
     #[command(subcommand)]
     pub command: ClientsCommand,
@@ -442,12 +496,20 @@ fn parse_client_kind(raw: &str) -> Result<crate::clients::ClientKind, String> {
     raw.parse()
 }
 
-/// As `clients add --kind`, without `custom` (which needs redirect URIs `up` does not take).
+/// As `clients add --kind`, without `custom` (which needs redirect URIs `up` does not take) and
+/// `claude-connector` (which needs a public https server, never a local stack's).
 fn parse_up_client_kind(raw: &str) -> Result<crate::clients::ClientKind, String> {
     match raw.parse()? {
         crate::clients::ClientKind::Custom => Err(
             "a custom client needs its redirect URIs: register it with `mcp-fa clients add \
              --kind custom --redirect-uri URI` once the stack is up"
+                .into(),
+        ),
+        crate::clients::ClientKind::ClaudeConnector => Err(
+            "claude.ai's connector reaches the MCP server from Anthropic's cloud, so it needs \
+             the server at a public https URL, which a local stack's is not: register it with \
+             `mcp-fa clients add --kind claude-connector --fusionauth-url URL --public-url \
+             https://…` against the FusionAuth that protects your deployed server"
                 .into(),
         ),
         kind => Ok(kind),
@@ -502,6 +564,10 @@ pub struct ClientsConfigArgs {
     /// Merge the entry into the client's own config file (a backup is written first).
     #[arg(long)]
     pub write_config: bool,
+
+    /// Also show a confidential client's secret (claude-connector).
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// `mcp-fa tutorial`.
@@ -526,6 +592,11 @@ pub struct TutorialArgs {
     /// failure (for CI, or as a health check of a running stack).
     #[arg(long)]
     pub check: bool,
+
+    /// Walk the remote track (an existing FusionAuth, a deployed server, claude.ai's
+    /// connector) instead of the local one; a remote project walks it anyway.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 /// `mcp-fa check`.
@@ -533,6 +604,11 @@ pub struct TutorialArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub project: ProjectArg,
+
+    /// Check an existing FusionAuth and the MCP server at its public URL instead of the local
+    /// stack: a temporary user (removed afterwards) logs in to a temporary client.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 
     /// Keep the self-test client registered afterwards (it is removed by default).
     #[arg(long)]
@@ -618,6 +694,11 @@ pub enum TokenCommand {
 pub struct TokenInspectArgs {
     #[command(flatten)]
     pub project: ProjectArg,
+
+    /// Ask about a server protected by an existing FusionAuth (its tenant's issuer and keys,
+    /// the resource `<public URL>/mcp`) instead of the local stack's.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 
     /// The token, or `-` (the default) to read it from standard input.
     #[arg(value_name = "TOKEN", default_value = "-", hide_default_value = true)]

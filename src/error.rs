@@ -23,6 +23,8 @@ pub enum Error {
     ProjectFile(#[from] crate::project::ProjectFileError),
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    #[error(transparent)]
+    Site(#[from] crate::site::SiteError),
     #[error("could not write to standard output: {0}")]
     Output(#[source] std::io::Error),
     /// A command needs something it was not given and cannot ask for (no terminal).
@@ -49,6 +51,7 @@ impl Error {
             Error::State(error) => error.code(),
             Error::ProjectFile(error) => error.code(),
             Error::Export(error) => error.code(),
+            Error::Site(error) => error.code(),
             Error::Output(_) | Error::Prompt(_) => "OUTPUT_FAILED",
             Error::InputNeeded(_) => "INVALID_INPUT",
             Error::ConfirmationNeeded { .. } | Error::Cancelled => "NOT_CONFIRMED",
@@ -74,12 +77,16 @@ impl Error {
     fn is_usage(&self) -> bool {
         use crate::clients::ClientsError;
         use crate::tutorial::TutorialError;
-        matches!(
-            self,
-            Error::InputNeeded(_)
-                | Error::ConfirmationNeeded { .. }
-                | Error::Tutorial(TutorialError::UnknownStep { .. })
-                | Error::Clients(ClientsError::Name(_) | ClientsError::RedirectUri(_))
-        ) || matches!(self, Error::Export(error) if error.is_usage())
+        match self {
+            Error::Site(error) | Error::Clients(ClientsError::Site(error)) => error.is_usage(),
+            Error::Export(error) => error.is_usage(),
+            _ => matches!(
+                self,
+                Error::InputNeeded(_)
+                    | Error::ConfirmationNeeded { .. }
+                    | Error::Tutorial(TutorialError::UnknownStep { .. })
+                    | Error::Clients(ClientsError::Name(_) | ClientsError::RedirectUri(_))
+            ),
+        }
     }
 }

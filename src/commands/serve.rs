@@ -1,12 +1,13 @@
-//! `mcp-fa serve`: the protected MCP server in the foreground, against any FusionAuth or the
-//! stack `mcp-fa up` started, until Ctrl-C or SIGTERM. Its start-up notes and one line per
+//! `mcp-fa serve`: the protected MCP server in the foreground, against any FusionAuth (a
+//! remote project's, when the project file names one) or the stack `mcp-fa up` started, until
+//! Ctrl-C or SIGTERM. Its start-up notes and one line per
 //! request go to standard error through `tracing`. Serving a stack, it holds the project's
 //! server record, so `status` sees it, `down` stops it, and a second server is refused.
 //! `mcp-fa healthcheck` is its other half: what the container image's health check runs.
 
 use std::time::{Duration, Instant};
 
-use super::settings::project_name;
+use super::settings::ProjectContext;
 use crate::cli::{HealthcheckArgs, LogFormat, ServeArgs, ServeScopes, ServeValidation};
 use crate::error::Error;
 use crate::server::{
@@ -96,17 +97,34 @@ pub async fn healthcheck(args: &HealthcheckArgs) -> Result<(), Error> {
     Ok(crate::server::probe(&url).await?)
 }
 
+/// Flags first; in a remote project's folder its FusionAuth, tenant, public URL and scopes
+/// fill in what the flags leave out (unless `--issuer` names another issuer).
 fn request(args: &ServeArgs) -> Result<ServeRequest, Error> {
+    let ctx = ProjectContext::load(args.project.project.as_ref())?;
+    let file = ctx.file();
+    let remote = file.is_remote() && args.issuer.is_none() && !args.no_auth;
+    let from_file = |value: &Option<String>| value.clone().filter(|_| remote);
     Ok(ServeRequest {
         issuer: args.issuer.clone(),
-        project: project_name(args.project.project.as_ref())?,
-        fusionauth_url: args.fusionauth_url.clone(),
+        project: ctx.name.clone(),
+        fusionauth_url: args
+            .fusionauth_url
+            .clone()
+            .or_else(|| from_file(&file.fusionauth.url)),
+        tenant_id: args
+            .tenant_id
+            .clone()
+            .or_else(|| from_file(&file.fusionauth.tenant_id)),
         bind: args.bind,
-        public_url: args.public_url.clone(),
-        scopes: args.scopes.map(|scopes| match scopes {
-            ServeScopes::Standard => ScopeMode::Standard,
-            ServeScopes::Custom => ScopeMode::Custom,
-        }),
+        public_url: args
+            .public_url
+            .clone()
+            .or_else(|| from_file(&file.mcp.public_url)),
+        scopes: match args.scopes {
+            Some(ServeScopes::Standard) => Some(ScopeMode::Standard),
+            Some(ServeScopes::Custom) => Some(ScopeMode::Custom),
+            None => file.mcp.scopes.filter(|_| remote).map(ScopeMode::from),
+        },
         no_auth: args.no_auth,
         validation: match args.validation {
             ServeValidation::Local => ValidationMode::Local,

@@ -44,7 +44,7 @@ pub use challenge::BearerChallenge;
 pub use config::{PublicUrls, ServeConfig, ServeRequest};
 pub use error::ServerError;
 pub use health::{HEALTH_PATH, probe};
-pub use inspect::{HOW_TO_PASS, Inspection, inspect};
+pub use inspect::{HOW_TO_PASS, Inspection, inspect, inspect_for_site};
 pub use scopes::ScopeMode;
 pub use tools::greeting;
 pub use verifier::{Rejection, TokenVerifier, ValidationMode, VerifiedToken, VerifierSettings};
@@ -195,7 +195,9 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
             connect: Duration::from_secs(5),
             request: Duration::from_secs(10),
         };
-        let fusionauth = FusionAuthClient::new(base, timeouts).map_err(ServerError::Discovery)?;
+        let fusionauth = FusionAuthClient::new(base, timeouts)
+            .map_err(ServerError::Discovery)?
+            .with_tenant_id(config.tenant_id.clone());
         let discovered =
             TokenVerifier::discover(fusionauth.clone(), config.verifier_settings(&urls.resource))
                 .await?;

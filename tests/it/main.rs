@@ -53,6 +53,18 @@ mod project {
     mod settings;
 }
 
+/// An existing FusionAuth with several tenants (a stand-in started on its own, never through
+/// `up`): clients, the claude.ai connector, `check`, `doctor` and the walkthrough's remote track.
+mod remote {
+    mod setup;
+
+    mod check;
+    mod clients;
+    mod connector;
+    mod doctor;
+    mod walkthrough;
+}
+
 /// Secrets never reach normal output.
 mod secrets;
 

@@ -277,6 +277,8 @@ async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
             tenant_id: key["tenantId"].as_str().and_then(|s| s.parse().ok()),
             description: key["description"].as_str().map(str::to_string),
             insert_instant: sim.clock.now_millis(),
+            permissions: crate::tenancy::Permissions::from_json(&key["permissions"]),
+            key_manager: key["keyManager"].as_bool().unwrap_or(false),
         });
     }
     // The first key is created before anything else (every request uses it), the others only

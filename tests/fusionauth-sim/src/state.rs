@@ -97,6 +97,12 @@ pub struct ApiKey {
     pub tenant_id: Option<Uuid>,
     pub description: Option<String>,
     pub insert_instant: i64,
+    /// Which endpoints the key may call; empty: all of them.
+    #[serde(default)]
+    pub permissions: crate::tenancy::Permissions,
+    /// May create other API keys (`/api/api-key`).
+    #[serde(default)]
+    pub key_manager: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -249,25 +255,6 @@ impl State {
         self.tenants
             .get(&self.default_tenant_id)
             .expect("the default tenant always exists")
-    }
-
-    pub fn issuer(&self) -> String {
-        self.tenant()["issuer"]
-            .as_str()
-            .unwrap_or("acme.com")
-            .to_string()
-    }
-
-    pub fn user_by_login_id(&self, login_id: &str) -> Option<&StoredUser> {
-        let wanted = login_id.to_lowercase();
-        self.users.values().find(|u| {
-            u.user["email"].as_str().map(str::to_lowercase).as_deref() == Some(wanted.as_str())
-                || u.user["username"]
-                    .as_str()
-                    .map(str::to_lowercase)
-                    .as_deref()
-                    == Some(wanted.as_str())
-        })
     }
 
     pub fn registration<'a>(&'a self, user_id: &Uuid, app_id: &Uuid) -> Option<&'a Value> {

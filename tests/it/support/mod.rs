@@ -1,5 +1,5 @@
 //! What the integration tests share: the in-process stand-in and its API ([`standin`], whose
-//! items are re-exported here), a scripted browser ([`browser`]), Docker and a private Docker
+//! items are re-exported here), the stand-in with two tenants ([`tenants`]), a scripted browser ([`browser`]), Docker and a private Docker
 //! daemon ([`docker`], [`private_docker`]), projects run through the real binary ([`project`]),
 //! Compose and kubernetes-validate for the export tests ([`export`]), the MCP server
 //! in-process ([`server`]), state files ([`state`]), a pseudo-terminal ([`pty`]),
@@ -21,6 +21,7 @@ pub mod pty;
 pub mod server;
 pub mod standin;
 pub mod state;
+pub mod tenants;
 
 pub use standin::*;
 

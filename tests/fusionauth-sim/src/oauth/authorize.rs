@@ -294,7 +294,7 @@ pub async fn submit_login(
     let user = {
         let state = sim.model();
         state
-            .user_by_login_id(&login_id)
+            .user_in_tenant(&state.tenant_id_of_application(&client.id), &login_id)
             .filter(|u| u.user["active"].as_bool().unwrap_or(true))
             .filter(|u| tokens::verify_password(&u.password_salt, &u.password_hash, password))
             .map(|u| u.user["id"].as_str().and_then(|s| s.parse::<Uuid>().ok()))
@@ -375,8 +375,9 @@ pub(super) fn issue_code(sim: &Sim, mut request: AuthRequest, session: &SsoSessi
     request.sid = Some(session.sid.clone());
     let code = tokens::random_b64(32);
     let mut state = sim.model();
-    let issuer = state.issuer();
-    let ttl_secs = state.tenant()["externalIdentifierConfiguration"]
+    let tenant_id = state.tenant_id_of_application(&request.client_id);
+    let issuer = state.issuer_of(&tenant_id);
+    let ttl_secs = state.tenant_by_id(&tenant_id)["externalIdentifierConfiguration"]
         ["authorizationGrantIdTimeToLiveInSeconds"]
         .as_i64()
         .unwrap_or(CODE_TTL_SECS);

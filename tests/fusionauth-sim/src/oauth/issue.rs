@@ -49,7 +49,8 @@ pub fn token_response(
     existing_refresh: Option<(&str, Uuid)>,
 ) -> Result<Value, OAuthError> {
     let now = sim.clock.now_secs();
-    let tenant = state.tenant().clone();
+    let tenant_id = state.tenant_id_of_application(&grant.client.id);
+    let tenant = state.tenant_by_id(&tenant_id).clone();
     let ttl = tenant["jwtConfiguration"]["timeToLiveInSeconds"]
         .as_i64()
         .unwrap_or(3600);
@@ -74,7 +75,7 @@ pub fn token_response(
         .registration(&grant.user_id, &grant.client.id)
         .cloned();
     let scope = grant.scopes.join(" ");
-    let (issuer, tenant_id) = (state.issuer(), state.default_tenant_id);
+    let issuer = state.issuer_of(&tenant_id);
     // What the access and the id token both say, in FusionAuth's order; each has its own `jti`.
     let issued_to = |aud: Value| {
         json!({

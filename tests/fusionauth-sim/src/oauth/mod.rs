@@ -2,6 +2,7 @@
 //! token issuance, userinfo and introspection.
 
 pub mod authorize;
+pub mod client_auth;
 pub mod consent;
 pub mod discovery;
 pub mod introspect;
