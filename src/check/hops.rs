@@ -16,70 +16,22 @@ use super::error::SelfTestError;
 use super::login::log_in;
 use super::mcp::McpClient;
 use super::report::{Hop, HopFailure, HopStatus, Recorder, Report};
-use super::server_hops::{Place, metadata, probe_or_start};
+use super::run::{
+    HOP_CHALLENGE, HOP_CLIENT, HOP_FUSIONAUTH, HOP_GET_NAME, HOP_KEPT, HOP_LOGIN, HOP_METADATA,
+    HOP_REMOVED, HOP_TEMPORARY_LOGIN, HOP_TOOLS, HOP_WHOAMI, Login, Run,
+};
+use super::server_hops::{metadata, probe_or_start};
 use super::temporary_user::TemporaryUser;
 use super::tool_hops::{login_failure, mcp_failure, mcp_tools};
-use crate::clients::RegisteredClient;
-use crate::fusionauth::{FusionAuthClient, FusionAuthError, Secret, Timeouts};
+use crate::fusionauth::{FusionAuthError, Timeouts};
 use crate::project::ProjectName;
-use crate::server::ServerHandle;
-use crate::site::{Origin, Site};
+use crate::site::Site;
 use crate::state::StateStore;
-
-const HOP_FUSIONAUTH: &str = "FusionAuth ready";
-pub(super) const HOP_CHALLENGE: &str = "MCP server answers, challenge 401";
-pub(super) const HOP_METADATA: &str = "protected resource metadata";
-const HOP_CLIENT: &str = "self-test client";
-const HOP_LOGIN: &str = "demo user logged in (authorize+PKCE)";
-const HOP_TEMPORARY_LOGIN: &str = "temporary user logged in (authorize+PKCE)";
-const HOP_TOOLS: &str = "MCP initialize + tools/list";
-pub(super) const HOP_WHOAMI: &str = "whoami";
-pub(super) const HOP_GET_NAME: &str = "get_name";
-const HOP_REMOVED: &str = "self-test client removed";
-const HOP_KEPT: &str = "self-test client kept (--keep-client)";
 
 /// A self-test of one site, ready to run.
 pub struct SelfTest {
     site: Site,
     keep_client: bool,
-}
-
-/// Who logs in: the stack's demo user, or the temporary user this run made.
-#[derive(Debug, Clone)]
-struct Login {
-    email: String,
-    password: Secret,
-    full_name: String,
-    /// The temporary user's id, to delete at the end.
-    temporary: Option<String>,
-}
-
-/// What the hops learn and hand on.
-pub(super) struct Run {
-    /// The site, its tenant named once hop 1 knows it.
-    pub(super) site: Site,
-    fusionauth: FusionAuthClient,
-    pub(super) http: reqwest::Client,
-    /// The server this run started because nothing answered on this machine.
-    pub(super) started_server: Option<ServerHandle>,
-    pub(super) endpoint: String,
-    pub(super) resource: String,
-    /// The issuer tokens carry: a stack's URL, or the remote tenant's (learnt in hop 1).
-    pub(super) issuer: String,
-    scopes: Vec<String>,
-    client: Option<RegisteredClient>,
-    client_hop_ran: bool,
-    login: Option<Login>,
-}
-
-impl Run {
-    /// Where the MCP server under test is, as messages name it.
-    pub(super) fn place(&self) -> Place {
-        match self.site.origin {
-            Origin::Stack { mcp_port } => Place::Port(mcp_port),
-            Origin::Remote { .. } => Place::Url(self.site.resource()),
-        }
-    }
 }
 
 impl SelfTest {

@@ -23,6 +23,7 @@ mod hops;
 pub(crate) mod login;
 pub(crate) mod mcp;
 mod report;
+mod run;
 mod server_hops;
 mod shared;
 mod temporary_user;

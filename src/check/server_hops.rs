@@ -7,11 +7,12 @@
 
 use serde_json::Value;
 
-use super::hops::{HOP_CHALLENGE, HOP_METADATA, Run};
 use super::mcp::{RawAnswer, call_without_token};
 use super::report::{HopFailure, Recorder};
+use super::run::{HOP_CHALLENGE, HOP_METADATA, Run};
 use super::shared::get_json;
 use crate::server::{BearerChallenge, ServeConfig};
+use crate::site::Origin;
 
 /// Where the MCP server under test is, as the messages name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,14 @@ pub(super) enum Place {
 }
 
 impl Place {
+    /// Where the MCP server under `run`'s test is.
+    fn of(run: &Run) -> Self {
+        match run.site.origin {
+            Origin::Stack { mcp_port } => Place::Port(mcp_port),
+            Origin::Remote { .. } => Place::Url(run.site.resource()),
+        }
+    }
+
     /// "on port 8000" / "at https://mcp.example.com/mcp".
     fn on(&self) -> String {
         match self {
@@ -58,7 +67,7 @@ impl Place {
 /// Hop 2: the server answers with a 401 challenge naming its metadata, or nothing answers on
 /// this machine and this run serves the site itself. Returns the metadata URL.
 pub(super) async fn probe_or_start(recorder: &mut Recorder<'_>, run: &mut Run) -> Option<String> {
-    let place = run.place();
+    let place = Place::of(run);
     let project_flag = run.site.project.flag();
     let http = run.http.clone();
     let endpoint = run.endpoint.clone();
@@ -221,7 +230,7 @@ pub(super) async fn metadata(
     let project_flag = run.site.project.flag();
     let issuer = run.issuer.as_str();
     let resource = run.resource.as_str();
-    let place = run.place();
+    let place = Place::of(run);
     let whose = if run.site.is_remote() {
         "this tenant's issuer"
     } else {

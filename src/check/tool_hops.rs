@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 
 use super::client::SELF_TEST_CLIENT_NAME;
 use super::error::SelfTestError;
-use super::hops::{HOP_GET_NAME, HOP_WHOAMI};
 use super::mcp::{McpClient, McpError};
 use super::report::{HopFailure, Recorder};
+use super::run::{HOP_GET_NAME, HOP_WHOAMI};
 use super::shared::clip;
 use crate::fusionauth::LoginError;
 use crate::state::now_secs;
