@@ -642,21 +642,28 @@ impl Docker {
 
     /// The names of every container (running or not) carrying `label=value`.
     pub async fn containers_labelled(&self, label: &str, value: &str) -> Result<Vec<String>> {
-        let options = ListContainersOptions {
-            all: true,
-            filters: Some(label_filter(label, value)),
-            ..Default::default()
-        };
         let containers = self
-            .inner
-            .list_containers(Some(options))
-            .await
-            .map_err(|e| DockerError::api("list containers", e))?;
+            .containers(ListContainersOptions {
+                all: true,
+                filters: Some(label_filter(label, value)),
+                ..Default::default()
+            })
+            .await?;
         Ok(containers
             .into_iter()
-            .filter_map(|c| c.names.and_then(|names| names.into_iter().next()))
-            .map(|name| name.trim_start_matches('/').to_owned())
+            .map(|c| first_name(c.names))
+            .filter(|name| !name.is_empty())
             .collect())
+    }
+
+    async fn containers(
+        &self,
+        options: ListContainersOptions,
+    ) -> Result<Vec<bollard::models::ContainerSummary>> {
+        self.inner
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| DockerError::api("list containers", e))
     }
 
     /// The running container that publishes `host_port` on the host, with its labels.
@@ -664,18 +671,15 @@ impl Docker {
         &self,
         host_port: u16,
     ) -> Result<Option<(String, HashMap<String, String>)>> {
-        let options = ListContainersOptions {
-            filters: Some(HashMap::from([(
-                "publish".into(),
-                vec![format!("{host_port}/tcp")],
-            )])),
-            ..Default::default()
-        };
         let containers = self
-            .inner
-            .list_containers(Some(options))
-            .await
-            .map_err(|e| DockerError::api("list containers", e))?;
+            .containers(ListContainersOptions {
+                filters: Some(HashMap::from([(
+                    "publish".into(),
+                    vec![format!("{host_port}/tcp")],
+                )])),
+                ..Default::default()
+            })
+            .await?;
         // The `publish` filter matches container ports on some daemons; check the host side.
         Ok(containers
             .into_iter()
@@ -685,15 +689,7 @@ impl Docker {
                     .flatten()
                     .any(|port| port.public_port == Some(host_port))
             })
-            .map(|c| {
-                let name = c
-                    .names
-                    .and_then(|names| names.into_iter().next())
-                    .unwrap_or_default()
-                    .trim_start_matches('/')
-                    .to_owned();
-                (name, c.labels.unwrap_or_default())
-            }))
+            .map(|c| (first_name(c.names), c.labels.unwrap_or_default())))
     }
 
     /// The container's output: the last `tail` chunks (all with `None`), then, with `follow`,
@@ -770,4 +766,13 @@ fn nanos(duration: Duration) -> i64 {
 fn is_rate_limit(reason: &str) -> bool {
     let reason = reason.to_ascii_lowercase();
     reason.contains("toomanyrequests") || reason.contains("rate limit") || reason.contains("429")
+}
+
+/// A container's name as users know it: Docker lists each name with a leading `/`.
+fn first_name(names: Option<Vec<String>>) -> String {
+    names
+        .and_then(|names| names.into_iter().next())
+        .unwrap_or_default()
+        .trim_start_matches('/')
+        .to_owned()
 }

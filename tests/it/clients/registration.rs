@@ -139,14 +139,13 @@ async fn a_registered_redirect_uri_logs_in_and_any_other_port_or_host_is_refused
     let browser = Browser::new(&base);
     let pkce = Pkce::new();
     for uri in &client.redirect_uris {
-        let a = Authorize {
-            client_id: &client.client_id,
-            redirect_uri: uri,
-            scope: "openid profile",
-            state: "s",
-            challenge: Some(&pkce.challenge),
-            resources: vec![RESOURCE],
-        };
+        let a = Authorize::mcp(
+            &client.client_id,
+            uri,
+            "openid profile",
+            &pkce.challenge,
+            RESOURCE,
+        );
         let callback = browser
             .log_in(&a.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
             .await
@@ -162,14 +161,13 @@ async fn a_registered_redirect_uri_logs_in_and_any_other_port_or_host_is_refused
         "http://localhost:4555/oauth/callback",
         "http://example.com:4555/callback",
     ] {
-        let a = Authorize {
-            client_id: &client.client_id,
-            redirect_uri: wrong,
-            scope: "openid",
-            state: "s",
-            challenge: Some(&pkce.challenge),
-            resources: vec![RESOURCE],
-        };
+        let a = Authorize::mcp(
+            &client.client_id,
+            wrong,
+            "openid",
+            &pkce.challenge,
+            RESOURCE,
+        );
         assert!(
             matches!(
                 browser.open(&a.url(&base)).await,
@@ -288,14 +286,13 @@ async fn prune_removes_only_clients_nobody_logged_in_with_lately() {
         let base = base.clone();
         let challenge = pkce.challenge.clone();
         async move {
-            let a = Authorize {
-                client_id: &client_id,
-                redirect_uri: "http://localhost:3334/oauth/callback",
-                scope: "openid",
-                state: "s",
-                challenge: Some(&challenge),
-                resources: vec![RESOURCE],
-            };
+            let a = Authorize::mcp(
+                &client_id,
+                "http://localhost:3334/oauth/callback",
+                "openid",
+                &challenge,
+                RESOURCE,
+            );
             Browser::new(&base)
                 .log_in(&a.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
                 .await

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support;
-use crate::support::browser::{Authorize, Browser, Pkce, query, token_request};
+use crate::support::browser::{Authorize, Pkce, login_and_exchange};
 use crate::support::{Api, DEMO_EMAIL, DEMO_PASSWORD, Options, Stack, stack};
 use fusionauth_sim::{KickstartOutcome, SimConfig};
 use mcp_fa::fusionauth::{
@@ -57,31 +57,15 @@ fn not_licensed(error: &FusionAuthError) -> bool {
 async fn access_token(stack: &Stack) -> String {
     let base = stack.sim.url();
     let pkce = Pkce::new();
-    let authorize = Authorize {
-        client_id: &stack.client_id,
-        redirect_uri: &stack.redirect_uri,
-        scope: "openid profile email offline_access",
-        state: "st",
-        challenge: Some(&pkce.challenge),
-        resources: vec![&stack.resource],
-    };
-    let callback = Browser::new(&base)
-        .log_in(&authorize.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
-        .await
-        .redirect();
-    let params = query(&callback);
-    let (status, tokens) = token_request(
-        &base,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &params["code"]),
-            ("redirect_uri", &stack.redirect_uri),
-            ("client_id", &stack.client_id),
-            ("code_verifier", &pkce.verifier),
-            ("resource", &stack.resource),
-        ],
-    )
-    .await;
+    let authorize = Authorize::mcp(
+        &stack.client_id,
+        &stack.redirect_uri,
+        "openid profile email offline_access",
+        &pkce.challenge,
+        &stack.resource,
+    );
+    let (status, tokens) =
+        login_and_exchange(&base, &authorize, &pkce.verifier, DEMO_EMAIL, DEMO_PASSWORD).await;
     assert_eq!(status, 200, "{tokens}");
     tokens["access_token"]
         .as_str()

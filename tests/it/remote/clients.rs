@@ -14,14 +14,13 @@ const MCP_REMOTE_REDIRECT: &str = "http://localhost:3334/oauth/callback";
 /// Logs the tenant's user in with `client_id` for `resource`; the access token.
 async fn token(remote: &Remote, tenant: &Tenant, client_id: &str, resource: &str) -> String {
     let pkce = Pkce::new();
-    let authorize = Authorize {
+    let authorize = Authorize::mcp(
         client_id,
-        redirect_uri: MCP_REMOTE_REDIRECT,
-        scope: "openid profile",
-        state: "s",
-        challenge: Some(&pkce.challenge),
-        resources: vec![resource],
-    };
+        MCP_REMOTE_REDIRECT,
+        "openid profile",
+        &pkce.challenge,
+        resource,
+    );
     let (status, body) = login_and_exchange(
         &remote.fa.base,
         &authorize,

@@ -80,14 +80,13 @@ async fn the_connector_is_a_confidential_client_bound_to_the_public_url() {
     let browser = Browser::new(&remote.fa.base);
     let code = async || {
         let pkce = Pkce::new();
-        let authorize = Authorize {
-            client_id: &client_id,
-            redirect_uri: CLAUDE_AI,
-            scope: "openid profile",
-            state: "claude",
-            challenge: Some(&pkce.challenge),
-            resources: vec![RESOURCE],
-        };
+        let authorize = Authorize::mcp(
+            &client_id,
+            CLAUDE_AI,
+            "openid profile",
+            &pkce.challenge,
+            RESOURCE,
+        );
         let redirected = browser
             .log_in(
                 &authorize.url(&remote.fa.base),

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::support::browser::{Authorize, Pkce, login_and_exchange, token_request};
+use crate::support::browser::{Authorize, Pkce, login_and_exchange, refresh_grant};
 use crate::support::isolated::run_alone;
 use crate::support::server::{Answer, config, decode_part, serve, stateless_request, tool_text};
 use crate::support::{
@@ -160,15 +160,7 @@ async fn current_token(shared: &Shared, client: &Client) -> (String, i64) {
     let mut tokens = client.tokens.lock().await;
     let expires_in = tokens.exp as f64 - unix_now();
     if !tokens.refresh_refused && expires_in < REFRESH_MARGIN.as_secs_f64() {
-        let (status, body) = token_request(
-            &shared.issuer,
-            &[
-                ("grant_type", "refresh_token"),
-                ("client_id", &client.id),
-                ("refresh_token", &tokens.refresh),
-            ],
-        )
-        .await;
+        let (status, body) = refresh_grant(&shared.issuer, &tokens.refresh, &client.id).await;
         if status == 200 {
             shared.counts.refreshes.fetch_add(1, Ordering::Relaxed);
             tokens.access = body["access_token"].as_str().expect("access token").into();
@@ -290,14 +282,13 @@ async fn caller(shared: Arc<Shared>, client: Arc<Client>, until: Instant) {
 
 async fn log_in(issuer: &str, client_id: &str) -> Tokens {
     let pkce = Pkce::new();
-    let authorize = Authorize {
+    let authorize = Authorize::mcp(
         client_id,
-        redirect_uri: REDIRECT_URI,
-        scope: "openid profile offline_access",
-        state: "soak",
-        challenge: Some(&pkce.challenge),
-        resources: vec![RESOURCE],
-    };
+        REDIRECT_URI,
+        "openid profile offline_access",
+        &pkce.challenge,
+        RESOURCE,
+    );
     let (status, body) = login_and_exchange(
         issuer,
         &authorize,

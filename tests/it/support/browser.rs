@@ -240,7 +240,26 @@ pub struct Authorize<'a> {
     pub resources: Vec<&'a str>,
 }
 
-impl Authorize<'_> {
+impl<'a> Authorize<'a> {
+    /// What an MCP client asks for: a code for `scope`, with a PKCE (S256) challenge and one
+    /// resource (RFC 8707).
+    pub fn mcp(
+        client_id: &'a str,
+        redirect_uri: &'a str,
+        scope: &'a str,
+        challenge: &'a str,
+        resource: &'a str,
+    ) -> Self {
+        Authorize {
+            client_id,
+            redirect_uri,
+            scope,
+            state: "st",
+            challenge: Some(challenge),
+            resources: vec![resource],
+        }
+    }
+
     pub fn url(&self, base: &str) -> String {
         let mut url = Url::parse(&format!("{base}/oauth2/authorize")).expect("url");
         {
@@ -300,13 +319,37 @@ pub async fn login_and_exchange(
     let code = query(&callback)
         .remove("code")
         .unwrap_or_else(|| panic!("no code in {callback}"));
+    exchange_code(base, authorize, &code, verifier).await
+}
+
+/// The code of `authorize`'s login exchanged at the token endpoint, with the PKCE verifier and
+/// the same resources. Returns the token endpoint's status and body.
+pub async fn exchange_code(
+    base: &str,
+    authorize: &Authorize<'_>,
+    code: &str,
+    verifier: &str,
+) -> (u16, Value) {
     let mut fields = vec![
         ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
+        ("code", code),
         ("redirect_uri", authorize.redirect_uri),
         ("client_id", authorize.client_id),
         ("code_verifier", verifier),
     ];
     fields.extend(authorize.resources.iter().map(|r| ("resource", *r)));
     token_request(base, &fields).await
+}
+
+/// A refresh-token grant of a public client. Returns the token endpoint's status and body.
+pub async fn refresh_grant(base: &str, refresh_token: &str, client_id: &str) -> (u16, Value) {
+    token_request(
+        base,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", client_id),
+        ],
+    )
+    .await
 }

@@ -160,14 +160,13 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
     let redirect_uri = "cursor://anysphere.cursor-mcp/oauth/callback";
     let (status, tokens) = block(login_and_exchange(
         &fusionauth,
-        &Authorize {
-            client_id: &client_id,
+        &Authorize::mcp(
+            &client_id,
             redirect_uri,
-            scope: "openid profile",
-            state: "tutorial",
-            challenge: Some(&pkce.challenge),
-            resources: vec![resource.as_str()],
-        },
+            "openid profile",
+            &pkce.challenge,
+            resource.as_str(),
+        ),
         &pkce.verifier,
         demo["email"].as_str().expect("email"),
         demo["password"].as_str().expect("password"),

@@ -1,7 +1,9 @@
 //! The authorization code + PKCE + resource flow against the stand-in, driven as a browser and
 //! an MCP client would drive FusionAuth.
 
-use crate::support::browser::{Authorize, Browser, Pkce, query, token_request};
+use crate::support::browser::{
+    Authorize, Browser, Pkce, exchange_code, query, refresh_grant, token_request,
+};
 use crate::support::{DEMO_EMAIL, DEMO_PASSWORD, Options, stack};
 use serde_json::Value;
 
@@ -31,12 +33,14 @@ async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resourc
     let base = stack.sim.url();
     let pkce = Pkce::new();
     let authorize = Authorize {
-        client_id: &stack.client_id,
-        redirect_uri: &stack.redirect_uri,
-        scope: "openid profile email offline_access",
         state: "xyz-state",
-        challenge: Some(&pkce.challenge),
-        resources: vec![&stack.resource],
+        ..Authorize::mcp(
+            &stack.client_id,
+            &stack.redirect_uri,
+            "openid profile email offline_access",
+            &pkce.challenge,
+            &stack.resource,
+        )
     };
     let browser = Browser::new(&base);
     let callback = browser
@@ -53,18 +57,7 @@ async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resourc
     assert_eq!(params["userState"], "Authenticated");
     let code = &params["code"];
 
-    let (status, tokens) = token_request(
-        &base,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", &stack.redirect_uri),
-            ("client_id", &stack.client_id),
-            ("code_verifier", &pkce.verifier),
-            ("resource", &stack.resource),
-        ],
-    )
-    .await;
+    let (status, tokens) = exchange_code(&base, &authorize, code, &pkce.verifier).await;
     assert_eq!(status, 200, "{tokens}");
     let access = tokens["access_token"].as_str().expect("access token");
     assert_eq!(header(access)["alg"], "RS256");
@@ -89,18 +82,7 @@ async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resourc
     );
 
     // The code is single-use.
-    let (again, body) = token_request(
-        &base,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", &stack.redirect_uri),
-            ("client_id", &stack.client_id),
-            ("code_verifier", &pkce.verifier),
-            ("resource", &stack.resource),
-        ],
-    )
-    .await;
+    let (again, body) = exchange_code(&base, &authorize, code, &pkce.verifier).await;
     assert_eq!(
         (again, body["error"].as_str()),
         (400, Some("invalid_grant"))
@@ -149,15 +131,7 @@ async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resourc
 
     // Expire the access token, then refresh: same audience, new token.
     stack.sim.clock().advance_secs(3700);
-    let (status, refreshed) = token_request(
-        &base,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh),
-            ("client_id", &stack.client_id),
-        ],
-    )
-    .await;
+    let (status, refreshed) = refresh_grant(&base, refresh, &stack.client_id).await;
     assert_eq!(status, 200, "{refreshed}");
     let new_access = refreshed["access_token"]
         .as_str()

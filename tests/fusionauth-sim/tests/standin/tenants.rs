@@ -28,14 +28,13 @@ async fn kid_of(setup: &TwoTenants, key_id: &str) -> String {
 
 async fn log_in(setup: &TwoTenants, tenant: &Tenant, password: &str) -> (u16, Value) {
     let pkce = Pkce::new();
-    let authorize = Authorize {
-        client_id: &tenant.client_id,
-        redirect_uri: tenant.redirect_uri,
-        scope: "openid profile",
-        state: "s",
-        challenge: Some(&pkce.challenge),
-        resources: vec![RESOURCE],
-    };
+    let authorize = Authorize::mcp(
+        &tenant.client_id,
+        tenant.redirect_uri,
+        "openid profile",
+        &pkce.challenge,
+        RESOURCE,
+    );
     login_and_exchange(
         &setup.base,
         &authorize,
@@ -311,14 +310,7 @@ async fn a_confidential_client_authenticates_with_its_secret_one_way_at_a_time()
     let browser = Browser::new(&setup.base);
     let code = async || {
         let pkce = Pkce::new();
-        let authorize = Authorize {
-            client_id: &client_id,
-            redirect_uri: redirect,
-            scope: "openid",
-            state: "s",
-            challenge: Some(&pkce.challenge),
-            resources: vec![RESOURCE],
-        };
+        let authorize = Authorize::mcp(&client_id, redirect, "openid", &pkce.challenge, RESOURCE);
         let redirected = browser
             .log_in(
                 &authorize.url(&setup.base),

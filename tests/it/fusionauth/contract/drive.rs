@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::support;
-use crate::support::browser::{Authorize, Browser, Pkce, query, token_request};
+use crate::support::browser::{Authorize, Browser, Pkce, query, refresh_grant, token_request};
 use crate::support::{Api, DEMO_EMAIL, DEMO_PASSWORD, LICENSE_ID, Stack};
 use mcp_fa::fusionauth::{
     Application, ApplicationOAuthScope, AuthorizedUrlValidationPolicy, ClientAuthenticationPolicy,
@@ -430,14 +430,13 @@ async fn oauth_flow(stack: &Stack, scope: &str) {
     let base = stack.sim.url();
     let fa = client(stack);
     let pkce = Pkce::new();
-    let authorize = Authorize {
-        client_id: &stack.client_id,
-        redirect_uri: &stack.redirect_uri,
+    let authorize = Authorize::mcp(
+        &stack.client_id,
+        &stack.redirect_uri,
         scope,
-        state: "contract-state",
-        challenge: Some(&pkce.challenge),
-        resources: vec![&stack.resource],
-    };
+        &pkce.challenge,
+        &stack.resource,
+    );
     let callback = Browser::new(&base)
         .log_in(&authorize.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
         .await
@@ -459,26 +458,10 @@ async fn oauth_flow(stack: &Stack, scope: &str) {
     assert_eq!(again, 400, "a code is single-use: {error}");
     let access = tokens["access_token"].as_str().expect("access token");
     let refresh = tokens["refresh_token"].as_str().expect("refresh token");
-    let (status, refreshed) = token_request(
-        &base,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh),
-            ("client_id", &stack.client_id),
-        ],
-    )
-    .await;
+    let (status, refreshed) = refresh_grant(&base, refresh, &stack.client_id).await;
     assert_eq!(status, 200, "{refreshed}");
     // The token endpoint's other everyday refusals: an unknown refresh token, a foreign resource.
-    let (status, error) = token_request(
-        &base,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "no-such-refresh-token"),
-            ("client_id", &stack.client_id),
-        ],
-    )
-    .await;
+    let (status, error) = refresh_grant(&base, "no-such-refresh-token", &stack.client_id).await;
     assert_eq!(status, 400, "{error}");
     let (status, error) = token_request(
         &base,
