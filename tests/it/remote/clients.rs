@@ -96,11 +96,7 @@ async fn clients_go_to_the_named_tenant_and_only_its_server_takes_their_tokens()
             ],
         )
         .await;
-    first_client.assert_ok();
-    let first_id = first_client.json()["client"]["clientId"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let first_id = first_client.added_client_id();
     assert_eq!(
         remote.application(&first_id).await["tenantId"],
         json!(remote.fa.first.id)
@@ -182,11 +178,7 @@ async fn a_tenant_limited_key_works_in_its_tenant_and_says_what_it_cannot_do() {
             &remote.flags(false, &["clients", "add", "--kind", "cursor", "--json"]),
         )
         .await;
-    added.assert_ok();
-    let client_id = added.json()["client"]["clientId"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let client_id = added.added_client_id();
     let app = remote.application(&client_id).await;
     assert_eq!(
         app["tenantId"],
@@ -279,11 +271,7 @@ async fn a_remote_project_file_makes_the_commands_work_in_its_folder() {
             &["clients", "add", "--kind", "cursor", "--json"],
         )
         .await;
-    added.assert_ok();
-    let client_id = added.json()["client"]["clientId"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let client_id = added.added_client_id();
     assert_eq!(
         remote.application(&client_id).await["tenantId"],
         json!(remote.fa.second.id)

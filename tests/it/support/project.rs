@@ -76,6 +76,17 @@ impl Run {
         self
     }
 
+    /// The id of the client a successful `clients add --json` registered.
+    #[track_caller]
+    pub fn added_client_id(&self) -> String {
+        self.assert_ok();
+        let doc = self.json();
+        doc["client"]["clientId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a client id in {doc:#}"))
+            .to_owned()
+    }
+
     /// Asserts the JSON error document's code and returns its message.
     #[track_caller]
     pub fn assert_error(&self, code: &str) -> String {
