@@ -6,11 +6,10 @@ use std::time::Duration;
 use crate::support;
 use crate::support::browser::{Authorize, Browser, Pkce, query, refresh_grant, token_request};
 use crate::support::{Api, DEMO_EMAIL, DEMO_PASSWORD, LICENSE_ID, Stack};
+use mcp_fa::clients::{ClientKind, client_application};
 use mcp_fa::fusionauth::{
-    Application, ApplicationOAuthScope, AuthorizedUrlValidationPolicy, ClientAuthenticationPolicy,
-    FusionAuthClient, FusionAuthError, GrantType, LoginRecordSearchCriteria,
-    OAuthApplicationRelationship, OAuthConfiguration, OAuthScopeHandlingPolicy,
-    ProofKeyForCodeExchangePolicy, Timeouts, UnknownScopePolicy, UserRegistration,
+    Application, ApplicationOAuthScope, FusionAuthClient, FusionAuthError,
+    LoginRecordSearchCriteria, OAuthApplicationRelationship, Timeouts, UserRegistration,
 };
 use serde_json::{Value, json};
 use url::Url;
@@ -38,26 +37,19 @@ pub(super) fn uuid() -> String {
 }
 
 fn mcp_client(name: &str, relationship: OAuthApplicationRelationship) -> Application {
-    Application {
-        name: Some(name.into()),
-        oauth_configuration: Some(OAuthConfiguration {
-            authorized_redirect_urls: Some(vec!["http://localhost:33418/callback".into()]),
-            authorized_url_validation_policy: Some(AuthorizedUrlValidationPolicy::ExactMatch),
-            authorized_resource_uris: Some(vec![support::RESOURCE.into()]),
-            client_authentication_policy: Some(
-                ClientAuthenticationPolicy::NotRequiredWhenUsingPkce,
-            ),
-            proof_key_for_code_exchange_policy: Some(ProofKeyForCodeExchangePolicy::Required),
-            enabled_grants: Some(vec![GrantType::AuthorizationCode, GrantType::RefreshToken]),
-            generate_refresh_tokens: Some(true),
-            scope_handling_policy: Some(OAuthScopeHandlingPolicy::Strict),
-            unknown_scope_policy: Some(UnknownScopePolicy::Reject),
-            relationship: Some(relationship),
-            require_registration: Some(true),
-            ..Default::default()
-        }),
-        ..Default::default()
+    let mut application = client_application(
+        name,
+        ClientKind::ClaudeCode,
+        None,
+        vec!["http://localhost:33418/callback".into()],
+        support::RESOURCE,
+        relationship == OAuthApplicationRelationship::ThirdParty,
+    );
+    // Not what mcp-fa sends, but a field FusionAuth declares: the contract covers it too.
+    if let Some(oauth) = application.oauth_configuration.as_mut() {
+        oauth.require_registration = Some(true);
     }
+    application
 }
 
 fn expect_validation<T: std::fmt::Debug>(result: Result<T, FusionAuthError>, what: &str) {
