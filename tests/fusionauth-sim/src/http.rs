@@ -127,8 +127,9 @@ async fn not_before_ready(State(sim): State<Arc<Sim>>, req: Request, next: Next)
     next.run(req).await
 }
 
-/// `Authorization: <raw API key>`. Unknown keys, missing keys, and keys created less than the
-/// activation delay ago all get 401 with an empty body, as FusionAuth answers.
+/// `Authorization: <raw API key>`. Unknown keys, missing keys, keys created less than the
+/// activation delay ago, and restricted keys used on an endpoint or method their permissions do
+/// not list all get 401 with an empty body, as FusionAuth answers.
 async fn require_api_key(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
     let presented = req
         .headers()
@@ -142,10 +143,12 @@ async fn require_api_key(State(sim): State<Arc<Sim>>, req: Request, next: Next) 
             let state = sim.model();
             let delay = sim.config.api_key_delay.as_millis() as i64;
             let now = sim.clock.now_millis();
-            state
-                .api_keys
-                .iter()
-                .any(|k| k.key == key && (internal || k.insert_instant + delay <= now))
+            let (method, path) = (req.method().as_str(), req.uri().path());
+            state.api_keys.iter().any(|k| {
+                k.key == key
+                    && (internal || k.insert_instant + delay <= now)
+                    && k.allows(method, path)
+            })
         }
     };
     if !ok {

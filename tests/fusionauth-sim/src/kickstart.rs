@@ -255,6 +255,14 @@ async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
         sim.log("ERROR", LOGGER, &reason);
         return KickstartOutcome::Invalid(reason);
     }
+    if first
+        .get("permissions")
+        .is_some_and(|p| p["endpoints"].as_object().is_some_and(|e| !e.is_empty()))
+    {
+        let reason = "The first API key in [apiKeys] must have permissions against all endpoints; kickstart uses it for every request.".to_string();
+        sim.log("ERROR", LOGGER, &reason);
+        return KickstartOutcome::Invalid(reason);
+    }
     let mut created = Vec::new();
     for key in &keys {
         let Some(value) = key["key"].as_str().filter(|k| !k.trim().is_empty()) else {
@@ -271,6 +279,25 @@ async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
             tenant_id: key["tenantId"].as_str().and_then(|s| s.parse().ok()),
             description: key["description"].as_str().map(str::to_string),
             insert_instant: sim.clock.now_millis(),
+            endpoints: key["permissions"]["endpoints"]
+                .as_object()
+                .map(|endpoints| {
+                    endpoints
+                        .iter()
+                        .map(|(endpoint, methods)| {
+                            let methods = methods
+                                .as_array()
+                                .map(|l| {
+                                    l.iter()
+                                        .filter_map(|m| m.as_str().map(str::to_uppercase))
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            (endpoint.clone(), methods)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         });
     }
     let api_key = created[0].key.clone();

@@ -21,6 +21,7 @@ mod oauth;
 mod recorder;
 mod state;
 mod tokens;
+mod url_wildcards;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -94,6 +94,31 @@ pub struct ApiKey {
     pub tenant_id: Option<Uuid>,
     pub description: Option<String>,
     pub insert_instant: i64,
+    /// `permissions.endpoints`: endpoint → allowed methods. Empty: every endpoint.
+    #[serde(default)]
+    pub endpoints: BTreeMap<String, Vec<String>>,
+}
+
+impl ApiKey {
+    /// FusionAuth checks a restricted key per endpoint and method; the endpoint of a request is
+    /// its path without the ids in it (`/api/application/{id}/scope` is `/api/application/scope`,
+    /// as FusionAuth's list of API-key endpoints names it).
+    pub fn allows(&self, method: &str, path: &str) -> bool {
+        if self.endpoints.is_empty() {
+            return true;
+        }
+        let endpoint: String = path
+            .split('/')
+            .filter(|segment| !segment.is_empty() && segment.parse::<Uuid>().is_err())
+            .fold(String::new(), |mut out, segment| {
+                out.push('/');
+                out.push_str(segment);
+                out
+            });
+        self.endpoints
+            .get(&endpoint)
+            .is_some_and(|methods| methods.iter().any(|m| m.eq_ignore_ascii_case(method)))
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
