@@ -1,11 +1,15 @@
 //! MCP clients as FusionAuth sees them: which redirect URIs each real client uses, the
-//! application FusionAuth needs for it (FusionAuth has no Dynamic Client Registration, so every
-//! client is pre-registered), and the configuration the user pastes or lets us write.
+//! application FusionAuth needs for it, and the configuration the user pastes or lets us write.
+//! FusionAuth has no Dynamic Client Registration, so clients are either registered here by name
+//! (`clients add`) or register themselves through the MCP server's bridge (`dynamic`), which
+//! turns an RFC 7591 request into the same kind of application.
 //!
 //! It talks to FusionAuth only through `crate::fusionauth`, keeps the registered clients in the
 //! state file through `crate::state`, and never prints, prompts or touches Docker.
 
 mod config_file;
+mod dynamic;
+mod dynamic_redirect;
 mod kind;
 mod redirect;
 mod registration;
@@ -13,11 +17,16 @@ mod snippet;
 mod stack_clients;
 
 pub use config_file::{ConfigChange, ConfigFileError, merge_server_entry};
+pub use dynamic::{
+    ClientMetadata, MAX_REDIRECT_URIS, RegistrationAnswer, RegistrationOutcome, RegistrationPolicy,
+    RegistrationRefusal, SelfRegistrar, SelfRegistration, SelfRegistrationError,
+};
+pub use dynamic_redirect::{HOSTED_CALLBACK_HOSTS, PRIVATE_SCHEMES};
 pub use kind::ClientKind;
 pub use redirect::{RedirectUri, RedirectUriError};
 pub use registration::{
     ClientName, ClientNameError, ClientRegistrar, RegisteredClient, RegistrationError,
-    RegistrationRequest,
+    RegistrationRequest, SelfRegistered,
 };
 pub use snippet::{ConfigSnippet, SnippetContext, snippet_for};
 pub use stack_clients::{

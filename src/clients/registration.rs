@@ -14,7 +14,7 @@ use crate::fusionauth::{
     Application, ApplicationOAuthScope, AuthorizedUrlValidationPolicy, ClientAuthenticationPolicy,
     FusionAuthClient, FusionAuthError, GrantType, LoginRecordSearchCriteria,
     OAuthApplicationRelationship, OAuthConfiguration, OAuthScopeHandlingPolicy,
-    ProofKeyForCodeExchangePolicy, UnknownScopePolicy, UserRegistration,
+    ProofKeyForCodeExchangePolicy, ReactorStatus, UnknownScopePolicy, UserRegistration,
 };
 
 /// The custom scope that guards the `get_name` tool on licensed instances.
@@ -22,6 +22,8 @@ pub const GET_NAME_SCOPE: &str = "get_name";
 
 /// Where our marker lives in `application.data`: it tells our applications from the user's own.
 const DATA_KEY: &str = "mcpFa";
+/// Inside the marker: what a self-registered client said about itself.
+const REGISTRATION_KEY: &str = "registration";
 
 /// A client's name: what the user calls it and what `clients remove` takes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -94,6 +96,43 @@ pub struct RegisteredClient {
     /// Epoch milliseconds of the newest login, when asked for.
     pub last_login: Option<i64>,
     pub created_at: Option<i64>,
+    /// Set when the client registered itself through the MCP server's registration bridge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_registered: Option<SelfRegistered>,
+}
+
+/// What a client that registered itself (RFC 7591) said about itself, kept with its
+/// application: shown by `clients list`, and its fingerprint makes a repeated registration
+/// return the same client.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SelfRegistered {
+    /// `client_name` as sent (display only: anyone can claim any name).
+    pub client_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software_version: Option<String>,
+    /// The redirect URIs as the client sent them (FusionAuth holds their registered forms).
+    pub redirect_uris: Vec<String>,
+    /// The scopes the registration answer granted.
+    pub scope: String,
+    /// Epoch milliseconds.
+    pub registered_at: i64,
+    /// SHA-256 of the registration's metadata; equal metadata, same client.
+    pub fingerprint: String,
+}
+
+impl SelfRegistered {
+    /// How `clients list` names the software: its id and version when it sent them, else its
+    /// name.
+    pub fn software(&self) -> String {
+        match (&self.software_id, &self.software_version) {
+            (Some(id), Some(version)) => format!("{id} {version}"),
+            (Some(id), None) => id.clone(),
+            _ => self.client_name.clone(),
+        }
+    }
 }
 
 impl serde::Serialize for ClientKind {
@@ -159,30 +198,16 @@ impl<'a> ClientRegistrar<'a> {
             return Ok(existing);
         }
         let license = self.fusionauth.reactor_status().await?;
-        let third_party = license.allows_third_party_applications();
         let port = request.port.or(request.kind.default_port());
         let application = Application {
             name: Some(format!("{} (MCP client)", request.name)),
-            oauth_configuration: Some(OAuthConfiguration {
-                authorized_redirect_urls: Some(redirect_uris),
-                authorized_url_validation_policy: Some(AuthorizedUrlValidationPolicy::ExactMatch),
-                authorized_resource_uris: Some(vec![request.resource.clone()]),
-                client_authentication_policy: Some(
-                    ClientAuthenticationPolicy::NotRequiredWhenUsingPkce,
-                ),
-                proof_key_for_code_exchange_policy: Some(ProofKeyForCodeExchangePolicy::Required),
-                enabled_grants: Some(vec![GrantType::AuthorizationCode, GrantType::RefreshToken]),
-                generate_refresh_tokens: Some(true),
-                scope_handling_policy: Some(OAuthScopeHandlingPolicy::Strict),
-                unknown_scope_policy: Some(UnknownScopePolicy::Reject),
-                relationship: Some(if third_party {
-                    OAuthApplicationRelationship::ThirdParty
-                } else {
-                    OAuthApplicationRelationship::FirstParty
-                }),
-                ..OAuthConfiguration::default()
-            }),
-            data: Some(marker(request.name.as_str(), request.kind, port)),
+            oauth_configuration: Some(client_oauth(
+                redirect_uris,
+                AuthorizedUrlValidationPolicy::ExactMatch,
+                &request.resource,
+                license.allows_third_party_applications(),
+            )),
+            data: Some(marker(request.name.as_str(), request.kind, port, None)),
             ..Application::default()
         };
         let created = self
@@ -190,32 +215,13 @@ impl<'a> ClientRegistrar<'a> {
             .create_application(None, &application)
             .await?;
         let client_id = created.id.clone().unwrap_or_default();
-        if license.allows_custom_scopes() {
-            let scope = ApplicationOAuthScope {
-                name: Some(GET_NAME_SCOPE.into()),
-                description: Some("Lets the MCP server's get_name tool read your name".into()),
-                default_consent_message: Some("Read your name".into()),
-                default_consent_detail: Some(
-                    "The MCP server greets you by the name in your FusionAuth profile.".into(),
-                ),
-                required: Some(false),
-                ..ApplicationOAuthScope::default()
-            };
-            self.fusionauth
-                .create_scope(&client_id, None, &scope)
-                .await?;
-        }
-        if let Some(user_id) = &request.user_id {
-            let registration = UserRegistration {
-                application_id: Some(client_id.clone()),
-                ..UserRegistration::default()
-            };
-            match self.fusionauth.register_user(user_id, &registration).await {
-                Ok(_) => {}
-                Err(e) if e.has_code_prefix("[duplicate]") => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        equip(
+            self.fusionauth,
+            &client_id,
+            &license,
+            request.user_id.as_deref(),
+        )
+        .await?;
         let mut client = describe(&self.fusionauth.get_application(&client_id).await?)
             .ok_or(RegistrationError::NotFound(client_id))?;
         client.created = true;
@@ -314,25 +320,109 @@ impl<'a> ClientRegistrar<'a> {
     }
 }
 
-fn marker(name: &str, kind: ClientKind, port: Option<u16>) -> Map<String, Value> {
+/// The OAuth settings of every MCP client application: exactly these redirect URLs, bound to
+/// the MCP server as its only resource (RFC 8707), PKCE required and no secret needed with it,
+/// authorization code and refresh tokens only, unknown scopes refused, and a consent screen
+/// (ThirdParty) where the license allows one.
+pub(super) fn client_oauth(
+    redirect_urls: Vec<String>,
+    policy: AuthorizedUrlValidationPolicy,
+    resource: &str,
+    third_party: bool,
+) -> OAuthConfiguration {
+    OAuthConfiguration {
+        authorized_redirect_urls: Some(redirect_urls),
+        authorized_url_validation_policy: Some(policy),
+        authorized_resource_uris: Some(vec![resource.to_owned()]),
+        client_authentication_policy: Some(ClientAuthenticationPolicy::NotRequiredWhenUsingPkce),
+        proof_key_for_code_exchange_policy: Some(ProofKeyForCodeExchangePolicy::Required),
+        enabled_grants: Some(vec![GrantType::AuthorizationCode, GrantType::RefreshToken]),
+        generate_refresh_tokens: Some(true),
+        scope_handling_policy: Some(OAuthScopeHandlingPolicy::Strict),
+        unknown_scope_policy: Some(UnknownScopePolicy::Reject),
+        relationship: Some(if third_party {
+            OAuthApplicationRelationship::ThirdParty
+        } else {
+            OAuthApplicationRelationship::FirstParty
+        }),
+        ..OAuthConfiguration::default()
+    }
+}
+
+/// What a new client application gets after it exists: the custom `get_name` scope where the
+/// license allows custom scopes, and `user_id` registered to it (so their tokens carry
+/// `applicationId`), an existing registration being fine.
+pub(super) async fn equip(
+    fusionauth: &FusionAuthClient,
+    client_id: &str,
+    license: &ReactorStatus,
+    user_id: Option<&str>,
+) -> Result<(), FusionAuthError> {
+    if license.allows_custom_scopes() {
+        let scope = ApplicationOAuthScope {
+            name: Some(GET_NAME_SCOPE.into()),
+            description: Some("Lets the MCP server's get_name tool read your name".into()),
+            default_consent_message: Some("Read your name".into()),
+            default_consent_detail: Some(
+                "The MCP server greets you by the name in your FusionAuth profile.".into(),
+            ),
+            required: Some(false),
+            ..ApplicationOAuthScope::default()
+        };
+        fusionauth.create_scope(client_id, None, &scope).await?;
+    }
+    if let Some(user_id) = user_id {
+        let registration = UserRegistration {
+            application_id: Some(client_id.to_owned()),
+            ..UserRegistration::default()
+        };
+        match fusionauth.register_user(user_id, &registration).await {
+            Ok(_) => {}
+            Err(e) if e.has_code_prefix("[duplicate]") => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// `application.data.mcpFa`: the client's name and kind (and port), and for a client that
+/// registered itself, what it said about itself ([`SelfRegistered`]).
+pub(super) fn marker(
+    name: &str,
+    kind: ClientKind,
+    port: Option<u16>,
+    registration: Option<&SelfRegistered>,
+) -> Map<String, Value> {
     let mut data = Map::new();
     let mut ours = json!({"clientName": name, "kind": kind.as_str()});
     if let Some(port) = port {
         ours["port"] = json!(port);
     }
+    if let Some(registration) = registration {
+        ours[REGISTRATION_KEY] = json!(registration);
+    }
     data.insert(DATA_KEY.into(), ours);
     data
 }
 
-/// Reads our marker back; `None` for applications mcp-fa did not create.
-fn describe(app: &Application) -> Option<RegisteredClient> {
+/// Reads our marker back; `None` for applications mcp-fa did not create. A self-registered
+/// client's name is its slug and the start of its id, so two with the same name stay apart.
+pub(super) fn describe(app: &Application) -> Option<RegisteredClient> {
     let ours = app.data.as_ref()?.get(DATA_KEY)?;
     let kind: ClientKind = ours["kind"].as_str()?.parse().ok()?;
     let oauth = app.oauth_configuration.clone().unwrap_or_default();
+    let self_registered: Option<SelfRegistered> = ours
+        .get(REGISTRATION_KEY)
+        .and_then(|r| serde_json::from_value(r.clone()).ok());
+    let id = app.id.clone()?;
+    let name = ours["clientName"].as_str()?;
     Some(RegisteredClient {
-        name: ours["clientName"].as_str()?.to_string(),
+        name: match &self_registered {
+            Some(_) => format!("{name}-{}", id.get(..8).unwrap_or(&id)),
+            None => name.to_string(),
+        },
         kind,
-        client_id: app.id.clone()?,
+        client_id: id,
         redirect_uris: oauth.authorized_redirect_urls.unwrap_or_default(),
         resources: oauth.authorized_resource_uris.unwrap_or_default(),
         third_party: oauth.relationship == Some(OAuthApplicationRelationship::ThirdParty),
@@ -346,6 +436,7 @@ fn describe(app: &Application) -> Option<RegisteredClient> {
         created: false,
         last_login: None,
         created_at: app.insert_instant,
+        self_registered,
     })
 }
 

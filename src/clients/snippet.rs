@@ -232,6 +232,7 @@ mod tests {
             created: true,
             last_login: None,
             created_at: None,
+            self_registered: None,
         }
     }
 
