@@ -105,6 +105,18 @@ pub struct ServeArgs {
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     pub allowed_origins: Vec<String>,
 
+    /// Let MCP clients register themselves (Dynamic Client Registration, RFC 7591, at
+    /// `<public-url>/register`): each becomes a public FusionAuth application bound to this
+    /// server. On by default for a stack `mcp-fa up` made; against another FusionAuth it needs
+    /// this server's origin as the tenant's issuer (`--issuer <public URL>`) and an API key in
+    /// MCP_FA_REGISTRATION_API_KEY allowed to create applications.
+    #[arg(long, conflicts_with = "no_registration")]
+    pub registration: bool,
+
+    /// Never let clients register themselves, even for a stack that allows it.
+    #[arg(long)]
+    pub no_registration: bool,
+
     /// Set by `mcp-fa up --detach` for the background server it starts.
     #[arg(long, hide = true)]
     pub detached: bool,

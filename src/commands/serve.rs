@@ -6,6 +6,7 @@
 use super::settings::project_name;
 use crate::cli::{ServeArgs, ServeScopes, ServeValidation};
 use crate::error::Error;
+use crate::fusionauth::Secret;
 use crate::server::{ScopeMode, ServeConfig, ServeRequest, ValidationMode};
 use crate::stack::mcp_server::ServerClaim;
 use crate::state::{ServerOwner, StateStore};
@@ -67,5 +68,18 @@ fn request(args: &ServeArgs) -> Result<ServeRequest, Error> {
         },
         client_id_audiences: args.accept_client_id_audience.clone(),
         allowed_origins: args.allowed_origins.clone(),
+        registration: match (args.registration, args.no_registration) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        // From the environment only: a key on the command line shows in `ps`.
+        registration_api_key: std::env::var(REGISTRATION_KEY_VARIABLE)
+            .ok()
+            .filter(|key| !key.trim().is_empty())
+            .map(Secret::new),
     })
 }
+
+/// Where `serve --registration` reads its FusionAuth API key.
+const REGISTRATION_KEY_VARIABLE: &str = "MCP_FA_REGISTRATION_API_KEY";

@@ -25,6 +25,7 @@ mod config;
 mod connections;
 mod error;
 mod inspect;
+mod registration;
 mod router;
 mod scopes;
 mod tools;
@@ -40,14 +41,16 @@ use tokio_util::sync::CancellationToken;
 pub use auth::{MAX_BODY_BYTES, OriginPolicy};
 pub use calls::{CALL_LOG_CAPACITY, CallLog, CallOutcome, CallRecord};
 pub use challenge::BearerChallenge;
-pub use config::{PublicUrls, ServeConfig, ServeRequest};
+pub use config::{PublicUrls, RegistrationSettings, ServeConfig, ServeRequest};
 pub use error::ServerError;
 pub use inspect::{HOW_TO_PASS, Inspection, inspect};
+pub use registration::{MAX_REGISTRATION_BYTES, REGISTRATION_PATH};
 pub use scopes::ScopeMode;
 pub use tools::greeting;
 pub use verifier::{Rejection, TokenVerifier, ValidationMode, VerifiedToken, VerifierSettings};
 
-use crate::fusionauth::{FusionAuthClient, Timeouts};
+use crate::clients::RegistrationPolicy;
+use crate::fusionauth::{FusionAuthClient, OpenIdConfiguration, Timeouts};
 
 /// Something the operator should read at start (modes, weakened checks, misconfigurations).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +81,7 @@ pub struct ServerHandle {
     local_addr: SocketAddr,
     urls: PublicUrls,
     issuer: Option<String>,
+    registration_endpoint: Option<String>,
     notes: Vec<Notice>,
     gate: Arc<auth::Gate>,
     cancel: CancellationToken,
@@ -111,6 +115,11 @@ impl ServerHandle {
 
     pub fn notes(&self) -> &[Notice] {
         &self.notes
+    }
+
+    /// `<public URL>/register` when clients may register themselves here.
+    pub fn registration_endpoint(&self) -> Option<&str> {
+        self.registration_endpoint.as_deref()
     }
 
     /// The record of calls to `/mcp` (shared: it keeps filling while the server runs).
@@ -181,12 +190,12 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
     let urls = PublicUrls::new(config.public_url.as_ref(), local_addr);
     let mut notes = Vec::new();
 
-    let (verifier, fusionauth, metadata) = if config.no_auth {
+    let (verifier, fusionauth, metadata, authority) = if config.no_auth {
         notes.push(Notice::warning(
             "NO AUTHENTICATION: --no-auth serves every tool to anyone who can reach this port. \
              This is the tutorial's unprotected starting point; never expose it.",
         ));
-        (None, None, None)
+        (None, None, None, None)
     } else {
         let base = config.fusionauth_url.clone().ok_or(ServerError::NoIssuer)?;
         let timeouts = Timeouts {
@@ -238,7 +247,15 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
                 .map(|s| (*s).to_owned())
                 .collect(),
         };
-        (Some(discovered.verifier), Some(fusionauth), Some(metadata))
+        let authority =
+            authority_discovery(&config, &urls, &discovered.issuer, &fusionauth, &mut notes)
+                .await?;
+        (
+            Some(discovered.verifier),
+            Some(fusionauth),
+            Some(metadata),
+            authority,
+        )
     };
 
     let issuer = verifier.as_ref().map(|v| v.issuer().to_owned());
@@ -255,8 +272,48 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
         OriginPolicy::new(&urls.origin, &config.allowed_origins),
         config.start_unprotected,
     ));
+    let authorization = match (authority, &fusionauth, &issuer) {
+        (Some(discovery), Some(fusionauth), Some(issuer)) => {
+            let policy = RegistrationPolicy {
+                resource: urls.resource.clone(),
+                scopes: config
+                    .scopes
+                    .requested()
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+            };
+            Some(Arc::new(registration::AuthorizationServer::new(
+                issuer,
+                &discovery,
+                policy,
+                config
+                    .registration
+                    .clone()
+                    .map(|settings| (settings, fusionauth.clone())),
+                gate.clone(),
+            )))
+        }
+        _ => None,
+    };
+    let registration_endpoint = authorization
+        .as_ref()
+        .and_then(|a| a.registration_endpoint().map(str::to_owned));
+    if let Some(endpoint) = &registration_endpoint {
+        notes.push(Notice::info(format!(
+            "clients may register themselves at {endpoint} (RFC 7591): each becomes a public \
+             FusionAuth application bound to {} (`mcp-fa clients list` shows them)",
+            urls.resource
+        )));
+    }
     let cancel = CancellationToken::new();
-    let app = router::build(gate.clone(), fusionauth, metadata, cancel.child_token());
+    let app = router::build(
+        gate.clone(),
+        fusionauth,
+        metadata,
+        authorization,
+        cancel.child_token(),
+    );
     let stop = cancel.clone();
     let header_read_timeout = config.header_read_timeout;
     let task =
@@ -267,11 +324,47 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
         local_addr,
         urls,
         issuer,
+        registration_endpoint,
         notes,
         gate,
         cancel,
         task,
     })
+}
+
+/// When this server's origin is the tokens' issuer, it must publish the authorization server
+/// metadata itself: FusionAuth's discovery document, fetched for that. Otherwise clients find
+/// FusionAuth's own, and the registration bridge cannot be offered (refused when asked for, a
+/// warning when it came with a stack).
+async fn authority_discovery(
+    config: &ServeConfig,
+    urls: &PublicUrls,
+    issuer: &str,
+    fusionauth: &FusionAuthClient,
+    notes: &mut Vec<Notice>,
+) -> Result<Option<OpenIdConfiguration>, ServerError> {
+    if issuer.trim_end_matches('/') == urls.origin {
+        return fusionauth
+            .openid_configuration()
+            .await
+            .map(Some)
+            .map_err(ServerError::Discovery);
+    }
+    match &config.registration {
+        Some(settings) if settings.required => Err(ServerError::RegistrationNeedsIssuer {
+            issuer: issuer.to_owned(),
+            origin: urls.origin.clone(),
+        }),
+        Some(_) => {
+            notes.push(Notice::warning(format!(
+                "client registration is off: this server answers at {}, but the tokens' issuer \
+                 is {issuer}, and clients that register themselves need the two to be the same",
+                urls.origin
+            )));
+            Ok(None)
+        }
+        None => Ok(None),
+    }
 }
 
 /// Logs the start-up notes (modes, weakened checks) through `tracing`.

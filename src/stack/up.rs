@@ -211,7 +211,7 @@ pub async fn up(options: UpOptions, reporter: &dyn Progress) -> Result<ReadyStac
             notes.push(format!(
                 "The tenant issuer is still {} (set when the database was created); run \
                  `mcp-fa down --volumes` to start afresh on the new port.",
-                state.fusionauth_url
+                state.issuer()
             ));
         }
     }
@@ -377,10 +377,23 @@ fn refuse_changes_to_kept_data(state: &StackState, plan: &StackPlan) -> Result<(
     };
     if state.fusionauth_port != plan.fusionauth_port {
         return Err(refuse(
-            "FusionAuth port (part of the tenant's issuer)",
+            if state.issuer.is_none() {
+                "FusionAuth port (part of the tenant's issuer)"
+            } else {
+                "FusionAuth port (where its login pages and tokens are)"
+            },
             state.fusionauth_port.to_string(),
             plan.fusionauth_port.to_string(),
             "--fusionauth-port",
+        ));
+    }
+    // Stacks made for the registration bridge have the MCP server's origin as their issuer.
+    if state.issuer.is_some() && state.mcp_port != plan.mcp_port {
+        return Err(refuse(
+            "MCP port (part of the tenant's issuer)",
+            state.mcp_port.to_string(),
+            plan.mcp_port.to_string(),
+            "--mcp-port",
         ));
     }
     for (setting, kept, asked, flag) in [
@@ -443,8 +456,10 @@ async fn create_and_wait(
             state
         }
         None => {
+            // The tenant's issuer is the MCP server's origin: the MCP server publishes the
+            // authorization server metadata there (for clients that register themselves).
             let values = KickstartValues::generate(
-                &plan.public_url,
+                &format!("http://localhost:{}", plan.mcp_port),
                 options.demo_passwords,
                 options.license_id.clone(),
             )?;
@@ -686,11 +701,15 @@ fn new_state(
         format_version: 1,
         project: plan.project.project_name().clone(),
         fusionauth_url: plan.public_url.clone(),
+        issuer: Some(values.issuer.clone()),
         fusionauth_port: plan.fusionauth_port,
         mcp_port: plan.mcp_port,
         fusionauth_image: plan.fusionauth_image.clone(),
         postgres_image: plan.postgres_image.clone(),
         api_key: values.api_key.clone(),
+        registration_api_key: rendered
+            .registration_key
+            .then(|| values.registration_api_key.clone()),
         database_password,
         tenant_id: None,
         signing_key_id: values.signing_key_id.clone(),
@@ -749,7 +768,7 @@ fn report(
         project: project.to_string(),
         fusionauth_url: plan.public_url.clone(),
         admin_url: format!("{}/admin", plan.public_url),
-        issuer: state.fusionauth_url.clone(),
+        issuer: state.issuer().to_owned(),
         mcp_server_url: plan.mcp_url(),
         kickstart,
         already_running,

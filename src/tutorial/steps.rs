@@ -493,6 +493,7 @@ mod tests {
     pub(crate) fn sample_state() -> StackState {
         StackState {
             fusionauth_url: "http://localhost:9123".into(),
+            issuer: Some("http://localhost:8123".into()),
             fusionauth_port: 9123,
             mcp_port: 8123,
             users: vec![crate::state::UserCredentials {
