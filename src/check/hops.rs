@@ -440,15 +440,15 @@ fn metadata_url(answer: &RawAnswer, port: u16, project_flag: &str) -> Result<Str
     ))
 }
 
-/// Hop 3: the metadata names this server and this stack's FusionAuth. Returns the scopes to
-/// ask for.
+/// Hop 3: the metadata names this server and this stack's issuer. Returns the scopes to ask
+/// for.
 async fn metadata(
     recorder: &mut Recorder<'_>,
     run: &Run<'_>,
     metadata_url: &str,
 ) -> Option<Vec<String>> {
     let project_flag = run.state.project.flag();
-    let issuer = run.state.fusionauth_url.as_str();
+    let issuer = run.state.issuer();
     let resource = run.resource.as_str();
     let port = run.state.mcp_port;
     recorder
@@ -471,7 +471,7 @@ async fn metadata(
             if !issuers_match {
                 return Err(HopFailure::new(
                     "FOREIGN_SERVER",
-                    format!("authorization_servers [{issuer}] (this stack's FusionAuth)"),
+                    format!("authorization_servers [{issuer}] (this stack's issuer)"),
                     format!("authorization_servers {servers:?}"),
                     format!(
                         "the MCP server on port {port} is protected by another FusionAuth (another \

@@ -265,13 +265,20 @@ impl StackClients {
                 name: c.name.clone(),
                 client_id: c.client_id.clone(),
                 redirect_uris: c.redirect_uris.clone(),
-                kind: Some(c.kind.as_str().to_string()),
+                kind: Some(if c.self_registered.is_some() {
+                    SELF_REGISTERED_KIND.to_owned()
+                } else {
+                    c.kind.as_str().to_owned()
+                }),
             })
             .collect();
         self.store.save(&self.state)?;
         Ok(())
     }
 }
+
+/// How the state file (and `status`) names the kind of a client that registered itself.
+pub const SELF_REGISTERED_KIND: &str = "self-registered";
 
 /// The key the stack's server gets in a client's configuration: `mcp-fa`, or
 /// `mcp-fa-<project>` beside the default stack.

@@ -154,16 +154,26 @@ fn snippet_text(kind: ClientKind, snippet: &ConfigSnippet) -> String {
 }
 
 async fn list(project: &ProjectName, args: &ClientsListArgs) -> Result<(), Error> {
-    let clients = StackClients::load(project)?.list().await?;
+    let mut stack = StackClients::load(project)?;
+    let clients = stack.list().await?;
     let flag = project.flag();
     if args.output == OutputFormat::Json {
         return print_document(&json!({"clients": clients}));
     }
     let mut text = String::new();
     if clients.is_empty() {
+        let _ = write!(
+            text,
+            "No MCP clients registered yet; add one with `mcp-fa clients add{flag}`"
+        );
         let _ = writeln!(
             text,
-            "No MCP clients registered yet; add one with `mcp-fa clients add{flag}`."
+            "{}",
+            if stack.state().registration_ready() {
+                ", or give a client only the MCP server's URL and it registers itself."
+            } else {
+                "."
+            }
         );
     }
     for c in &clients {
@@ -171,10 +181,14 @@ async fn list(project: &ProjectName, args: &ClientsListArgs) -> Result<(), Error
             Some(ms) => format_age(now_millis() - ms),
             None => "never".to_string(),
         };
+        let kind = match &c.self_registered {
+            Some(registered) => format!("self-registered: {}", registered.software()),
+            None => c.kind.to_string(),
+        };
         let _ = writeln!(
             text,
-            "{}  ({})  client id {}  last login: {last}",
-            c.name, c.kind, c.client_id
+            "{}  ({kind})  client id {}  last login: {last}",
+            c.name, c.client_id
         );
         let _ = writeln!(text, "    redirect URIs: {}", c.redirect_uris.join(", "));
     }

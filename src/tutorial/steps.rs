@@ -219,7 +219,15 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ),
     (
         "fusionauth_url",
-        "FusionAuth's URL, also the tenant's issuer",
+        "FusionAuth's URL: its login pages, token endpoint and admin UI",
+    ),
+    (
+        "issuer",
+        "the tenant's issuer (every token's `iss`): the MCP server's origin",
+    ),
+    (
+        "registration_url",
+        "where MCP clients register themselves: <MCP origin>/register",
     ),
     (
         "project_flag",
@@ -260,6 +268,8 @@ impl Placeholders {
             None,
             std::net::SocketAddr::from(([127, 0, 0, 1], mcp_port)),
         );
+        let issuer = state.map_or_else(|| urls.origin.clone(), |s| s.issuer().to_owned());
+        let registration_url = format!("{}{}", urls.origin, crate::server::REGISTRATION_PATH);
         let guard = scopes
             .required_for("get_name")
             .iter()
@@ -271,6 +281,8 @@ impl Placeholders {
                 ("mcp_url", urls.resource),
                 ("metadata_url", urls.metadata),
                 ("fusionauth_url", fusionauth_url),
+                ("issuer", issuer),
+                ("registration_url", registration_url),
                 ("project_flag", project_flag),
                 (
                     "demo_login",
@@ -419,6 +431,22 @@ mod tests {
             "curl http://localhost:8123/mcp \
              http://localhost:8123/.well-known/oauth-protected-resource/mcp \
              http://localhost:9123 x --project demo openid profile demo@example.com"
+        );
+        assert_eq!(
+            values
+                .fill("{{issuer}} {{registration_url}}")
+                .expect("known"),
+            "http://localhost:8123 http://localhost:8123/register"
+        );
+        let before_the_bridge = StackState {
+            issuer: None,
+            ..sample_state()
+        };
+        assert_eq!(
+            Placeholders::new(&ProjectName::default(), Some(&before_the_bridge))
+                .fill("{{issuer}}")
+                .expect("known"),
+            "http://localhost:9123"
         );
         state.license_id = Some(crate::fusionauth::Secret::new("license"));
         let licensed = Placeholders::new(&ProjectName::default(), Some(&state));
