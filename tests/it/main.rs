@@ -40,7 +40,8 @@ mod fusionauth {
 mod secrets;
 
 /// The protected MCP server: tokens it refuses, the MCP protocol, logging, hostile input,
-/// `mcp-fa serve` and the server `mcp-fa up` starts, and a soak.
+/// `mcp-fa serve` and the server `mcp-fa up` starts, clients that register themselves, and a
+/// soak.
 mod server {
     mod auth;
     mod calls;
@@ -48,6 +49,7 @@ mod server {
     mod hostile_input;
     mod logging;
     mod mcp;
+    mod registration;
     mod soak;
     mod with_stack;
 }
