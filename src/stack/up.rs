@@ -78,7 +78,7 @@ pub async fn up(options: UpOptions, reporter: &dyn Progress) -> Result<ReadyStac
     if let Some(state) = &saved
         && existing.volume
     {
-        refuse_changes_to_kept_data(state, &plan)?;
+        super::kept_data::refuse_changes(state, &plan)?;
     }
 
     if let (Some(state), true) = (&saved, existing.up_to_date(&plan)) {
@@ -360,74 +360,6 @@ async fn ensure_images(
     } else {
         Err(StackError::ImagePull { images: failed })
     }
-}
-
-/// A kept database was created for one FusionAuth URL (the tenant's issuer names its port) and
-/// one PostgreSQL major version (the data directory's format): a run asking for another is
-/// refused before anything changes, with the two ways forward.
-fn refuse_changes_to_kept_data(state: &StackState, plan: &StackPlan) -> Result<(), StackError> {
-    let refuse = |setting: &'static str, kept: String, asked: String, flag: &'static str| {
-        StackError::KeptDataSetting {
-            project: state.project.clone(),
-            setting,
-            kept,
-            asked,
-            flag,
-        }
-    };
-    if state.fusionauth_port != plan.fusionauth_port {
-        return Err(refuse(
-            if state.issuer.is_none() {
-                "FusionAuth port (part of the tenant's issuer)"
-            } else {
-                "FusionAuth port (where its login pages and tokens are)"
-            },
-            state.fusionauth_port.to_string(),
-            plan.fusionauth_port.to_string(),
-            "--fusionauth-port",
-        ));
-    }
-    // Stacks made for the registration bridge have the MCP server's origin as their issuer.
-    if state.issuer.is_some() && state.mcp_port != plan.mcp_port {
-        return Err(refuse(
-            "MCP port (part of the tenant's issuer)",
-            state.mcp_port.to_string(),
-            plan.mcp_port.to_string(),
-            "--mcp-port",
-        ));
-    }
-    for (setting, kept, asked, flag) in [
-        (
-            "PostgreSQL major version",
-            &state.postgres_image,
-            &plan.postgres_image,
-            "--postgres-image",
-        ),
-        (
-            "FusionAuth major version",
-            &state.fusionauth_image,
-            &plan.fusionauth_image,
-            "--fusionauth-image",
-        ),
-    ] {
-        if let (Some(before), Some(after)) = (major_version(kept), major_version(asked))
-            && before != after
-        {
-            return Err(refuse(setting, kept.clone(), asked.clone(), flag));
-        }
-    }
-    Ok(())
-}
-
-/// The major version an image's tag names (`postgres:16.9-alpine` → 16), when it names one.
-fn major_version(image: &str) -> Option<u32> {
-    let tag = image.rsplit_once(':')?.1;
-    if tag.contains('/') {
-        // A registry port, not a tag: `localhost:5000/fusionauth`.
-        return None;
-    }
-    let digits: String = tag.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
 }
 
 #[allow(clippy::too_many_arguments)]

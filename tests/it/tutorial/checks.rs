@@ -457,7 +457,8 @@ async fn kickstart_and_removal_against_a_stack_started_by_up() {
         &ctx,
         Outcome::Passed,
         &[
-            &format!("Issuer: http://localhost:{}", project.fusionauth_port),
+            // `up` makes the MCP server's origin the tenant's issuer (the registration bridge).
+            &format!("Issuer: http://localhost:{}", project.mcp_port),
             "RS256",
             "jwks.json",
             "test@example.com",
