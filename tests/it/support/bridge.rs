@@ -97,6 +97,11 @@ impl BridgeStack {
 
 /// The stand-in running mcp-fa's shipped kickstart with the tenant's issuer at [`PUBLIC_URL`].
 pub async fn bridge_stack(licensed: bool) -> BridgeStack {
+    bridge_stack_for(PUBLIC_URL, licensed).await
+}
+
+/// [`bridge_stack`] with the tenant's issuer at `issuer` (a stack's MCP origin).
+pub async fn bridge_stack_for(issuer: &str, licensed: bool) -> BridgeStack {
     let api_key = random_api_key();
     let registration_key = random_api_key();
     let demo_user_id = uuid::Uuid::new_v4().to_string();
@@ -105,7 +110,7 @@ pub async fn bridge_stack(licensed: bool) -> BridgeStack {
     for (name, value) in [
         ("apiKey", api_key.clone()),
         ("registrationApiKey", registration_key.clone()),
-        ("issuer", PUBLIC_URL.to_owned()),
+        ("issuer", issuer.to_owned()),
         ("signingKeyId", uuid::Uuid::new_v4().to_string()),
         ("adminUserId", uuid::Uuid::new_v4().to_string()),
         ("adminPassword", DEMO_PASSWORD.to_owned()),

@@ -54,6 +54,45 @@ impl StateFixture {
         }
     }
 
+    /// The state `up` leaves for a stack made for the registration bridge on `bridge`, whose
+    /// tenant's issuer is `http://localhost:<mcp_port>`.
+    pub fn for_bridge(
+        project: &str,
+        bridge: &super::bridge::BridgeStack,
+        mcp_port: u16,
+    ) -> StateFixture {
+        StateFixture {
+            state: StackState {
+                format_version: 1,
+                project: project.parse().expect("a valid project name"),
+                fusionauth_url: bridge.sim.url(),
+                issuer: Some(format!("http://localhost:{mcp_port}")),
+                fusionauth_port: bridge.sim.addr().port(),
+                mcp_port,
+                fusionauth_image: "test".into(),
+                postgres_image: "test".into(),
+                api_key: Secret::new(bridge.api_key.clone()),
+                registration_api_key: Some(Secret::new(bridge.registration_key.clone())),
+                database_password: Secret::new("unused"),
+                tenant_id: None,
+                signing_key_id: String::new(),
+                users: vec![UserCredentials {
+                    id: bridge.demo_user_id.clone(),
+                    email: DEMO_EMAIL.into(),
+                    full_name: "Test User".into(),
+                    password: Secret::new(DEMO_PASSWORD),
+                    role: "demo".into(),
+                }],
+                license_id: None,
+                scopes: None,
+                clients: Vec::new(),
+                pending_kickstart: None,
+                config_hash: "test".into(),
+                created_at: 0,
+            },
+        }
+    }
+
     /// The MCP server on `port` instead of 8000.
     pub fn mcp_port(mut self, port: u16) -> StateFixture {
         self.state.mcp_port = port;
