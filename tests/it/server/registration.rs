@@ -521,3 +521,133 @@ async fn with_a_license_the_consent_screen_says_self_registered() {
     );
     server.shutdown().await.expect("clean stop");
 }
+
+/// Generated registrations, half-plausible and half-hostile: the bridge answers each with 201
+/// or a 400 that says why, never a server error; and whatever it accepted, FusionAuth was given
+/// only the shapes the rules allow (a loopback host with a wildcard port, a hosted callback on
+/// the list, `cursor://`), never another host or a wildcard elsewhere.
+#[test]
+fn generated_registrations_never_register_a_foreign_redirect() {
+    use proptest::prelude::*;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (stack, server) = runtime.block_on(async {
+        let stack = bridge_stack(false).await;
+        let mut settings = stack.settings();
+        settings.per_minute = 10_000;
+        settings.total = 10_000;
+        let server = mcp_fa::server::start(stack.config(Some(settings)))
+            .await
+            .expect("starts");
+        (stack, server)
+    });
+    let prefixes = [
+        "http://localhost:",
+        "http://127.0.0.1:",
+        "http://[::1]:",
+        "http://localhost",
+        "HTTP://localhost:",
+        "http://",
+        "https://claude.ai/",
+        "https://claude.ai",
+        "https://vscode.dev",
+        "https://evil.example/",
+        "cursor://",
+        "cursor:",
+        "javascript:",
+        "data:",
+        "file:///",
+        "",
+    ];
+    let uri = (
+        0..prefixes.len(),
+        "[0-9a-z:/@#?*%.&= \\[\\]\u{202e}-]{0,24}",
+    )
+        .prop_map(move |(i, rest)| format!("{}{rest}", prefixes[i]));
+    let metadata = (
+        proptest::collection::vec(uri, 0..4),
+        proptest::option::of("[ -~]{0,30}"),
+        proptest::option::of(proptest::sample::select(vec![
+            "none",
+            "client_secret_basic",
+            "private_key_jwt",
+        ])),
+    );
+    // Where a login result may go: the authority (between `://` and the first `/` or `?`) is
+    // one of the allowed ones exactly, and nothing but a loopback port is a wildcard.
+    let allowed_shape = |url: &str| {
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return false;
+        };
+        let authority = rest.split(['/', '?']).next().unwrap_or_default();
+        let after = &rest[authority.len()..];
+        if url.contains('#') || after.contains('*') {
+            return false;
+        }
+        match scheme {
+            "http" => [
+                "localhost:*",
+                "127.0.0.1:*",
+                "[::1]:*",
+                "localhost",
+                "127.0.0.1",
+                "[::1]",
+            ]
+            .contains(&authority),
+            "https" => [
+                "claude.ai",
+                "claude.com",
+                "vscode.dev",
+                "insiders.vscode.dev",
+            ]
+            .contains(&authority),
+            "cursor" => !authority.contains(['*', '@', ':']),
+            _ => false,
+        }
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 300,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    });
+    runner
+        .run(&metadata, |(uris, name, method)| {
+            let mut body = json!({"redirect_uris": uris});
+            if let Some(name) = name {
+                body["client_name"] = json!(name);
+            }
+            if let Some(method) = method {
+                body["token_endpoint_auth_method"] = json!(method);
+            }
+            let (status, answer, _) = runtime.block_on(register(&server, &body));
+            prop_assert!(status == 201 || status == 400, "{body} → {status} {answer}");
+            if status == 400 {
+                prop_assert!(
+                    answer["error_description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{answer}"
+                );
+            } else {
+                prop_assert!(answer.get("client_secret").is_none());
+                let id = answer["client_id"].as_str().unwrap_or_default();
+                let (_, app) =
+                    runtime.block_on(stack.admin().get(&format!("/api/application/{id}")));
+                let urls = app["application"]["oauthConfiguration"]["authorizedRedirectURLs"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                prop_assert!(!urls.is_empty());
+                for url in urls {
+                    let url = url.as_str().unwrap_or_default();
+                    prop_assert!(allowed_shape(url), "{body} registered {url}");
+                }
+            }
+            Ok(())
+        })
+        .expect("every generated registration is answered safely");
+    runtime.block_on(server.shutdown()).expect("clean stop");
+}
