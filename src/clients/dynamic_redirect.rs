@@ -17,6 +17,8 @@
 
 use url::Url;
 
+use super::redirect::FORBIDDEN_SCHEMES;
+
 /// Hosts whose `https` callbacks a self-registered client may name: the hosted sign-in pages of
 /// Claude (claude.ai and claude.com connectors) and VS Code for the Web. Each belongs to the
 /// vendor whose client redeems the code there; a code sent to one is useless without the PKCE
@@ -96,20 +98,6 @@ pub enum RedirectRefusal {
     )]
     UnknownScheme(String, String),
 }
-
-/// Schemes that can never carry an authorization code back to a client, named in the refusal.
-const FORBIDDEN_SCHEMES: &[&str] = &[
-    "javascript",
-    "data",
-    "file",
-    "vbscript",
-    "about",
-    "blob",
-    "ftp",
-    "ws",
-    "wss",
-    "mailto",
-];
 
 /// Accepts `raw` as a self-registered client's redirect URI, or says why not.
 pub fn accept(raw: &str) -> Result<AcceptedRedirect, RedirectRefusal> {

@@ -189,6 +189,12 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
     })?;
     let urls = PublicUrls::new(config.public_url.as_ref(), local_addr);
     let mut notes = Vec::new();
+    let requested_scopes: Vec<String> = config
+        .scopes
+        .requested()
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
 
     let (verifier, fusionauth, metadata, authority) = if config.no_auth {
         notes.push(Notice::warning(
@@ -240,12 +246,7 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
         let metadata = router::ResourceMetadata {
             resource: urls.resource.clone(),
             issuer: discovered.issuer.clone(),
-            scopes: config
-                .scopes
-                .requested()
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
+            scopes: requested_scopes.clone(),
         };
         let authority =
             authority_discovery(&config, &urls, &discovered.issuer, &fusionauth, &mut notes)
@@ -276,12 +277,7 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
         (Some(discovery), Some(fusionauth), Some(issuer)) => {
             let policy = RegistrationPolicy {
                 resource: urls.resource.clone(),
-                scopes: config
-                    .scopes
-                    .requested()
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect(),
+                scopes: requested_scopes,
             };
             Some(Arc::new(registration::AuthorizationServer::new(
                 issuer,

@@ -99,22 +99,24 @@ cat >"$WORK/kickstart.json" <<JSON
   ]
 }
 JSON
-FUSIONAUTH_APP_KICKSTART_FILE="$WORK/kickstart.json" \
-FUSIONAUTH_SIM_BOOT_DELAY_MS=200 FUSIONAUTH_SIM_KICKSTART_DELAY_MS=100 FUSIONAUTH_SIM_API_KEY_DELAY_MS=300 \
-    "$SIM" --listen "127.0.0.1:$FA_PORT" >"$WORK/fusionauth-sim.log" 2>&1 &
-PIDS+=($!)
-
-# Ready = the kickstart's API key answers (FusionAuth's status answers before kickstart ran).
-ready=""
-for _ in $(seq 1 150); do
-    # (While booting FusionAuth answers 200 with an HTML maintenance page: look for the JSON.)
-    if curl -fsS -H "Authorization: $API_KEY" "$ISSUER/api/user/$USER_ID" 2>/dev/null | grep -q '"fullName"'; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[ -n "$ready" ] || { echo "the stand-in never finished kickstart:" >&2; cat "$WORK/fusionauth-sim.log" >&2; exit 1; }
+start_standin() { # kickstart-file port log api-key user-id: starts it, waits for kickstart
+    FUSIONAUTH_APP_KICKSTART_FILE="$1" \
+    FUSIONAUTH_SIM_BOOT_DELAY_MS=200 FUSIONAUTH_SIM_KICKSTART_DELAY_MS=100 FUSIONAUTH_SIM_API_KEY_DELAY_MS=300 \
+        "$SIM" --listen "127.0.0.1:$2" >"$3" 2>&1 &
+    PIDS+=($!)
+    # Ready = the kickstart's API key answers (FusionAuth's status answers before kickstart ran).
+    local ready=""
+    for _ in $(seq 1 150); do
+        # (While booting FusionAuth answers 200 with an HTML maintenance page: look for the JSON.)
+        if curl -fsS -H "Authorization: $4" "http://127.0.0.1:$2/api/user/$5" 2>/dev/null | grep -q '"fullName"'; then
+            ready=1
+            break
+        fi
+        sleep 0.1
+    done
+    [ -n "$ready" ] || { echo "the stand-in never finished kickstart:" >&2; cat "$3" >&2; exit 1; }
+}
+start_standin "$WORK/kickstart.json" "$FA_PORT" "$WORK/fusionauth-sim.log" "$API_KEY" "$USER_ID"
 
 # ---- state files, as `mcp-fa up` writes them, so `mcp-fa clients` registers the clients --------
 export MCP_FA_STATE_DIR="$WORK/state"
@@ -156,17 +158,20 @@ OTHER_RESOURCE_CLIENT_ID="$(add_client e2e-other other-server custom --redirect-
 "$MCP_FA" clients --project e2e config claude-desktop >"$WORK/claude-desktop-config.txt"
 
 # ---- the MCP server -----------------------------------------------------------------------------
+wait_for_server() { # port log: waits until the server on port serves its metadata
+    local ready=""
+    for _ in $(seq 1 100); do
+        if curl -fsS -o /dev/null "http://127.0.0.1:$1/.well-known/oauth-protected-resource/mcp" 2>/dev/null; then
+            ready=1
+            break
+        fi
+        sleep 0.1
+    done
+    [ -n "$ready" ] || { echo "mcp-fa serve on $1 never answered:" >&2; cat "$2" >&2; exit 1; }
+}
 "$MCP_FA" serve --issuer "$ISSUER" --bind "127.0.0.1:$MCP_PORT" >"$WORK/mcp-fa-serve.log" 2>&1 &
 PIDS+=($!)
-ready=""
-for _ in $(seq 1 100); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$MCP_PORT/.well-known/oauth-protected-resource/mcp" 2>/dev/null; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[ -n "$ready" ] || { echo "mcp-fa serve never answered:" >&2; cat "$WORK/mcp-fa-serve.log" >&2; exit 1; }
+wait_for_server "$MCP_PORT" "$WORK/mcp-fa-serve.log"
 
 # ---- clients that register themselves: a stack as `mcp-fa up` makes it ------------------------
 # A second stand-in kickstarted with mcp-fa's own kickstart file (its tenant's issuer is the MCP
@@ -191,19 +196,8 @@ doc["variables"].update(
 doc["licenseId"] = "e2e-license-0123456789abcdef"  # a consent screen, as with a paid plan
 json.dump(doc, sys.stdout)
 PY
-FUSIONAUTH_APP_KICKSTART_FILE="$WORK/bridge-kickstart.json" \
-FUSIONAUTH_SIM_BOOT_DELAY_MS=200 FUSIONAUTH_SIM_KICKSTART_DELAY_MS=100 FUSIONAUTH_SIM_API_KEY_DELAY_MS=300 \
-    "$SIM" --listen "127.0.0.1:$BRIDGE_FA_PORT" >"$WORK/bridge-fusionauth-sim.log" 2>&1 &
-PIDS+=($!)
-ready=""
-for _ in $(seq 1 150); do
-    if curl -fsS -H "Authorization: $BRIDGE_API_KEY" "$BRIDGE_FA/api/user/$BRIDGE_USER_ID" 2>/dev/null | grep -q '"fullName"'; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[ -n "$ready" ] || { echo "the bridge stand-in never finished kickstart:" >&2; cat "$WORK/bridge-fusionauth-sim.log" >&2; exit 1; }
+start_standin "$WORK/bridge-kickstart.json" "$BRIDGE_FA_PORT" "$WORK/bridge-fusionauth-sim.log" \
+    "$BRIDGE_API_KEY" "$BRIDGE_USER_ID"
 cat >"$MCP_FA_STATE_DIR/e2e-bridge.json" <<JSON
 {
   "formatVersion": 1, "project": "e2e-bridge",
@@ -225,17 +219,8 @@ PIDS+=($!)
 "$MCP_FA" serve --issuer "$BRIDGE_ISSUER" --fusionauth-url "$BRIDGE_FA" --bind "127.0.0.1:$BRIDGE_OTHER_PORT" \
     >"$WORK/mcp-fa-serve-bridge-other.log" 2>&1 &
 PIDS+=($!)
-for port in "$BRIDGE_MCP_PORT" "$BRIDGE_OTHER_PORT"; do
-    ready=""
-    for _ in $(seq 1 100); do
-        if curl -fsS -o /dev/null "http://127.0.0.1:$port/.well-known/oauth-protected-resource/mcp" 2>/dev/null; then
-            ready=1
-            break
-        fi
-        sleep 0.1
-    done
-    [ -n "$ready" ] || { echo "mcp-fa serve on $port never answered:" >&2; cat "$WORK"/mcp-fa-serve-bridge*.log >&2; exit 1; }
-done
+wait_for_server "$BRIDGE_MCP_PORT" "$WORK/mcp-fa-serve-bridge.log"
+wait_for_server "$BRIDGE_OTHER_PORT" "$WORK/mcp-fa-serve-bridge-other.log"
 BRIDGE_SERVER="$BRIDGE_ISSUER/mcp"
 # What a client against the bridge's server runs under (timeout(1) cannot run a shell function).
 BRIDGE_ENV=(env "E2E_ISSUER=$BRIDGE_ISSUER" "E2E_FUSIONAUTH=$BRIDGE_FA" "E2E_SERVER_URL=$BRIDGE_SERVER"

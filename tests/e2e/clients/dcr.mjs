@@ -10,9 +10,9 @@
 //                     server that trusts the same issuer (401 invalid_token)
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { InMemoryOAuthClientProvider } from "@modelcontextprotocol/sdk/examples/client/simpleOAuthClientProvider.js";
 import { logIn } from "../lib/browser.mjs";
+import { firstContact, initializeWith, listAndGetName } from "../lib/sdk.mjs";
 import { args, callbackServer, check, env, jwtClaims, main } from "../lib/common.mjs";
 
 const opts = args();
@@ -57,13 +57,7 @@ async function registerAndLogIn(label) {
     await logIn(url.toString(), { label });
   });
   const transport = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider, fetch: watchingFetch });
-  const client = new Client({ name: "mcp-fa-e2e-dcr", version: "1.0.0" });
-  try {
-    await client.connect(transport);
-    throw new Error("the server accepted a client without a token");
-  } catch (error) {
-    if (!(error instanceof UnauthorizedError)) throw error;
-  }
+  await firstContact(new Client({ name: "mcp-fa-e2e-dcr", version: "1.0.0" }), transport);
   check(!!callback, "the SDK sent the browser to log in");
   const query = await callback.result;
   callback.close();
@@ -74,12 +68,7 @@ async function registerAndLogIn(label) {
 async function callGetName(provider) {
   const client = new Client({ name: "mcp-fa-e2e-dcr", version: "1.0.0" });
   await client.connect(new StreamableHTTPClientTransport(serverUrl, { authProvider: provider, fetch: watchingFetch }));
-  const tools = await client.listTools();
-  const names = tools.tools.map((t) => t.name);
-  check(names.includes("get_name"), `tools/list: ${names.join(", ")}`);
-  const result = await client.callTool({ name: "get_name", arguments: {} });
-  const text = JSON.stringify(result.content);
-  check(!result.isError && text.includes("Test User"), `get_name → ${text}`);
+  await listAndGetName(client);
   await client.close();
 }
 
@@ -124,18 +113,7 @@ main(async () => {
     const { provider } = await registerAndLogIn("dcr-other-resource");
     const token = provider.tokens().access_token;
     const other = env("E2E_OTHER_SERVER_URL");
-    const response = await fetch(other, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0", id: 1, method: "initialize",
-        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "negative", version: "1" } },
-      }),
-    });
+    const response = await initializeWith(other, token);
     const challenge = response.headers.get("www-authenticate") ?? "";
     console.log(`${other} answered ${response.status}: WWW-Authenticate: ${challenge}`);
     check(response.status === 401 && challenge.includes('error="invalid_token"'), "another MCP server refuses it: 401 invalid_token");
