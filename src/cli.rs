@@ -53,7 +53,8 @@ pub enum Command {
 pub struct ServeArgs {
     /// The token issuer, exactly as it appears in tokens' `iss` and in the issuer's OIDC
     /// discovery document (FusionAuth: the tenant's issuer), e.g. `http://localhost:9011`.
-    /// Default: the running stack's FusionAuth (from `mcp-fa up`'s state file).
+    /// Default: the running stack's issuer (from `mcp-fa up`'s state file: the MCP server's own
+    /// origin, FusionAuth's URL for stacks made before the registration bridge).
     #[arg(long, env = "MCP_FA_ISSUER", value_name = "URL")]
     pub issuer: Option<String>,
 
