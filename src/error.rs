@@ -21,6 +21,10 @@ pub enum Error {
     State(#[from] crate::state::StateError),
     #[error(transparent)]
     ProjectFile(#[from] crate::project::ProjectFileError),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
+    #[error(transparent)]
+    Site(#[from] crate::site::SiteError),
     #[error("could not write to standard output: {0}")]
     Output(#[source] std::io::Error),
     /// A command needs something it was not given and cannot ask for (no terminal).
@@ -46,6 +50,8 @@ impl Error {
             Error::Check(error) => error.code(),
             Error::State(error) => error.code(),
             Error::ProjectFile(error) => error.code(),
+            Error::Export(error) => error.code(),
+            Error::Site(error) => error.code(),
             Error::Output(_) | Error::Prompt(_) => "OUTPUT_FAILED",
             Error::InputNeeded(_) => "INVALID_INPUT",
             Error::ConfirmationNeeded { .. } | Error::Cancelled => "NOT_CONFIRMED",
@@ -59,7 +65,9 @@ impl Error {
     /// 8 container exited, 9 Docker out of disk space, 130 interrupted.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Stack(error) => ExitCode::from(error.exit_code()),
+            Error::Stack(error) | Error::Export(crate::export::ExportError::Stack(error)) => {
+                ExitCode::from(error.exit_code())
+            }
             error if error.is_usage() => ExitCode::from(2),
             _ => ExitCode::FAILURE,
         }
@@ -69,12 +77,16 @@ impl Error {
     fn is_usage(&self) -> bool {
         use crate::clients::ClientsError;
         use crate::tutorial::TutorialError;
-        matches!(
-            self,
-            Error::InputNeeded(_)
-                | Error::ConfirmationNeeded { .. }
-                | Error::Tutorial(TutorialError::UnknownStep { .. })
-                | Error::Clients(ClientsError::Name(_) | ClientsError::RedirectUri(_))
-        )
+        match self {
+            Error::Site(error) | Error::Clients(ClientsError::Site(error)) => error.is_usage(),
+            Error::Export(error) => error.is_usage(),
+            _ => matches!(
+                self,
+                Error::InputNeeded(_)
+                    | Error::ConfirmationNeeded { .. }
+                    | Error::Tutorial(TutorialError::UnknownStep { .. })
+                    | Error::Clients(ClientsError::Name(_) | ClientsError::RedirectUri(_))
+            ),
+        }
     }
 }

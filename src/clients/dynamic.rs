@@ -18,14 +18,14 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
+use super::confidential::License;
 use super::dynamic_redirect::{self, AcceptedRedirect, RedirectRefusal};
 use super::kind::ClientKind;
 use super::registration::{
-    RegisteredClient, SelfRegistered, client_oauth, describe, equip, marker,
+    RegisteredClient, SelfRegistered, client_application, create_client_application, describe,
+    equip, marker,
 };
-use crate::fusionauth::{
-    Application, AuthorizedUrlValidationPolicy, FusionAuthClient, FusionAuthError,
-};
+use crate::fusionauth::{AuthorizedUrlValidationPolicy, FusionAuthClient, FusionAuthError};
 
 /// At most this many redirect URIs per registration (VS Code sends four).
 pub const MAX_REDIRECT_URIS: usize = 10;
@@ -381,7 +381,7 @@ impl SelfRegistrar {
         if ours.len() >= self.limit {
             return Err(SelfRegistrationError::LimitReached { limit: self.limit });
         }
-        let license = self.fusionauth.reactor_status().await?;
+        let license = License::read(&self.fusionauth).await?;
         let urls = registration.registered_urls();
         let policy = if urls.iter().any(|u| u.contains('*')) {
             AuthorizedUrlValidationPolicy::AllowWildcards
@@ -401,26 +401,21 @@ impl SelfRegistrar {
             registered_at: now_millis,
             fingerprint: registration.fingerprint.clone(),
         };
-        let application = Application {
-            name: Some(registration.application_name()),
-            oauth_configuration: Some(client_oauth(
-                urls,
-                policy,
-                &self.resource,
-                license.allows_third_party_applications(),
-            )),
-            data: Some(marker(
-                &slug(&registration.client_name),
-                ClientKind::Custom,
-                None,
-                Some(&kept),
-            )),
-            ..Application::default()
-        };
-        let created = self
-            .fusionauth
-            .create_application(None, &application)
-            .await?;
+        let name = slug(&registration.client_name);
+        let mut application = client_application(
+            &name,
+            ClientKind::Custom,
+            None,
+            urls,
+            &self.resource,
+            license.third_party(),
+        );
+        application.name = Some(registration.application_name());
+        if let Some(oauth) = application.oauth_configuration.as_mut() {
+            oauth.authorized_url_validation_policy = Some(policy);
+        }
+        application.data = Some(marker(&name, ClientKind::Custom, None, Some(&kept)));
+        let created = create_client_application(&self.fusionauth, &license, application).await?;
         let client = describe(&created).ok_or_else(|| FusionAuthError::NotFound {
             endpoint: "/api/application (the application just created has no mcp-fa marker)".into(),
         })?;

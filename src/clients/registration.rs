@@ -1,6 +1,7 @@
 //! Registering MCP clients as FusionAuth applications: one application per client, with exactly
 //! the redirect URIs that client uses, bound to this MCP server as a resource (RFC 8707), PKCE
-//! required and no secret for loopback and native clients. Registering is idempotent by name.
+//! required and no secret for loopback and native clients (a confidential client, claude.ai's
+//! connector, gets a secret instead; see `confidential.rs`). Registering is idempotent by name.
 //! Paid features (consent screens, custom scopes) are used when the license allows them and
 //! left out otherwise, so the same command works on a free instance.
 
@@ -8,13 +9,13 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
+use super::confidential::{License, client_policies};
 use super::kind::ClientKind;
 use super::redirect::RedirectUri;
 use crate::fusionauth::{
-    Application, ApplicationOAuthScope, AuthorizedUrlValidationPolicy, ClientAuthenticationPolicy,
-    FusionAuthClient, FusionAuthError, GrantType, LoginRecordSearchCriteria,
-    OAuthApplicationRelationship, OAuthConfiguration, OAuthScopeHandlingPolicy,
-    ProofKeyForCodeExchangePolicy, ReactorStatus, UnknownScopePolicy, UserRegistration,
+    Application, ApplicationOAuthScope, AuthorizedUrlValidationPolicy, FusionAuthClient,
+    FusionAuthError, GrantType, LoginRecordSearchCriteria, OAuthApplicationRelationship,
+    OAuthConfiguration, OAuthScopeHandlingPolicy, Secret, UnknownScopePolicy, UserRegistration,
 };
 
 /// The custom scope that guards the `get_name` tool on licensed instances.
@@ -96,6 +97,11 @@ pub struct RegisteredClient {
     /// Epoch milliseconds of the newest login, when asked for.
     pub last_login: Option<i64>,
     pub created_at: Option<i64>,
+    /// A confidential client's secret: only right after it was created, or when asked for
+    /// (`clients config --show-secrets`). Never serialized with the rest: whoever shows it
+    /// does so on purpose.
+    #[serde(skip)]
+    pub client_secret: Option<Secret>,
     /// Set when the client registered itself through the MCP server's registration bridge.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub self_registered: Option<SelfRegistered>,
@@ -157,6 +163,15 @@ pub enum RegistrationError {
     NoRedirectUris,
     #[error("{kind} does not take --port: its redirect URIs are fixed by the client")]
     PortNotApplicable { kind: ClientKind },
+    #[error(
+        "claude.ai's connector reaches the MCP server from Anthropic's cloud, not from this \
+         machine, so the server must be at a public https:// URL, and {resource} is not one. \
+         Serve it behind HTTPS where the internet reaches it (e.g. `mcp-fa serve --issuer \
+         ISSUER --public-url https://mcp.example.com` behind a TLS proxy), then register the \
+         connector with that URL: --public-url https://mcp.example.com (or mcp.public-url in \
+         mcp-fa.yaml)"
+    )]
+    ConnectorNeedsHttps { resource: String },
 }
 
 /// Registers, lists and removes MCP clients in one FusionAuth.
@@ -176,6 +191,12 @@ impl<'a> ClientRegistrar<'a> {
     ) -> Result<RegisteredClient, RegistrationError> {
         if request.port.is_some() && !request.kind.takes_port() {
             return Err(RegistrationError::PortNotApplicable { kind: request.kind });
+        }
+        if request.kind == ClientKind::ClaudeConnector && !request.resource.starts_with("https://")
+        {
+            return Err(RegistrationError::ConnectorNeedsHttps {
+                resource: request.resource.clone(),
+            });
         }
         let mut redirect_uris: Vec<String> = request
             .kind
@@ -197,24 +218,23 @@ impl<'a> ClientRegistrar<'a> {
             }
             return Ok(existing);
         }
-        let license = self.fusionauth.reactor_status().await?;
+        let license = License::read(self.fusionauth).await?;
         let port = request.port.or(request.kind.default_port());
-        let application = Application {
-            name: Some(format!("{} (MCP client)", request.name)),
-            oauth_configuration: Some(client_oauth(
-                redirect_uris,
-                AuthorizedUrlValidationPolicy::ExactMatch,
-                &request.resource,
-                license.allows_third_party_applications(),
-            )),
-            data: Some(marker(request.name.as_str(), request.kind, port, None)),
-            ..Application::default()
-        };
-        let created = self
-            .fusionauth
-            .create_application(None, &application)
-            .await?;
+        let application = client_application(
+            request.name.as_str(),
+            request.kind,
+            port,
+            redirect_uris,
+            &request.resource,
+            license.third_party(),
+        );
+        let created = create_client_application(self.fusionauth, &license, application).await?;
         let client_id = created.id.clone().unwrap_or_default();
+        let client_secret = created
+            .oauth_configuration
+            .as_ref()
+            .and_then(|oauth| oauth.client_secret.clone())
+            .filter(|_| request.kind.is_confidential());
         equip(
             self.fusionauth,
             &client_id,
@@ -225,7 +245,23 @@ impl<'a> ClientRegistrar<'a> {
         let mut client = describe(&self.fusionauth.get_application(&client_id).await?)
             .ok_or(RegistrationError::NotFound(client_id))?;
         client.created = true;
+        client.client_secret = client_secret;
         Ok(client)
+    }
+
+    /// A confidential client's secret, as FusionAuth keeps it (API-key calls may read it);
+    /// `None` for public clients.
+    pub async fn secret_of(
+        &self,
+        client: &RegisteredClient,
+    ) -> Result<Option<Secret>, RegistrationError> {
+        if !client.kind.is_confidential() {
+            return Ok(None);
+        }
+        let application = self.fusionauth.get_application(&client.client_id).await?;
+        Ok(application
+            .oauth_configuration
+            .and_then(|oauth| oauth.client_secret))
     }
 
     /// Every MCP client mcp-fa registered (active ones), oldest first.
@@ -320,56 +356,95 @@ impl<'a> ClientRegistrar<'a> {
     }
 }
 
-/// The OAuth settings of every MCP client application: exactly these redirect URLs, bound to
-/// the MCP server as its only resource (RFC 8707), PKCE required and no secret needed with it,
-/// authorization code and refresh tokens only, unknown scopes refused, and a consent screen
-/// (ThirdParty) where the license allows one.
-pub(super) fn client_oauth(
-    redirect_urls: Vec<String>,
-    policy: AuthorizedUrlValidationPolicy,
+/// The application FusionAuth needs for one MCP client: exactly its redirect URIs, bound to
+/// `resource` (RFC 8707), PKCE required and no secret, refresh tokens, strict scopes, and our
+/// marker. What [`ClientRegistrar::add`] creates, what an exported kickstart creates, and what
+/// the registration bridge starts from.
+pub fn client_application(
+    name: &str,
+    kind: ClientKind,
+    port: Option<u16>,
+    redirect_uris: Vec<String>,
     resource: &str,
     third_party: bool,
-) -> OAuthConfiguration {
-    OAuthConfiguration {
-        authorized_redirect_urls: Some(redirect_urls),
-        authorized_url_validation_policy: Some(policy),
-        authorized_resource_uris: Some(vec![resource.to_owned()]),
-        client_authentication_policy: Some(ClientAuthenticationPolicy::NotRequiredWhenUsingPkce),
-        proof_key_for_code_exchange_policy: Some(ProofKeyForCodeExchangePolicy::Required),
-        enabled_grants: Some(vec![GrantType::AuthorizationCode, GrantType::RefreshToken]),
-        generate_refresh_tokens: Some(true),
-        scope_handling_policy: Some(OAuthScopeHandlingPolicy::Strict),
-        unknown_scope_policy: Some(UnknownScopePolicy::Reject),
-        relationship: Some(if third_party {
-            OAuthApplicationRelationship::ThirdParty
-        } else {
-            OAuthApplicationRelationship::FirstParty
+) -> Application {
+    let (client_authentication, pkce) = client_policies(kind);
+    Application {
+        name: Some(format!("{name} (MCP client)")),
+        oauth_configuration: Some(OAuthConfiguration {
+            authorized_redirect_urls: Some(redirect_uris),
+            authorized_url_validation_policy: Some(AuthorizedUrlValidationPolicy::ExactMatch),
+            authorized_resource_uris: Some(vec![resource.to_owned()]),
+            client_authentication_policy: Some(client_authentication),
+            proof_key_for_code_exchange_policy: Some(pkce),
+            enabled_grants: Some(vec![GrantType::AuthorizationCode, GrantType::RefreshToken]),
+            generate_refresh_tokens: Some(true),
+            scope_handling_policy: Some(OAuthScopeHandlingPolicy::Strict),
+            unknown_scope_policy: Some(UnknownScopePolicy::Reject),
+            relationship: Some(if third_party {
+                OAuthApplicationRelationship::ThirdParty
+            } else {
+                OAuthApplicationRelationship::FirstParty
+            }),
+            ..OAuthConfiguration::default()
         }),
-        ..OAuthConfiguration::default()
+        data: Some(marker(name, kind, port, None)),
+        ..Application::default()
+    }
+}
+
+/// Creates `application`; when a license nobody could read (a tenant-limited key) turns out
+/// not to allow consent screens, the same client without one.
+pub(super) async fn create_client_application(
+    fusionauth: &FusionAuthClient,
+    license: &License,
+    mut application: Application,
+) -> Result<Application, FusionAuthError> {
+    match fusionauth.create_application(None, &application).await {
+        Err(error) if license.refused(&error) => {
+            if let Some(oauth) = application.oauth_configuration.as_mut() {
+                oauth.relationship = Some(OAuthApplicationRelationship::FirstParty);
+            }
+            fusionauth.create_application(None, &application).await
+        }
+        created => created,
+    }
+}
+
+/// The custom `get_name` scope a licensed instance puts on each client application.
+pub fn get_name_scope() -> ApplicationOAuthScope {
+    ApplicationOAuthScope {
+        name: Some(GET_NAME_SCOPE.into()),
+        description: Some("Lets the MCP server's get_name tool read your name".into()),
+        default_consent_message: Some("Read your name".into()),
+        default_consent_detail: Some(
+            "The MCP server greets you by the name in your FusionAuth profile.".into(),
+        ),
+        required: Some(false),
+        ..ApplicationOAuthScope::default()
     }
 }
 
 /// What a new client application gets after it exists: the custom `get_name` scope where the
-/// license allows custom scopes, and `user_id` registered to it (so their tokens carry
-/// `applicationId`), an existing registration being fine.
+/// license allows custom scopes (left out when an unread license turns out not to), and
+/// `user_id` registered to it (so their tokens carry `applicationId`), an existing
+/// registration being fine.
 pub(super) async fn equip(
     fusionauth: &FusionAuthClient,
     client_id: &str,
-    license: &ReactorStatus,
+    license: &License,
     user_id: Option<&str>,
 ) -> Result<(), FusionAuthError> {
-    if license.allows_custom_scopes() {
-        let scope = ApplicationOAuthScope {
-            name: Some(GET_NAME_SCOPE.into()),
-            description: Some("Lets the MCP server's get_name tool read your name".into()),
-            default_consent_message: Some("Read your name".into()),
-            default_consent_detail: Some(
-                "The MCP server greets you by the name in your FusionAuth profile.".into(),
-            ),
-            required: Some(false),
-            ..ApplicationOAuthScope::default()
-        };
-        fusionauth.create_scope(client_id, None, &scope).await?;
+    if license.custom_scopes() {
+        match fusionauth
+            .create_scope(client_id, None, &get_name_scope())
+            .await
+        {
+            Err(error) if license.refused(&error) => {}
+            created => {
+                created?;
+            }
+        }
     }
     if let Some(user_id) = user_id {
         let registration = UserRegistration {
@@ -436,6 +511,7 @@ pub(super) fn describe(app: &Application) -> Option<RegisteredClient> {
         created: false,
         last_login: None,
         created_at: app.insert_instant,
+        client_secret: None,
         self_registered,
     })
 }

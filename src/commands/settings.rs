@@ -5,12 +5,18 @@
 //!
 //! A project file describes one project: it applies when `--project` is not given or names the
 //! file's project, and is left aside otherwise.
+//!
+//! Where FusionAuth is ([`ProjectContext::remote`]) follows the same order: `--fusionauth-url`
+//! (with `--tenant-id`, `--public-url`), else the project file's remote settings, else the
+//! stack `mcp-fa up` started for the project.
 
 use std::path::PathBuf;
 
+use crate::cli::RemoteArgs;
 use crate::clients::ClientKind;
 use crate::error::Error;
 use crate::project::{PROJECT_FILE_NAME, ProjectFile, ProjectName, find_project_file};
+use crate::site::{DEFAULT_API_KEY_ENV, RemoteSettings};
 
 /// The project a command acts on, and its project file when one applies.
 #[derive(Debug, Clone)]
@@ -56,13 +62,53 @@ impl ProjectContext {
         self.file.clone().unwrap_or_default()
     }
 
+    /// The existing FusionAuth this command acts on, when it acts on one: the flags', else the
+    /// project file's. `None`: the stack `mcp-fa up` started.
+    pub fn remote(&self, flags: &RemoteArgs) -> Result<Option<RemoteSettings>, Error> {
+        let file = self.file();
+        let Some(url) = flags
+            .fusionauth_url
+            .clone()
+            .or_else(|| file.fusionauth.url.clone())
+        else {
+            if flags.tenant_id.is_some() || flags.public_url.is_some() {
+                return Err(Error::InputNeeded(
+                    "--tenant-id and --public-url name the tenant and MCP server of an existing \
+                     FusionAuth: give its URL with --fusionauth-url too (or fusionauth.url in \
+                     mcp-fa.yaml, which `mcp-fa init --fusionauth-url URL` writes)"
+                        .into(),
+                ));
+            }
+            return Ok(None);
+        };
+        Ok(Some(RemoteSettings {
+            project: self.name.clone(),
+            fusionauth_url: url,
+            tenant_id: flags
+                .tenant_id
+                .clone()
+                .or_else(|| file.fusionauth.tenant_id.clone()),
+            api_key_env: file
+                .fusionauth
+                .api_key_env
+                .clone()
+                .unwrap_or_else(|| DEFAULT_API_KEY_ENV.to_owned()),
+            public_url: flags
+                .public_url
+                .clone()
+                .or_else(|| file.mcp.public_url.clone()),
+            scopes: file.mcp.scopes,
+        }))
+    }
+
     /// The client kinds the project file lists for `up` to register.
     pub fn clients(&self) -> Result<Vec<ClientKind>, Error> {
         self.file()
             .clients
             .iter()
             .map(|kind| match kind.parse::<ClientKind>() {
-                Ok(ClientKind::Custom) | Err(_) => Err(Error::InputNeeded(format!(
+                Ok(kind) if kind.registered_by_up() => Ok(kind),
+                Ok(_) | Err(_) => Err(Error::InputNeeded(format!(
                     "{}: `{kind}` in `clients:` is not a client kind `up` can register (use \
                      claude-code, claude-desktop, cursor, vscode, mcp-remote or inspector; \
                      custom clients need `mcp-fa clients add --kind custom`)",
@@ -70,7 +116,6 @@ impl ProjectContext {
                         .as_ref()
                         .map_or(PROJECT_FILE_NAME.into(), |path| path.display().to_string())
                 ))),
-                Ok(kind) => Ok(kind),
             })
             .collect()
     }

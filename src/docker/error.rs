@@ -1,3 +1,6 @@
+//! What talking to Docker can fail with, in words a user can act on: no daemon answering (with
+//! what was tried and how to start the runtimes found), a pull that failed, an API error.
+
 use super::endpoint::Runtime;
 
 /// What went wrong talking to Docker, in words the stack can act on. bollard's error stays

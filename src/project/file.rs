@@ -3,9 +3,14 @@
 //! scopes and clients, without flags. Found the way compose finds `compose.yaml`: in the
 //! working directory, else in the nearest parent that has one.
 //!
+//! A file whose `fusionauth:` names a `url` describes a remote project instead: an existing
+//! FusionAuth (its tenant, the environment variable holding its API key) and the MCP server's
+//! public URL; the settings of a stack `up` starts (images, ports, license) do not apply to it
+//! and are refused there.
+//!
 //! It owns the file's shape (unknown keys are refused, so a typo never goes unnoticed), finding
-//! it, reading it, and writing a commented one. It never holds a secret: the license is named by
-//! the environment variable that holds it, never by its value.
+//! it, reading it, and writing a commented one. It never holds a secret: the license and the API
+//! key are named by the environment variables that hold them, never by their values.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -66,6 +71,15 @@ pub struct FusionAuthSection {
     /// The environment variable holding the license id, read at `mcp-fa up`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license_env: Option<String>,
+    /// An existing FusionAuth (a remote project): where it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The tenant of a remote FusionAuth (sent as its tenant header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    /// The environment variable holding a remote FusionAuth's API key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +97,10 @@ pub struct McpSection {
     /// Left out: `custom` when the project has a license, else `standard`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<ScopeChoice>,
+    /// A remote project's MCP server: the URL clients reach it at (the resource is
+    /// `<public-url>/mcp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,7 +177,60 @@ impl ProjectFile {
                  FUSIONAUTH_LICENSE_ID), not `{name}`: the license itself never goes in this file"
             ));
         }
+        if let Some(name) = &file.fusionauth.api_key_env
+            && !is_env_name(name)
+        {
+            return Err(format!(
+                "fusionauth.api-key-env must name an environment variable (e.g. \
+                 FUSIONAUTH_API_KEY), not `{name}`: the API key itself never goes in this file"
+            ));
+        }
+        file.check_kind()?;
         Ok(file)
+    }
+
+    /// Whether the file describes an existing FusionAuth rather than a stack `up` starts.
+    pub fn is_remote(&self) -> bool {
+        self.fusionauth.url.is_some()
+    }
+
+    /// A remote project has none of a stack's settings, and a stack none of a remote
+    /// project's: a mix is refused, saying which key belongs where.
+    fn check_kind(&self) -> Result<(), String> {
+        let stack_keys = [
+            ("fusionauth.image", self.fusionauth.image.is_some()),
+            ("fusionauth.port", self.fusionauth.port.is_some()),
+            (
+                "fusionauth.license-env",
+                self.fusionauth.license_env.is_some(),
+            ),
+            ("database.image", self.database.image.is_some()),
+            ("mcp.port", self.mcp.port.is_some()),
+            ("clients", !self.clients.is_empty()),
+        ];
+        let remote_keys = [
+            ("fusionauth.tenant-id", self.fusionauth.tenant_id.is_some()),
+            (
+                "fusionauth.api-key-env",
+                self.fusionauth.api_key_env.is_some(),
+            ),
+            ("mcp.public-url", self.mcp.public_url.is_some()),
+        ];
+        if self.is_remote() {
+            if let Some((key, _)) = stack_keys.iter().find(|(_, set)| *set) {
+                return Err(format!(
+                    "{key} is a setting of a stack `mcp-fa up` starts, but fusionauth.url makes \
+                     this a remote project (an existing FusionAuth): remove {key}, or remove \
+                     fusionauth.url to run a local stack"
+                ));
+            }
+        } else if let Some((key, _)) = remote_keys.iter().find(|(_, set)| *set) {
+            return Err(format!(
+                "{key} belongs to a remote project: add fusionauth.url (the existing \
+                 FusionAuth's URL), or remove {key}"
+            ));
+        }
+        Ok(())
     }
 
     /// Writes the file at `path` with comments on every setting; refuses to replace one.
@@ -188,6 +259,9 @@ impl ProjectFile {
 
     /// The file as `mcp-fa init` writes it: every setting with a comment saying what it does.
     pub fn render(&self) -> String {
+        if self.is_remote() {
+            return self.render_remote();
+        }
         let mut out = String::from(
             "# mcp-fa project settings. Every mcp-fa command run in this folder (or below it) uses\n\
              # them; a flag on the command line wins over the file. Settings left out fall back to\n\
@@ -251,24 +325,7 @@ impl ProjectFile {
                  # the data exists (`mcp-fa down --volumes` to change it).\n  port: {port}"
             );
         }
-        match self.mcp.scopes {
-            Some(scopes) => {
-                let _ = writeln!(
-                    out,
-                    "  # Which scope guards get_name: standard (profile) or custom (the get_name\n  \
-                     # scope; needs a license).\n  scopes: {}",
-                    match scopes {
-                        ScopeChoice::Standard => "standard",
-                        ScopeChoice::Custom => "custom",
-                    }
-                );
-            }
-            None => out.push_str(
-                "  # Which scope guards get_name: standard (profile) or custom (the get_name scope;\n  \
-                 # needs a license). Left out: custom with a license, else standard.\n  \
-                 # scopes: standard\n",
-            ),
-        }
+        self.render_scopes(&mut out, "custom with a license, else standard");
         out.push_str(
             "\n# MCP clients `mcp-fa up` registers: claude-code, claude-desktop, cursor, vscode,\n\
              # mcp-remote, inspector.\n",
@@ -282,6 +339,104 @@ impl ProjectFile {
             }
         }
         out
+    }
+}
+
+impl ProjectFile {
+    /// A remote project's file: the existing FusionAuth, its tenant, where its API key is, and
+    /// the MCP server's public URL.
+    fn render_remote(&self) -> String {
+        let value = |text: &str| serde_json::Value::String(text.to_owned()).to_string();
+        let mut out = String::from(
+            "# mcp-fa project settings for an existing FusionAuth (self-hosted or FusionAuth Cloud).\n\
+             # Every mcp-fa command run in this folder (or below it) uses them; a flag on the command\n\
+             # line wins over the file. No secret belongs here: the API key is read from the\n\
+             # environment variable named below.\n\n",
+        );
+        if let Some(project) = &self.project {
+            let _ = writeln!(
+                out,
+                "# Names this project's files (walkthrough progress) beside other projects.\n\
+                 project: {}\n",
+                value(project.as_str())
+            );
+        }
+        out.push_str("fusionauth:\n");
+        if let Some(url) = &self.fusionauth.url {
+            let _ = writeln!(
+                out,
+                "  # Where FusionAuth answers: its API, hosted login pages and discovery.\n  url: {}",
+                value(url)
+            );
+        }
+        match &self.fusionauth.tenant_id {
+            Some(tenant) => {
+                let _ = writeln!(
+                    out,
+                    "  # The tenant MCP clients are registered in; its issuer and keys sign their\n  \
+                     # tokens (sent as FusionAuth's X-FusionAuth-TenantId header).\n  \
+                     tenant-id: {}",
+                    value(tenant)
+                );
+            }
+            None => out.push_str(
+                "  # With several tenants: the one MCP clients are registered in.\n  \
+                 # tenant-id: 00000000-0000-0000-0000-000000000000\n",
+            ),
+        }
+        let _ = writeln!(
+            out,
+            "  # The environment variable holding an API key of that FusionAuth (never the key:\n  \
+             # this file is meant to be committed). `mcp-fa doctor` says which permissions it needs.\n  \
+             api-key-env: {}",
+            value(
+                self.fusionauth
+                    .api_key_env
+                    .as_deref()
+                    .unwrap_or("FUSIONAUTH_API_KEY")
+            )
+        );
+        out.push_str("\nmcp:\n");
+        match &self.mcp.public_url {
+            Some(url) => {
+                let _ = writeln!(
+                    out,
+                    "  # The URL clients reach the MCP server at (`mcp-fa serve --public-url`); tokens\n  \
+                     # are issued for <public-url>/mcp.\n  public-url: {}",
+                    value(url)
+                );
+            }
+            None => out.push_str(
+                "  # The URL clients reach the MCP server at; left out: http://localhost:8000.\n  \
+                 # public-url: https://mcp.example.com\n",
+            ),
+        }
+        self.render_scopes(&mut out, "standard");
+        out
+    }
+
+    /// `mcp.scopes`, set or commented out with what leaving it out means (`left_out`).
+    fn render_scopes(&self, out: &mut String, left_out: &str) {
+        match self.mcp.scopes {
+            Some(scopes) => {
+                let _ = writeln!(
+                    out,
+                    "  # Which scope guards get_name: standard (profile) or custom (the get_name\n  \
+                     # scope; needs a license).\n  scopes: {}",
+                    match scopes {
+                        ScopeChoice::Standard => "standard",
+                        ScopeChoice::Custom => "custom",
+                    }
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  # Which scope guards get_name: standard (profile) or custom (the get_name scope;\n  \
+                     # needs a license). Left out: {left_out}.\n  # scopes: standard"
+                );
+            }
+        }
     }
 }
 
@@ -302,6 +457,7 @@ mod tests {
                 image: Some("fusionauth/fusionauth-app:1.69.3".into()),
                 port: Some(19011),
                 license_env: Some("FUSIONAUTH_LICENSE_ID".into()),
+                ..FusionAuthSection::default()
             },
             database: DatabaseSection {
                 image: Some("postgres:16.9-alpine".into()),
@@ -309,9 +465,48 @@ mod tests {
             mcp: McpSection {
                 port: Some(18000),
                 scopes: Some(ScopeChoice::Custom),
+                ..McpSection::default()
             },
             clients: vec!["claude-code".into(), "cursor".into()],
         }
+    }
+
+    fn remote() -> ProjectFile {
+        ProjectFile {
+            project: Some(ProjectName::parse("prod").expect("valid")),
+            fusionauth: FusionAuthSection {
+                url: Some("https://auth.example.com".into()),
+                tenant_id: Some("3b0e0c1a-0000-4000-8000-000000000001".into()),
+                api_key_env: Some("PROD_FUSIONAUTH_KEY".into()),
+                ..FusionAuthSection::default()
+            },
+            mcp: McpSection {
+                public_url: Some("https://mcp.example.com".into()),
+                ..McpSection::default()
+            },
+            ..ProjectFile::default()
+        }
+    }
+
+    #[test]
+    fn a_remote_project_reads_back_and_refuses_a_stack_setting() {
+        let text = remote().render();
+        assert_eq!(ProjectFile::parse(&text).expect(&text), remote(), "{text}");
+        assert!(remote().is_remote() && !full().is_remote());
+        let mixed = format!("{text}database:\n  image: postgres:16\n");
+        let error = ProjectFile::parse(&mixed).expect_err("a stack setting in a remote file");
+        assert!(
+            error.contains("database.image") && error.contains("remote"),
+            "{error}"
+        );
+        let error = ProjectFile::parse("mcp:\n  public-url: https://mcp.example.com\n")
+            .expect_err("a remote setting without a FusionAuth");
+        assert!(error.contains("fusionauth.url"), "{error}");
+        let error = ProjectFile::parse(
+            "fusionauth:\n  url: https://a.example.com\n  api-key-env: 5b3c-secret\n",
+        )
+        .expect_err("a key where its variable belongs");
+        assert!(error.contains("never goes in this file"), "{error}");
     }
 
     #[test]

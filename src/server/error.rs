@@ -1,3 +1,6 @@
+//! Why the MCP server could not be configured or started, or refused a token: each message says
+//! what to do next, and [`ServerError::code`] is the stable name scripts see.
+
 use crate::fusionauth::FusionAuthError;
 
 /// Why the MCP server could not be configured or started. Each message says what to do.
@@ -13,10 +16,14 @@ pub enum ServerError {
     /// Neither an issuer nor a stack to take it from.
     #[error(
         "no issuer given and no mcp-fa stack named `{project}` is known here ({state_file} does \
-         not exist): start one with `mcp-fa up` or pass --issuer URL (the tenant's issuer, e.g. \
-         http://localhost:9011)"
+         not exist): start one with `mcp-fa up{}` or pass --issuer URL (the tenant's issuer, e.g. \
+         http://localhost:9011)",
+        .project.flag()
     )]
-    NoStack { project: String, state_file: String },
+    NoStack {
+        project: crate::project::ProjectName,
+        state_file: String,
+    },
 
     #[error(transparent)]
     State(crate::state::StateError),
@@ -108,6 +115,10 @@ pub enum ServerError {
          /api/user/registration, and GET on /api/reactor"
     )]
     RegistrationKeyMissing,
+
+    /// `mcp-fa healthcheck`: the server did not answer its health endpoint with 200.
+    #[error("{url} is not healthy: {reason}")]
+    Unhealthy { url: String, reason: String },
 }
 
 impl ServerError {
@@ -132,6 +143,7 @@ impl ServerError {
             Self::Output(_) => "OUTPUT_FAILED",
             Self::RegistrationNeedsIssuer { .. } => "SERVE_REGISTRATION_NEEDS_ISSUER",
             Self::RegistrationKeyMissing => "SERVE_REGISTRATION_KEY_MISSING",
+            Self::Unhealthy { .. } => "SERVE_UNHEALTHY",
         }
     }
 }

@@ -24,6 +24,7 @@ mod challenge;
 mod config;
 mod connections;
 mod error;
+mod health;
 mod inspect;
 mod registration;
 mod router;
@@ -43,7 +44,8 @@ pub use calls::{CALL_LOG_CAPACITY, CallLog, CallOutcome, CallRecord};
 pub use challenge::BearerChallenge;
 pub use config::{PublicUrls, RegistrationSettings, ServeConfig, ServeRequest};
 pub use error::ServerError;
-pub use inspect::{HOW_TO_PASS, Inspection, inspect};
+pub use health::{HEALTH_PATH, probe};
+pub use inspect::{HOW_TO_PASS, Inspection, inspect, inspect_for_site};
 pub use registration::{MAX_REGISTRATION_BYTES, REGISTRATION_PATH};
 pub use scopes::ScopeMode;
 pub use tools::greeting;
@@ -208,7 +210,9 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
             connect: Duration::from_secs(5),
             request: Duration::from_secs(10),
         };
-        let fusionauth = FusionAuthClient::new(base, timeouts).map_err(ServerError::Discovery)?;
+        let fusionauth = FusionAuthClient::new(base, timeouts)
+            .map_err(ServerError::Discovery)?
+            .with_tenant_id(config.tenant_id.clone());
         let discovered =
             TokenVerifier::discover(fusionauth.clone(), config.verifier_settings(&urls.resource))
                 .await?;
@@ -389,17 +393,23 @@ pub async fn serve_until_signal(mut handle: ServerHandle) -> Result<(), ServerEr
 /// Start-up notes and one line per request to stderr. rmcp's own session chatter is kept to
 /// warnings: the request line already says what happened.
 pub fn init_logging() {
-    init_logging_with(std::io::stderr);
+    init_logging_with(std::io::stderr, false);
+}
+
+/// The same lines as JSON objects, one per line (the request's fields as keys), for log
+/// collectors: what `serve --log-format json` and the container image write.
+pub fn init_json_logging() {
+    init_logging_with(std::io::stderr, true);
 }
 
 /// The same lines written to `file` instead: where the walkthrough's in-process
 /// server logs, so its requests do not interleave with the walkthrough's text and `mcp-fa logs
 /// mcp -f` can follow them from another terminal.
 pub fn init_logging_to(file: std::fs::File) {
-    init_logging_with(std::sync::Mutex::new(file));
+    init_logging_with(std::sync::Mutex::new(file), false);
 }
 
-fn init_logging_with<W>(writer: W)
+fn init_logging_with<W>(writer: W, json: bool)
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
@@ -410,13 +420,19 @@ where
     let filter = Targets::new()
         .with_target("rmcp", tracing::Level::WARN)
         .with_default(tracing::Level::INFO);
+    // Each format is a layer type of its own; boxed, they are one.
+    let layer = if json {
+        fmt::layer()
+            .with_writer(writer)
+            .with_target(false)
+            .json()
+            .flatten_event(true)
+            .boxed()
+    } else {
+        fmt::layer().with_writer(writer).with_target(false).boxed()
+    };
     let _ = tracing_subscriber::registry()
-        .with(
-            fmt::layer()
-                .with_writer(writer)
-                .with_target(false)
-                .with_filter(filter),
-        )
+        .with(layer.with_filter(filter))
         .try_init();
 }
 

@@ -1,9 +1,11 @@
 //! What the stack's operations fail with: one variant per situation a user can act on, each
 //! message saying what happened and what to do next, each with a stable code and exit code.
 
+use super::kickstart_log::KickstartFailure;
 use crate::docker::DockerError;
 use crate::fusionauth::FusionAuthError;
 use crate::project::ProjectName;
+use crate::redact::Redactor;
 use crate::state::StateError;
 
 /// Everything `up`, `down`, `status`, `logs` and `doctor` can fail with. Each variant's message
@@ -71,12 +73,14 @@ pub enum StackError {
     },
 
     #[error(
-        "FusionAuth's kickstart failed: {request}\nKickstart stops at the first failed request, so \
-         the stack is incomplete and was removed.{}\nNext: fix the kickstart (see `kickstart/`), \
-         then run `mcp-fa up` again",
+        "{failure}{}\nNext: fix the kickstart (see `kickstart/`) or the license id, then run \
+         `mcp-fa up` again",
         last_lines(.lines)
     )]
-    KickstartFailed { request: String, lines: Vec<String> },
+    KickstartFailed {
+        failure: KickstartFailure,
+        lines: Vec<String>,
+    },
 
     #[error(
         "{container} exited with code {code} while starting.{}{}\nNext: check the image \
@@ -292,6 +296,69 @@ fn describe_missing(images: &[MissingImage]) -> String {
     text
 }
 
+impl StackError {
+    /// The same error with the stack's secrets blanked out of every log line it quotes:
+    /// FusionAuth logs a failed kickstart request as it was sent, passwords included.
+    pub fn redacted(self, redactor: &Redactor) -> Self {
+        match self {
+            Self::StartupTimeout {
+                waiting_for,
+                timeout_secs,
+                container,
+                service,
+                lines,
+                project_flag,
+            } => Self::StartupTimeout {
+                waiting_for,
+                timeout_secs,
+                container,
+                service,
+                lines: redactor.lines(&lines),
+                project_flag,
+            },
+            Self::KickstartFailed { failure, lines } => Self::KickstartFailed {
+                failure: failure.redacted(redactor),
+                lines: redactor.lines(&lines),
+            },
+            Self::ContainerExited {
+                container,
+                code,
+                meaning,
+                lines,
+                project_flag,
+            } => Self::ContainerExited {
+                container,
+                code,
+                meaning,
+                lines: redactor.lines(&lines),
+                project_flag,
+            },
+            Self::Unhealthy {
+                container,
+                check,
+                lines,
+            } => Self::Unhealthy {
+                container,
+                check,
+                lines: redactor.lines(&lines),
+            },
+            Self::McpServerStart {
+                reason,
+                log_file,
+                lines,
+            } => Self::McpServerStart {
+                reason,
+                log_file,
+                lines: redactor.lines(&lines),
+            },
+            Self::DiskFull { said } => Self::DiskFull {
+                said: redactor.text(&said),
+            },
+            other => other,
+        }
+    }
+}
+
 fn last_lines(lines: &[String]) -> String {
     if lines.is_empty() {
         return String::new();
@@ -315,6 +382,28 @@ fn removed_list(removed: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_log_lines_lose_the_stacks_secrets() {
+        let key = crate::fusionauth::Secret::new("ApiKeyApiKeyApiKeyApiKey");
+        let redactor = Redactor::new([&key]);
+        let timeout = StackError::StartupTimeout {
+            waiting_for: "FusionAuth to answer /api/status",
+            timeout_secs: 1,
+            container: "c".into(),
+            service: "fusionauth",
+            lines: vec!["key ApiKeyApiKeyApiKeyApiKey used".into()],
+            project_flag: String::new(),
+        }
+        .redacted(&redactor);
+        let text = timeout.to_string();
+        assert!(text.contains("key [redacted] used"), "{text}");
+        let full = StackError::DiskFull {
+            said: "db logged: ApiKeyApiKeyApiKeyApiKey".into(),
+        }
+        .redacted(&redactor);
+        assert!(!full.to_string().contains("ApiKey"), "{full}");
+    }
 
     #[test]
     fn a_full_disk_from_docker_is_disk_full_with_the_message_verbatim_and_a_hint() {

@@ -64,15 +64,21 @@ pub(super) fn refuse_changes(state: &StackState, plan: &StackPlan) -> Result<(),
     Ok(())
 }
 
-/// The major version an image's tag names (`postgres:16.9-alpine` → 16), when it names one.
+/// The major version an image's tag names (`postgres:16.9-alpine` → 16, `1.69.3` → 1), when
+/// it names one: digits, then the end or a `.`, `-` or `_`. `latest`, a digest or a hash-like
+/// tag (`34bb58cd`) names none, and is never refused on these grounds.
 fn major_version(image: &str) -> Option<u32> {
+    let image = image.split_once('@').map_or(image, |(name, _)| name);
     let tag = image.rsplit_once(':')?.1;
     if tag.contains('/') {
         // A registry port, not a tag: `localhost:5000/fusionauth`.
         return None;
     }
     let digits: String = tag.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    match tag[digits.len()..].chars().next() {
+        None | Some('.' | '-' | '_') => digits.parse().ok(),
+        Some(_) => None,
+    }
 }
 
 #[cfg(test)]
@@ -124,5 +130,21 @@ mod tests {
             },
         );
         assert!(major.is_err(), "a PostgreSQL major version is fixed too");
+    }
+
+    #[test]
+    fn major_versions_are_read_from_version_tags_only() {
+        assert_eq!(major_version("postgres:16.9-alpine"), Some(16));
+        assert_eq!(major_version("postgres:17"), Some(17));
+        assert_eq!(major_version("fusionauth/fusionauth-app:1.69.3"), Some(1));
+        assert_eq!(major_version("registry:5000/postgres:16.2"), Some(16));
+        assert_eq!(
+            major_version("mcp-fa-test/postgres-standin:34bb58cd4da1"),
+            None
+        );
+        assert_eq!(major_version("postgres:latest"), None);
+        assert_eq!(major_version("postgres"), None);
+        assert_eq!(major_version("localhost:5000/postgres"), None);
+        assert_eq!(major_version("postgres@sha256:abc"), None);
     }
 }

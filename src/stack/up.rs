@@ -19,6 +19,7 @@ use super::secrets;
 use super::wait::{WaitContext, WaitFor, Watch};
 use crate::docker::{ContainerInfo, ContainerSpec, Docker, Environment, RunState};
 use crate::fusionauth::{FusionAuthClient, Secret, Timeouts};
+use crate::redact::Redactor;
 use crate::state::{
     PendingKickstart, ServerOwner, StackState, StateStore, StopReason, UserCredentials,
 };
@@ -207,13 +208,6 @@ pub async fn up(options: UpOptions, reporter: &dyn Progress) -> Result<ReadyStac
              key and users were reused."
                 .into(),
         );
-        if state.fusionauth_port != plan.fusionauth_port {
-            notes.push(format!(
-                "The tenant issuer is still {} (set when the database was created); run \
-                 `mcp-fa down --volumes` to start afresh on the new port.",
-                state.issuer()
-            ));
-        }
     }
     let mut report = report(&plan, &state, &store, started, false, kickstart);
     report.notes.extend(notes);
@@ -461,6 +455,7 @@ async fn create_and_wait(
         deadline,
         timeout: options.timeout,
         project_flag: project.flag(),
+        redactor: Redactor::for_state(&state),
     };
     let announce = |wait: &WaitFor| reporter.step(&format!("waiting for {}", wait.describe()));
     context
@@ -543,6 +538,7 @@ async fn wait_running(
         deadline: started + options.timeout.min(Duration::from_secs(10)),
         timeout: options.timeout.min(Duration::from_secs(10)),
         project_flag: project.flag(),
+        redactor: Redactor::for_state(state),
     };
     // A kickstart still pending (an earlier `up` died while FusionAuth was starting) is done
     // when its own last object is readable.

@@ -18,6 +18,7 @@ use super::render::{self, Style};
 use super::steps::{self, Placeholders, ServerMode, Step};
 use crate::project::ProjectName;
 use crate::server::{ServeConfig, ServerError, ServerHandle};
+use crate::site::Site;
 use crate::stack::mcp_server::{self, ServerClaim};
 use crate::state::{ServerOwner, StackState, StateStore, StopReason};
 
@@ -71,6 +72,9 @@ pub struct Walkthrough {
     checker: Checker,
     /// Steps that passed in this run (for the summary and the clean-up case).
     passed_now: Vec<String>,
+    /// The remote track's project: its steps, placeholders and checks are the remote ones, and
+    /// there is no stack or server of the walkthrough's own.
+    site: Option<Site>,
 }
 
 impl Walkthrough {
@@ -103,7 +107,25 @@ impl Walkthrough {
             may_start_server,
             checker: Checker::new(),
             passed_now: Vec::new(),
+            site: None,
         })
+    }
+
+    /// The remote track for `site` (a remote project): an existing FusionAuth and a deployed
+    /// server; the walkthrough starts no server of its own.
+    pub fn remote(
+        site: Site,
+        store: &StateStore,
+        start_at: Option<&str>,
+    ) -> Result<Self, TutorialError> {
+        let mut walk = Self::new(&site.project, store, None, None, false)?;
+        walk.steps = super::remote_steps::all()?;
+        if let Some(wanted) = start_at {
+            walk.progress.current = Some(steps::find(&walk.steps, wanted)?.id.clone());
+        }
+        walk.checker = Checker::for_site(Some(site.clone()));
+        walk.site = Some(site);
+        Ok(walk)
     }
 
     /// The protection the step to resume at needs (what `up` starts its server with).
@@ -164,7 +186,8 @@ impl Walkthrough {
             server: self.server.as_ref().map(|server| &server.handle),
             calls_since: 0,
         };
-        let checker = std::mem::replace(&mut self.checker, Checker::new());
+        let fresh = self.checker.fresh();
+        let checker = std::mem::replace(&mut self.checker, fresh);
         checker.finish(&ctx).await;
     }
 
@@ -232,7 +255,13 @@ impl Walkthrough {
         }
         let stack_removed = self.passed_now.iter().any(|id| id == "clean-up");
         text.push_str("What next:\n");
-        if stack_removed {
+        if self.site.is_some() {
+            text.push_str(&format!(
+                "  mcp-fa check{flag}              # the whole path end to end, any time\n  \
+                 mcp-fa doctor{flag}             # what FusionAuth and the server need, checked\n  \
+                 mcp-fa tutorial{flag} --check  # every automatable step, without questions\n"
+            ));
+        } else if stack_removed {
             text.push_str(&format!(
                 "  mcp-fa up{flag}                 # bring the stack back (kept data is reused)\n"
             ));
@@ -309,7 +338,10 @@ impl Walkthrough {
         self.say("\n")?;
         self.prepare_server(&step).await?;
         let state = self.load_state();
-        let values = Placeholders::new(&self.project, state.as_ref());
+        let values = match &self.site {
+            Some(site) => Placeholders::remote(site),
+            None => Placeholders::new(&self.project, state.as_ref()),
+        };
         let body = steps::body(&step, &values)?;
         let mut text = render::header(step.number, total, &step.title, &self.style);
         text.push('\n');
@@ -319,7 +351,7 @@ impl Walkthrough {
             .iter()
             .position(|s| needs_stack(&s.verify))
             .unwrap_or(total);
-        if state.is_none() && index >= first_needing_stack {
+        if state.is_none() && self.site.is_none() && index >= first_needing_stack {
             let flag = self.flag();
             text.push_str(&format!(
                 "\n{}\n",

@@ -289,6 +289,7 @@ pub(super) async fn client_configured(ctx: &CheckContext<'_>) -> Verdict {
                 created: false,
                 last_login: None,
                 created_at: None,
+                client_secret: None,
                 self_registered: None,
             });
         let snippet = snippet_for_stack(&state, &client);

@@ -467,7 +467,7 @@ async fn prune_removes_self_registered_clients_nobody_uses() {
 /// self-registered, and where the login result goes. Its custom scope is the server's own.
 #[tokio::test]
 async fn with_a_license_the_consent_screen_says_self_registered() {
-    use crate::support::browser::{Authorize, Browser, Page, Pkce};
+    use crate::support::browser::{Authorize, Browser, Pkce};
     let stack = bridge_stack(true).await;
     let server = stack.serve().await;
     let (status, answer, _) = register(
@@ -499,18 +499,11 @@ async fn with_a_license_the_consent_screen_says_self_registered() {
     let base = stack.sim.url();
     let browser = Browser::new(&base);
     let login = browser.open(&authorize.url(&base)).await;
-    let Page::Html { html, .. } = &login else {
-        panic!("a login page: {login:?}");
-    };
     let consent = browser
-        .submit(
-            html,
-            "login-form",
-            &[
-                ("loginId", crate::support::DEMO_EMAIL),
-                ("password", crate::support::DEMO_PASSWORD),
-            ],
-            None,
+        .submit_login(
+            &login,
+            crate::support::DEMO_EMAIL,
+            crate::support::DEMO_PASSWORD,
         )
         .await;
     assert!(

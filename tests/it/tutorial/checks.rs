@@ -1,5 +1,5 @@
 //! The tutorial's checks (`verify:` names) against real things: the Docker daemon, a stack
-//! `mcp-fa up` started from the stand-in images, and an in-process stand-in with a state file
+//! `mcp-fa up` started from the test images (stand-in or real), and an in-process stand-in with a state file
 //! and clients registered by the real `mcp-fa clients add`. Each check must pass in the situation
 //! it verifies and fail in the ones it claims to detect, explaining what a reader acts on: the
 //! command (with `--project`), the redirect URI, the folder to delete.

@@ -1,11 +1,11 @@
 //! The interactive walkthrough as a person meets it: `mcp-fa tutorial` (and `mcp-fa up`, which
-//! hands over to it) run in a real pseudo-terminal against the stand-in stack, driven by typing
-//! lines, while the test does in other "terminals" what each step asks: the curl-equivalent
+//! hands over to it) run in a real pseudo-terminal against a stack `up` started, driven by typing
+//! keys, while the test does in other "terminals" what each step asks: the curl-equivalent
 //! requests, `mcp-fa clients add`, logging in through the hosted login form, calling the tools
 //! with the token, `mcp-fa down`. It asserts what the person reads: step headers, ✓ and ✗ lines,
 //! explanations and hints, the final summary, and that progress survives a restart.
-//! Real Docker, stand-in images; without Docker these tests print "skipping" and pass, except
-//! under `CI=true`.
+//! Real Docker, the test images (stand-in or real); without Docker these tests print "skipping"
+//! and pass, except under `CI=true`.
 
 #![cfg(target_os = "linux")]
 
@@ -230,13 +230,11 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
     };
     let home = tempfile::tempdir().expect("home");
     project.env.extend(user_env(home.path()));
-    // `up` as a person types it: no --json, no --no-server, no --no-tutorial.
-    let mut args = project.serving_up_args(&[]);
-    args.retain(|arg| arg != "--json");
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut term = Terminal::spawn(project.command(&args, &[]));
+    let mut term = up_in_pty(&project);
 
-    let report = term.expect("Step 1/12 · What you will build", Duration::from_secs(120));
+    // `up` first: real FusionAuth (real-image mode) takes minutes where the stand-in takes seconds.
+    let up_takes = Duration::from_secs(crate::support::docker::startup_timeout_secs() + 60);
+    let report = term.expect("Step 1/12 · What you will build", up_takes);
     assert!(report.contains("FusionAuth is up."), "{report}");
     assert!(report.contains("the walkthrough starts below"), "{report}");
     term.prompt();
@@ -335,4 +333,50 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
     assert!(bad.stderr.contains("12 clean-up"), "{}", bad.stderr);
 
     project.run(&["down"]).assert_ok();
+}
+
+/// `up` as a person types it, in a terminal: no --json, no --no-server, no --no-tutorial.
+fn up_in_pty(project: &TestProject) -> Terminal {
+    let mut args = project.serving_up_args(&[]);
+    args.retain(|arg| arg != "--json");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Terminal::spawn(project.command(&args, &[]))
+}
+
+#[test]
+fn after_down_volumes_the_walkthrough_starts_again_at_step_1() {
+    let Some(mut project) = TestProject::with_docker("tutreset") else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("home");
+    project.env.extend(user_env(home.path()));
+
+    // Two steps done, quit at step 3.
+    let mut term = up_in_pty(&project);
+    term.expect("Step 1/12 · What you will build", Duration::from_secs(120));
+    term.prompt();
+    term.press_enter();
+    assert!(term.expect_verdict().contains('✓'));
+    term.pass_step(2, "Prerequisites");
+    term.expect("Step 3/12 · FusionAuth is running", Duration::from_secs(30));
+    term.prompt();
+    term.press('q');
+    term.expect("Progress saved at step 3", Duration::from_secs(10));
+    term.expect("until Ctrl-C", Duration::from_secs(10));
+    term.ctrl_c();
+    term.assert_exits_cleanly(Duration::from_secs(20));
+
+    // The data goes, and the progress with it: a new stack starts the story over.
+    project.run(&["down", "--volumes", "--json"]).assert_ok();
+    let mut again = up_in_pty(&project);
+    let first = again.expect("q] quit >", Duration::from_secs(120));
+    assert!(
+        first.contains("Step 1/12 · What you will build") && !first.contains("Step 3/12"),
+        "a fresh stack resumes at step 1:\n{first}"
+    );
+    again.press('q');
+    again.expect("until Ctrl-C", Duration::from_secs(10));
+    again.ctrl_c();
+    again.assert_exits_cleanly(Duration::from_secs(20));
+    project.run(&["down", "--volumes", "--json"]).assert_ok();
 }

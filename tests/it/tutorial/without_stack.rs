@@ -13,12 +13,7 @@ use crate::support::pty::{Terminal, user_env};
 
 /// `mcp-fa ARGS` with its own state directory and home, without a stack (no Docker needed).
 fn bare_command(state_dir: &std::path::Path, home: &std::path::Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mcp-fa"));
-    command
-        .args(args)
-        .env("MCP_FA_STATE_DIR", state_dir)
-        .env_remove("MCP_FA_PROJECT")
-        .stdin(std::process::Stdio::null());
+    let mut command = crate::support::mcp_fa(state_dir, args);
     for (key, value) in user_env(home) {
         command.env(key, value);
     }
