@@ -33,6 +33,6 @@ pub use registration::{
 };
 pub use snippet::{ConfigSnippet, SnippetContext, snippet_for};
 pub use stack_clients::{
-    AddClient, ClientSetup, ClientsError, StackClients, register_for_stack, server_name_for,
-    snippet_for_site, snippet_for_stack,
+    AddClient, ClientSetup, ClientsError, SELF_REGISTERED_KIND, StackClients, register_for_stack,
+    server_name_for, snippet_for_site, snippet_for_stack,
 };
