@@ -151,7 +151,8 @@ pub struct ServeArgs {
     /// `<public-url>/register`): each becomes a public FusionAuth application bound to this
     /// server. On by default for a stack `mcp-fa up` made; against another FusionAuth it needs
     /// this server's origin as the tenant's issuer (`--issuer <public URL>`) and an API key in
-    /// MCP_FA_REGISTRATION_API_KEY allowed to create applications.
+    /// MCP_FA_REGISTRATION_API_KEY allowed to create applications (in a remote project's
+    /// folder, the project's own key serves when that variable is unset).
     #[arg(long, conflicts_with = "no_registration")]
     pub registration: bool,
 

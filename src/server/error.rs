@@ -110,7 +110,8 @@ pub enum ServerError {
     /// `--registration` without the key it needs.
     #[error(
         "--registration needs a FusionAuth API key allowed to create applications: put it in \
-         the MCP_FA_REGISTRATION_API_KEY environment variable (never on the command line). \
+         the MCP_FA_REGISTRATION_API_KEY environment variable (never on the command line; a \
+         remote project's own key variable serves too). \
          It needs GET and POST on /api/application, POST on /api/application/scope and \
          /api/user/registration, and GET on /api/reactor"
     )]

@@ -287,10 +287,7 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
                 issuer,
                 &discovery,
                 policy,
-                config
-                    .registration
-                    .clone()
-                    .map(|settings| (settings, fusionauth.clone())),
+                bridge_client(&config, fusionauth, issuer).await,
                 gate.clone(),
             )))
         }
@@ -365,6 +362,32 @@ async fn authority_discovery(
         }
         None => Ok(None),
     }
+}
+
+/// The bridge's settings and its FusionAuth, in the tenant whose issuer this server is. A
+/// server given no tenant names it when its key sees several (a global key on a FusionAuth with
+/// several tenants: creating an application there needs the tenant named); a key that may not
+/// list tenants (a stack's restricted one) works in its only tenant.
+async fn bridge_client(
+    config: &ServeConfig,
+    fusionauth: &FusionAuthClient,
+    issuer: &str,
+) -> Option<(config::RegistrationSettings, FusionAuthClient)> {
+    let settings = config.registration.clone()?;
+    let client = fusionauth.clone().with_api_key(settings.api_key.clone());
+    if config.tenant_id.is_some() {
+        return Some((settings, client));
+    }
+    let tenants = client.list_tenants().await.unwrap_or_default();
+    let tenant = tenants
+        .iter()
+        .filter(|_| tenants.len() > 1)
+        .find(|t| {
+            t.issuer.as_deref().map(|i| i.trim_end_matches('/'))
+                == Some(issuer.trim_end_matches('/'))
+        })
+        .and_then(|t| t.id.clone());
+    Some((settings, client.with_tenant_id(tenant)))
 }
 
 /// Logs the start-up notes (modes, weakened checks) through `tracing`.

@@ -54,7 +54,8 @@ mod project {
 }
 
 /// An existing FusionAuth with several tenants (a stand-in started on its own, never through
-/// `up`): clients, the claude.ai connector, `check`, `doctor` and the walkthrough's remote track.
+/// `up`): clients, the claude.ai connector, `check`, `doctor`, `serve --registration` and the
+/// walkthrough's remote track.
 mod remote {
     mod setup;
 
@@ -62,6 +63,7 @@ mod remote {
     mod clients;
     mod connector;
     mod doctor;
+    mod registration;
     mod walkthrough;
 }
 
