@@ -105,6 +105,7 @@ mod token;
 
 /// The tutorial: its checks, and the walkthrough as a person meets it.
 mod tutorial {
+    mod bridge;
     mod checks;
     mod unattended;
     mod walkthrough;

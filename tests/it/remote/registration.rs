@@ -141,19 +141,10 @@ async fn with_the_servers_origin_as_issuer_a_client_registers_through_the_projec
         .as_str()
         .expect("client_id")
         .to_owned();
-    let (status, app, _) = call(
-        &remote.fa.base,
-        &remote.fa.global_key,
-        None,
-        "GET",
-        &format!("/api/application/{client_id}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
+    let app = remote.application(&client_id).await;
     assert_eq!(
-        app["application"]["oauthConfiguration"]["authorizedResourceUris"],
+        app["oauthConfiguration"]["authorizedResourceUris"],
         json!([format!("{origin}/mcp")])
     );
-    assert_eq!(app["application"]["tenantId"], json!(remote.fa.first.id));
+    assert_eq!(app["tenantId"], json!(remote.fa.first.id));
 }

@@ -157,7 +157,11 @@ impl Fixture {
 }
 
 /// What a check sees without the walkthrough's server: `project` in `store`, run `mode`.
-fn no_server<'a>(project: &'a ProjectName, store: &'a StateStore, mode: Mode) -> CheckContext<'a> {
+pub(super) fn no_server<'a>(
+    project: &'a ProjectName,
+    store: &'a StateStore,
+    mode: Mode,
+) -> CheckContext<'a> {
     CheckContext {
         project,
         store,
@@ -191,7 +195,7 @@ fn verify(name: &str) -> Verify {
 }
 
 /// Runs `check` and asserts its verdict as [`assert_verdict`] does; returns it for more asserts.
-async fn expect(
+pub(super) async fn expect(
     checker: &mut Checker,
     check: &str,
     ctx: &CheckContext<'_>,
@@ -1097,86 +1101,4 @@ async fn unattended_the_self_test_client_logs_in_and_proves_each_step() {
     )
     .await;
     checker.finish(&ctx).await;
-}
-
-/// A stack made for the registration bridge: step 5's chain reads the server's own metadata
-/// (it is the issuer), step 6 explains both ways and passes once a client registered itself,
-/// and step 7 has nothing to check for such a client.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_that_registered_itself_passes_steps_5_to_7() {
-    let port = free_port();
-    let origin = format!("http://localhost:{port}");
-    let bridge = support::bridge::bridge_stack_for(&origin, false).await;
-    let project: ProjectName = format!(
-        "t-bridge-{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-    .parse()
-    .expect("a valid project name");
-    let state_dir = tempfile::tempdir().expect("temp dir");
-    let store = StateStore::at(state_dir.path());
-    StateFixture::for_bridge(project.as_str(), &bridge, port).write(state_dir.path());
-    let state = store.load(&project).expect("state").expect("a state file");
-    let server = mcp_fa::server::start(ServeConfig::for_stack(&state).expect("config"))
-        .await
-        .expect("the walkthrough's server starts");
-    let ctx = CheckContext {
-        server: Some(&server),
-        calls_since: 0,
-        ..no_server(&project, &store, Mode::Interactive)
-    };
-    let mut checker = Checker::new();
-    expect(
-        &mut checker,
-        "protected_call_challenged",
-        &ctx,
-        Outcome::Passed,
-        &[
-            &format!("authorization server {origin}"),
-            &format!("{}/oauth2/authorize", bridge.sim.url()),
-            "PKCE S256",
-        ],
-    )
-    .await;
-    expect(
-        &mut checker,
-        "client_registered",
-        &ctx,
-        Outcome::Failed,
-        &[
-            "no MCP client is registered",
-            &format!("give it only {origin}/mcp"),
-            &format!("{origin}/register"),
-            "mcp-fa clients add --kind mcp-remote",
-        ],
-    )
-    .await;
-    let (status, answer, _) = support::bridge::register(
-        &server,
-        &support::bridge::native_client("Test Client", "http://127.0.0.1:3999/callback"),
-    )
-    .await;
-    assert_eq!(status, 201, "{answer}");
-    expect(
-        &mut checker,
-        "client_registered",
-        &ctx,
-        Outcome::Passed,
-        &[
-            "registered itself: mcp-fa-tests 1.0",
-            "\"Test Client\"",
-            "http://127.0.0.1:*/callback",
-        ],
-    )
-    .await;
-    expect(
-        &mut checker,
-        "client_configured",
-        &ctx,
-        Outcome::Passed,
-        &["registered itself", "nothing to configure"],
-    )
-    .await;
-    checker.finish(&ctx).await;
-    server.shutdown().await.expect("clean stop");
 }
