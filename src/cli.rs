@@ -59,7 +59,8 @@ pub enum Command {
 pub struct ServeArgs {
     /// The token issuer, exactly as it appears in tokens' `iss` and in the issuer's OIDC
     /// discovery document (FusionAuth: the tenant's issuer), e.g. `http://localhost:9011`.
-    /// Default: the running stack's FusionAuth (from `mcp-fa up`'s state file).
+    /// Default: the running stack's issuer (from `mcp-fa up`'s state file: the MCP server's own
+    /// origin, FusionAuth's URL for stacks made before the registration bridge).
     #[arg(long, env = "MCP_FA_ISSUER", value_name = "URL")]
     pub issuer: Option<String>,
 
@@ -145,6 +146,19 @@ pub struct ServeArgs {
         value_name = "SECS"
     )]
     pub wait_for_issuer: u64,
+
+    /// Let MCP clients register themselves (Dynamic Client Registration, RFC 7591, at
+    /// `<public-url>/register`): each becomes a public FusionAuth application bound to this
+    /// server. On by default for a stack `mcp-fa up` made; against another FusionAuth it needs
+    /// this server's origin as the tenant's issuer (`--issuer <public URL>`) and an API key in
+    /// MCP_FA_REGISTRATION_API_KEY allowed to create applications (in a remote project's
+    /// folder, the project's own key serves when that variable is unset).
+    #[arg(long, conflicts_with = "no_registration")]
+    pub registration: bool,
+
+    /// Never let clients register themselves, even for a stack that allows it.
+    #[arg(long)]
+    pub no_registration: bool,
 
     /// Set by `mcp-fa up --detach` for the background server it starts.
     #[arg(long, hide = true)]

@@ -6,8 +6,9 @@ use std::fmt;
 
 use url::Url;
 
-/// Schemes that can never carry an authorization code back to a client.
-const FORBIDDEN_SCHEMES: &[&str] = &[
+/// Schemes that can never carry an authorization code back to a client (for clients registered
+/// by name and for those that register themselves alike).
+pub(super) const FORBIDDEN_SCHEMES: &[&str] = &[
     "javascript",
     "data",
     "file",

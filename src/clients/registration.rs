@@ -23,6 +23,8 @@ pub const GET_NAME_SCOPE: &str = "get_name";
 
 /// Where our marker lives in `application.data`: it tells our applications from the user's own.
 const DATA_KEY: &str = "mcpFa";
+/// Inside the marker: what a self-registered client said about itself.
+const REGISTRATION_KEY: &str = "registration";
 
 /// A client's name: what the user calls it and what `clients remove` takes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -100,6 +102,43 @@ pub struct RegisteredClient {
     /// does so on purpose.
     #[serde(skip)]
     pub client_secret: Option<Secret>,
+    /// Set when the client registered itself through the MCP server's registration bridge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_registered: Option<SelfRegistered>,
+}
+
+/// What a client that registered itself (RFC 7591) said about itself, kept with its
+/// application: shown by `clients list`, and its fingerprint makes a repeated registration
+/// return the same client.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SelfRegistered {
+    /// `client_name` as sent (display only: anyone can claim any name).
+    pub client_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software_version: Option<String>,
+    /// The redirect URIs as the client sent them (FusionAuth holds their registered forms).
+    pub redirect_uris: Vec<String>,
+    /// The scopes the registration answer granted.
+    pub scope: String,
+    /// Epoch milliseconds.
+    pub registered_at: i64,
+    /// SHA-256 of the registration's metadata; equal metadata, same client.
+    pub fingerprint: String,
+}
+
+impl SelfRegistered {
+    /// How `clients list` names the software: its id and version when it sent them, else its
+    /// name.
+    pub fn software(&self) -> String {
+        match (&self.software_id, &self.software_version) {
+            (Some(id), Some(version)) => format!("{id} {version}"),
+            (Some(id), None) => id.clone(),
+            _ => self.client_name.clone(),
+        }
+    }
 }
 
 impl serde::Serialize for ClientKind {
@@ -181,7 +220,7 @@ impl<'a> ClientRegistrar<'a> {
         }
         let license = License::read(self.fusionauth).await?;
         let port = request.port.or(request.kind.default_port());
-        let mut application = client_application(
+        let application = client_application(
             request.name.as_str(),
             request.kind,
             port,
@@ -189,48 +228,20 @@ impl<'a> ClientRegistrar<'a> {
             &request.resource,
             license.third_party(),
         );
-        let created = match self.fusionauth.create_application(None, &application).await {
-            // A license nobody could read (a tenant-limited key) turned out not to allow
-            // consent screens: the same client without one.
-            Err(error) if license.refused(&error) => {
-                if let Some(oauth) = application.oauth_configuration.as_mut() {
-                    oauth.relationship = Some(OAuthApplicationRelationship::FirstParty);
-                }
-                self.fusionauth
-                    .create_application(None, &application)
-                    .await?
-            }
-            created => created?,
-        };
+        let created = create_client_application(self.fusionauth, &license, application).await?;
         let client_id = created.id.clone().unwrap_or_default();
         let client_secret = created
             .oauth_configuration
             .as_ref()
             .and_then(|oauth| oauth.client_secret.clone())
             .filter(|_| request.kind.is_confidential());
-        if license.custom_scopes() {
-            match self
-                .fusionauth
-                .create_scope(&client_id, None, &get_name_scope())
-                .await
-            {
-                Err(error) if license.refused(&error) => {}
-                created => {
-                    created?;
-                }
-            }
-        }
-        if let Some(user_id) = &request.user_id {
-            let registration = UserRegistration {
-                application_id: Some(client_id.clone()),
-                ..UserRegistration::default()
-            };
-            match self.fusionauth.register_user(user_id, &registration).await {
-                Ok(_) => {}
-                Err(e) if e.has_code_prefix("[duplicate]") => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        equip(
+            self.fusionauth,
+            &client_id,
+            &license,
+            request.user_id.as_deref(),
+        )
+        .await?;
         let mut client = describe(&self.fusionauth.get_application(&client_id).await?)
             .ok_or(RegistrationError::NotFound(client_id))?;
         client.created = true;
@@ -347,7 +358,8 @@ impl<'a> ClientRegistrar<'a> {
 
 /// The application FusionAuth needs for one MCP client: exactly its redirect URIs, bound to
 /// `resource` (RFC 8707), PKCE required and no secret, refresh tokens, strict scopes, and our
-/// marker. What [`ClientRegistrar::add`] creates, and what an exported kickstart creates.
+/// marker. What [`ClientRegistrar::add`] creates, what an exported kickstart creates, and what
+/// the registration bridge starts from.
 pub fn client_application(
     name: &str,
     kind: ClientKind,
@@ -376,8 +388,26 @@ pub fn client_application(
             }),
             ..OAuthConfiguration::default()
         }),
-        data: Some(marker(name, kind, port)),
+        data: Some(marker(name, kind, port, None)),
         ..Application::default()
+    }
+}
+
+/// Creates `application`; when a license nobody could read (a tenant-limited key) turns out
+/// not to allow consent screens, the same client without one.
+pub(super) async fn create_client_application(
+    fusionauth: &FusionAuthClient,
+    license: &License,
+    mut application: Application,
+) -> Result<Application, FusionAuthError> {
+    match fusionauth.create_application(None, &application).await {
+        Err(error) if license.refused(&error) => {
+            if let Some(oauth) = application.oauth_configuration.as_mut() {
+                oauth.relationship = Some(OAuthApplicationRelationship::FirstParty);
+            }
+            fusionauth.create_application(None, &application).await
+        }
+        created => created,
     }
 }
 
@@ -395,25 +425,79 @@ pub fn get_name_scope() -> ApplicationOAuthScope {
     }
 }
 
-fn marker(name: &str, kind: ClientKind, port: Option<u16>) -> Map<String, Value> {
+/// What a new client application gets after it exists: the custom `get_name` scope where the
+/// license allows custom scopes (left out when an unread license turns out not to), and
+/// `user_id` registered to it (so their tokens carry `applicationId`), an existing
+/// registration being fine.
+pub(super) async fn equip(
+    fusionauth: &FusionAuthClient,
+    client_id: &str,
+    license: &License,
+    user_id: Option<&str>,
+) -> Result<(), FusionAuthError> {
+    if license.custom_scopes() {
+        match fusionauth
+            .create_scope(client_id, None, &get_name_scope())
+            .await
+        {
+            Err(error) if license.refused(&error) => {}
+            created => {
+                created?;
+            }
+        }
+    }
+    if let Some(user_id) = user_id {
+        let registration = UserRegistration {
+            application_id: Some(client_id.to_owned()),
+            ..UserRegistration::default()
+        };
+        match fusionauth.register_user(user_id, &registration).await {
+            Ok(_) => {}
+            Err(e) if e.has_code_prefix("[duplicate]") => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// `application.data.mcpFa`: the client's name and kind (and port), and for a client that
+/// registered itself, what it said about itself ([`SelfRegistered`]).
+pub(super) fn marker(
+    name: &str,
+    kind: ClientKind,
+    port: Option<u16>,
+    registration: Option<&SelfRegistered>,
+) -> Map<String, Value> {
     let mut data = Map::new();
     let mut ours = json!({"clientName": name, "kind": kind.as_str()});
     if let Some(port) = port {
         ours["port"] = json!(port);
     }
+    if let Some(registration) = registration {
+        ours[REGISTRATION_KEY] = json!(registration);
+    }
     data.insert(DATA_KEY.into(), ours);
     data
 }
 
-/// Reads our marker back; `None` for applications mcp-fa did not create.
-fn describe(app: &Application) -> Option<RegisteredClient> {
+/// Reads our marker back; `None` for applications mcp-fa did not create. A self-registered
+/// client's name is its slug and the start of its id, so two with the same name stay apart.
+pub(super) fn describe(app: &Application) -> Option<RegisteredClient> {
     let ours = app.data.as_ref()?.get(DATA_KEY)?;
     let kind: ClientKind = ours["kind"].as_str()?.parse().ok()?;
     let oauth = app.oauth_configuration.clone().unwrap_or_default();
+    let self_registered: Option<SelfRegistered> = ours
+        .get(REGISTRATION_KEY)
+        .and_then(|r| serde_json::from_value(r.clone()).ok());
+    let id = app.id.clone()?;
+    let name = ours["clientName"].as_str()?;
     Some(RegisteredClient {
-        name: ours["clientName"].as_str()?.to_string(),
+        name: match &self_registered {
+            Some(_) => format!("{name}-{}", id.get(..8).unwrap_or(&id)),
+            None => name.to_string(),
+        },
         kind,
-        client_id: app.id.clone()?,
+        client_id: id,
         redirect_uris: oauth.authorized_redirect_urls.unwrap_or_default(),
         resources: oauth.authorized_resource_uris.unwrap_or_default(),
         third_party: oauth.relationship == Some(OAuthApplicationRelationship::ThirdParty),
@@ -428,6 +512,7 @@ fn describe(app: &Application) -> Option<RegisteredClient> {
         last_login: None,
         created_at: app.insert_instant,
         client_secret: None,
+        self_registered,
     })
 }
 

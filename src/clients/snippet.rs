@@ -252,6 +252,7 @@ mod tests {
             last_login: None,
             created_at: None,
             client_secret: None,
+            self_registered: None,
         }
     }
 

@@ -185,6 +185,15 @@ impl StackClients {
         &self.site
     }
 
+    /// Whether clients may register themselves with this site's MCP server: a stack made for
+    /// the registration bridge. A remote project's server may run one too (`serve
+    /// --registration`), but nothing here knows it.
+    pub fn registration_ready(&self) -> bool {
+        self.record
+            .as_ref()
+            .is_some_and(|(_, state)| state.registration_ready())
+    }
+
     /// Whether the last [`Self::list`] could not read login records (a key that may not call
     /// FusionAuth's global login-record search): the clients came without their last login.
     pub fn logins_unreadable(&self) -> bool {
@@ -395,13 +404,20 @@ impl StackClients {
                 name: c.name.clone(),
                 client_id: c.client_id.clone(),
                 redirect_uris: c.redirect_uris.clone(),
-                kind: Some(c.kind.as_str().to_string()),
+                kind: Some(if c.self_registered.is_some() {
+                    SELF_REGISTERED_KIND.to_owned()
+                } else {
+                    c.kind.as_str().to_owned()
+                }),
             })
             .collect();
         store.save(state)?;
         Ok(())
     }
 }
+
+/// How the state file (and `status`) names the kind of a client that registered itself.
+pub const SELF_REGISTERED_KIND: &str = "self-registered";
 
 /// The key the stack's server gets in a client's configuration: `mcp-fa`, or
 /// `mcp-fa-<project>` beside the default stack.

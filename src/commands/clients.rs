@@ -224,9 +224,18 @@ async fn list(target: &Target, args: &ClientsListArgs) -> Result<(), Error> {
     }
     let mut text = String::new();
     if clients.is_empty() {
+        let _ = write!(
+            text,
+            "No MCP clients registered yet; add one with `mcp-fa clients add{flag}`"
+        );
         let _ = writeln!(
             text,
-            "No MCP clients registered yet; add one with `mcp-fa clients add{flag}`."
+            "{}",
+            if opened.registration_ready() {
+                ", or give a client only the MCP server's URL and it registers itself."
+            } else {
+                "."
+            }
         );
     }
     for c in &clients {
@@ -235,10 +244,14 @@ async fn list(target: &Target, args: &ClientsListArgs) -> Result<(), Error> {
             None if logins_unreadable => "unknown".to_string(),
             None => "never".to_string(),
         };
+        let kind = match &c.self_registered {
+            Some(registered) => format!("self-registered: {}", registered.software()),
+            None => c.kind.to_string(),
+        };
         let _ = writeln!(
             text,
-            "{}  ({})  client id {}  last login: {last}",
-            c.name, c.kind, c.client_id
+            "{}  ({kind})  client id {}  last login: {last}",
+            c.name, c.client_id
         );
         let _ = writeln!(text, "    redirect URIs: {}", c.redirect_uris.join(", "));
     }

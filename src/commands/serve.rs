@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use super::settings::ProjectContext;
 use crate::cli::{HealthcheckArgs, LogFormat, ServeArgs, ServeScopes, ServeValidation};
 use crate::error::Error;
+use crate::fusionauth::Secret;
 use crate::server::{
     HEALTH_PATH, ScopeMode, ServeConfig, ServeRequest, ServerError, ServerHandle, ValidationMode,
 };
@@ -132,5 +133,32 @@ fn request(args: &ServeArgs) -> Result<ServeRequest, Error> {
         },
         client_id_audiences: args.accept_client_id_audience.clone(),
         allowed_origins: args.allowed_origins.clone(),
+        registration: match (args.registration, args.no_registration) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        // From the environment only: a key on the command line shows in `ps`. A remote
+        // project's own key (the one `clients add` uses there) serves when no other is given.
+        registration_api_key: [
+            Some(REGISTRATION_KEY_VARIABLE.to_owned()),
+            file.is_remote().then(|| {
+                file.fusionauth
+                    .api_key_env
+                    .clone()
+                    .unwrap_or_else(|| crate::site::DEFAULT_API_KEY_ENV.to_owned())
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|variable| {
+            std::env::var(variable)
+                .ok()
+                .filter(|key| !key.trim().is_empty())
+        })
+        .map(Secret::new),
     })
 }
+
+/// Where `serve --registration` reads its FusionAuth API key.
+const REGISTRATION_KEY_VARIABLE: &str = "MCP_FA_REGISTRATION_API_KEY";

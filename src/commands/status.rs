@@ -51,6 +51,16 @@ fn render(report: &StatusReport) -> String {
     text.push_str(&field("FusionAuth:", &report.fusionauth_url));
     text.push_str(&field("Issuer:", &report.issuer));
     text.push_str(&field("MCP endpoint:", &report.mcp_server_url));
+    if let Some(registration) = &report.registration {
+        let line = match (&registration.endpoint, &registration.reason) {
+            (Some(endpoint), _) => format!(
+                "on: clients that know only the MCP endpoint register themselves at {endpoint}"
+            ),
+            (None, Some(reason)) => format!("off: {reason}"),
+            (None, None) => "off".to_owned(),
+        };
+        text.push_str(&format!("  {:<13} {line}\n", "Registration:"));
+    }
     if let Some(server) = &report.mcp_server {
         let protection = match server.protected {
             Some(true) => ", protected",
@@ -123,6 +133,13 @@ fn env_lines(report: &StatusReport) -> String {
     push("FUSIONAUTH_URL", report.fusionauth_url.as_deref());
     push("FUSIONAUTH_ISSUER", report.issuer.as_deref());
     push("MCP_SERVER_URL", report.mcp_server_url.as_deref());
+    push(
+        "MCP_REGISTRATION_ENDPOINT",
+        report
+            .registration
+            .as_ref()
+            .and_then(|r| r.endpoint.as_deref()),
+    );
     for user in &report.users {
         let prefix = if user.role == "admin" {
             "FUSIONAUTH_ADMIN"

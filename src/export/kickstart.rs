@@ -50,6 +50,7 @@ pub fn render(project: &ExportedProject, template: &Template) -> Result<String, 
     let rendered = render_kickstart(&template.text, &template.source, &values)?;
     let mut document: Value =
         serde_json::from_slice(&rendered.contents).expect("the rendered kickstart is JSON");
+    without_bridge_key(&mut document);
     let resource = format!("{}/mcp", env_ref(MCP_PUBLIC_URL));
     let licensed = project.license_id.is_some();
     let requests = document["requests"]
@@ -84,6 +85,25 @@ pub fn render(project: &ExportedProject, template: &Template) -> Result<String, 
     }
     Ok(serde_json::to_string_pretty(&document).expect("JSON serialises") + "\n")
 }
+
+/// Leaves out the registration bridge's key: the exported server trusts FusionAuth's public URL
+/// as its issuer, so it runs no bridge (clients are the ones recreated below), and a key
+/// nobody uses would be one more secret, and a generated one, written into the file.
+fn without_bridge_key(document: &mut Value) {
+    let Some(variable) = document["variables"]
+        .as_object_mut()
+        .and_then(|variables| variables.remove(BRIDGE_KEY_VARIABLE))
+    else {
+        return;
+    };
+    let reference = format!("#{{{BRIDGE_KEY_VARIABLE}}}");
+    if let Some(keys) = document["apiKeys"].as_array_mut() {
+        keys.retain(|key| key["key"] != reference && key["key"] != variable);
+    }
+}
+
+/// The kickstart variable holding the bridge's key (see `crate::stack::kickstart`).
+const BRIDGE_KEY_VARIABLE: &str = "registrationApiKey";
 
 #[cfg(test)]
 mod tests {
@@ -132,6 +152,10 @@ mod tests {
         let last = requests.last().expect("a request");
         assert_eq!(last["url"], "/api/user/registration/#{demoUserId}");
         assert!(!text.contains("sentinel"), "{text}");
+        let keys = doc["apiKeys"].as_array().expect("apiKeys");
+        assert_eq!(keys.len(), 1, "no registration bridge key: {keys:?}");
+        assert_eq!(keys[0]["key"], "#{apiKey}");
+        assert!(doc["variables"].get("registrationApiKey").is_none());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! up, its project file and mcp-fa's defaults. Secrets are not carried over: the exported setup
 //! gets its own (see [`super::secrets`]), except the license id, which is the user's own.
 
-use crate::clients::ClientKind;
+use crate::clients::{ClientKind, SELF_REGISTERED_KIND};
 use crate::fusionauth::Secret;
 use crate::project::{ProjectName, ScopeChoice};
 use crate::state::StackState;
@@ -35,9 +35,13 @@ pub struct ExportedClient {
 impl ExportedProject {
     /// The project as its state records it.
     pub fn from_state(state: &StackState) -> Self {
+        // A client that registered itself through the bridge is not recreated: its redirect
+        // URIs are wildcard patterns only the bridge's policy makes sense of, and it registers
+        // itself again wherever a bridge runs.
         let clients = state
             .clients
             .iter()
+            .filter(|client| client.kind.as_deref() != Some(SELF_REGISTERED_KIND))
             .map(|client| {
                 let kind = client
                     .kind
@@ -108,6 +112,12 @@ mod tests {
                     redirect_uris: vec!["https://example.com/cb".into()],
                     kind: None,
                 },
+                RegisteredClient {
+                    name: "vs-code-1a2b3c4d".into(),
+                    client_id: "c-3".into(),
+                    redirect_uris: vec!["http://127.0.0.1:*/".into()],
+                    kind: Some(SELF_REGISTERED_KIND.into()),
+                },
             ],
             ..StackState::sample()
         };
@@ -122,6 +132,11 @@ mod tests {
         assert_eq!(exported.clients[0].port, Some(33418));
         assert_eq!(exported.clients[1].kind, ClientKind::Custom);
         assert_eq!(exported.clients[1].port, None);
+        assert_eq!(
+            exported.clients.len(),
+            2,
+            "a self-registered client registers again"
+        );
         assert_eq!(exported.local_issuer(), "http://localhost:9011");
     }
 }

@@ -289,7 +289,7 @@ impl ProjectFile {
         if let Some(port) = self.fusionauth.port {
             let _ = writeln!(
                 out,
-                "  # Published on 127.0.0.1 and part of the tenant's issuer: fixed once the data\n  \
+                "  # Published on 127.0.0.1 (its login pages and API): fixed once the data\n  \
                  # exists (`mcp-fa down --volumes` to change it).\n  port: {port}"
             );
         }
@@ -321,7 +321,8 @@ impl ProjectFile {
             let _ = writeln!(
                 out,
                 "  # The MCP server listens on 127.0.0.1:<port>; clients connect to\n  \
-                 # http://localhost:<port>/mcp.\n  port: {port}"
+                 # http://localhost:<port>/mcp. Its origin is the tenant's issuer: fixed once\n  \
+                 # the data exists (`mcp-fa down --volumes` to change it).\n  port: {port}"
             );
         }
         self.render_scopes(&mut out, "custom with a license, else standard");

@@ -9,6 +9,7 @@ use url::Url;
 use super::error::ServerError;
 use super::scopes::ScopeMode;
 use super::verifier::{ValidationMode, VerifierSettings};
+use crate::fusionauth::Secret;
 use crate::project::ProjectName;
 use crate::site::{Origin, Site};
 use crate::state::{StackState, StateStore};
@@ -32,6 +33,51 @@ pub struct ServeRequest {
     pub validation: ValidationMode,
     pub client_id_audiences: Vec<String>,
     pub allowed_origins: Vec<String>,
+    /// `Some(true)`: let clients register themselves (needs `registration_api_key` unless the
+    /// stack supplies one); `Some(false)`: never; `None`: as the stack allows, else never.
+    pub registration: Option<bool>,
+    /// The key for `--registration` against a FusionAuth that is not a stack's.
+    pub registration_api_key: Option<Secret>,
+}
+
+/// The registration bridge: `POST /register` (RFC 7591) creating FusionAuth applications.
+#[derive(Clone)]
+pub struct RegistrationSettings {
+    /// A FusionAuth API key that may read and create applications, their scopes and user
+    /// registrations (and read the license). Never logged.
+    pub api_key: Secret,
+    /// Registered to every new client (the stack's demo user), so tokens carry
+    /// `applicationId`.
+    pub user_id: Option<String>,
+    /// Registration requests reaching FusionAuth per minute, all clients together.
+    pub per_minute: usize,
+    /// Self-registered clients that may exist at once.
+    pub total: usize,
+    /// Asked for explicitly (`--registration`): a server that cannot offer it refuses to start.
+    /// Otherwise (a stack's default) it is left off with a warning.
+    pub required: bool,
+}
+
+impl RegistrationSettings {
+    pub fn new(api_key: Secret) -> Self {
+        Self {
+            api_key,
+            user_id: None,
+            per_minute: 10,
+            total: 50,
+            required: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for RegistrationSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistrationSettings")
+            .field("user_id", &self.user_id)
+            .field("per_minute", &self.per_minute)
+            .field("total", &self.total)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Everything [`super::start`] needs.
@@ -67,6 +113,9 @@ pub struct ServeConfig {
     /// without a token and the metadata routes answer 404 until
     /// [`super::ServerHandle::set_protected`] switches it on (the tutorial's first steps).
     pub start_unprotected: bool,
+    /// Let clients register themselves (`None`: they are registered in FusionAuth beforehand).
+    /// Needs the issuer to be this server's origin.
+    pub registration: Option<RegistrationSettings>,
 }
 
 impl ServeConfig {
@@ -89,6 +138,7 @@ impl ServeConfig {
             jwks_refetch_interval: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             start_unprotected: false,
+            registration: None,
         })
     }
 
@@ -114,13 +164,24 @@ impl ServeConfig {
         }
     }
 
-    /// The server for a stack `mcp-fa up` started: its FusionAuth as the issuer, listening on
-    /// `127.0.0.1:<its MCP port>`, and the scope mode the project chose (by default the custom
-    /// `get_name` scope when it has a license).
+    /// The server for a stack `mcp-fa up` started: the stack's issuer (its MCP origin for
+    /// stacks made for the registration bridge, else its FusionAuth URL), FusionAuth's API at
+    /// its URL, listening on `127.0.0.1:<its MCP port>`, the scope mode the project chose (by
+    /// default the custom `get_name` scope when it has a license), and the registration bridge
+    /// when the stack has its key.
     pub fn for_stack(state: &StackState) -> Result<Self, ServerError> {
-        let mut config = Self::new(&state.fusionauth_url)?;
+        let mut config = Self::new(state.issuer())?;
+        config.fusionauth_url = Some(parse_url("FusionAuth URL", &state.fusionauth_url)?);
         config.bind = SocketAddr::from(([127, 0, 0, 1], state.mcp_port));
         config.scopes = ScopeMode::from(state.scope_choice());
+        config.registration = state
+            .registration_api_key
+            .clone()
+            .filter(|_| state.registration_ready())
+            .map(|key| RegistrationSettings {
+                user_id: state.user("demo").map(|user| user.id.clone()),
+                ..RegistrationSettings::new(key)
+            });
         Ok(config)
     }
 
@@ -226,6 +287,23 @@ impl ServeConfig {
             .iter()
             .map(|origin| parse_origin(origin))
             .collect::<Result<_, _>>()?;
+        config.registration = match (args.registration, config.registration.take()) {
+            (Some(false), _) => None,
+            (Some(true), _) if args.no_auth => None,
+            (Some(true), stack) => Some(match (&args.registration_api_key, stack) {
+                (Some(key), stack) => RegistrationSettings {
+                    api_key: key.clone(),
+                    required: true,
+                    ..stack.unwrap_or_else(|| RegistrationSettings::new(key.clone()))
+                },
+                (None, Some(stack)) => RegistrationSettings {
+                    required: true,
+                    ..stack
+                },
+                (None, None) => return Err(ServerError::RegistrationKeyMissing),
+            }),
+            (None, stack) => stack,
+        };
         config.check_bind()?;
         Ok(config)
     }
@@ -343,10 +421,13 @@ mod tests {
         }
     }
 
+    /// A stack from before the registration bridge: FusionAuth's URL is the issuer.
     fn stack_state(licensed: bool) -> StackState {
         StackState {
             project: ProjectName::parse("cfg").expect("valid"),
             fusionauth_url: "http://localhost:9123".into(),
+            issuer: None,
+            registration_api_key: None,
             fusionauth_port: 9123,
             mcp_port: 8123,
             license_id: licensed.then(|| crate::fusionauth::Secret::new("l")),
@@ -391,6 +472,73 @@ mod tests {
         store.save(&stack_state(false)).expect("save unlicensed");
         let config = from_dir(dir.path(), &request("cfg")).expect("ok");
         assert_eq!(config.scopes, ScopeMode::Standard, "unlicensed: profile");
+    }
+
+    #[test]
+    fn a_bridge_stack_is_its_own_issuer_and_lets_clients_register() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = StateStore::at(dir.path());
+        store
+            .save(&StackState {
+                issuer: Some("http://localhost:8123".into()),
+                registration_api_key: Some(crate::fusionauth::Secret::new("k")),
+                ..stack_state(false)
+            })
+            .expect("save");
+        let config = from_dir(dir.path(), &request("cfg")).expect("ok");
+        assert_eq!(config.issuer.as_deref(), Some("http://localhost:8123"));
+        assert_eq!(
+            config.fusionauth_url.as_ref().map(Url::as_str),
+            Some("http://localhost:9123/"),
+            "FusionAuth's API is still at its own URL"
+        );
+        let registration = config.registration.expect("the bridge is on");
+        assert_eq!(registration.api_key.expose(), "k");
+        assert_eq!(registration.user_id.as_deref(), Some("u"), "the demo user");
+        assert!(!registration.required, "the stack's default, not asked for");
+
+        let off = ServeRequest {
+            registration: Some(false),
+            ..request("cfg")
+        };
+        assert!(
+            from_dir(dir.path(), &off)
+                .expect("ok")
+                .registration
+                .is_none()
+        );
+        let asked = ServeRequest {
+            registration: Some(true),
+            ..request("cfg")
+        };
+        assert!(
+            from_dir(dir.path(), &asked)
+                .expect("ok")
+                .registration
+                .expect("on")
+                .required
+        );
+
+        // Against another FusionAuth the key must be given.
+        let elsewhere = ServeRequest {
+            issuer: Some("https://mcp.example.com".into()),
+            registration: Some(true),
+            ..request("cfg")
+        };
+        assert_eq!(
+            from_dir(dir.path(), &elsewhere).expect_err("no key").code(),
+            "SERVE_REGISTRATION_KEY_MISSING"
+        );
+        let with_key = ServeRequest {
+            registration_api_key: Some(crate::fusionauth::Secret::new("other")),
+            ..elsewhere
+        };
+        let registration = from_dir(dir.path(), &with_key)
+            .expect("ok")
+            .registration
+            .expect("on");
+        assert_eq!(registration.api_key.expose(), "other");
+        assert_eq!(registration.user_id, None, "no stack user to register");
     }
 
     #[test]

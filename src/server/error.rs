@@ -96,6 +96,27 @@ pub enum ServerError {
     #[error("could not write to standard output: {0}")]
     Output(#[source] std::io::Error),
 
+    /// The registration bridge was asked for, but this server is not its tokens' issuer.
+    #[error(
+        "clients can register themselves here only when this server is the tokens' issuer: \
+         the bridge publishes the authorization server metadata at {origin}, and strict MCP \
+         clients require its `issuer` to be that URL, equal to the `iss` FusionAuth puts in \
+         tokens and on its authorize redirects. The issuer is `{issuer}`. Set the FusionAuth \
+         tenant's issuer to `{origin}` and pass `--issuer {origin} --fusionauth-url <FusionAuth's \
+         URL>`, or leave out --registration and register clients in FusionAuth yourself"
+    )]
+    RegistrationNeedsIssuer { issuer: String, origin: String },
+
+    /// `--registration` without the key it needs.
+    #[error(
+        "--registration needs a FusionAuth API key allowed to create applications: put it in \
+         the MCP_FA_REGISTRATION_API_KEY environment variable (never on the command line; a \
+         remote project's own key variable serves too). \
+         It needs GET and POST on /api/application, POST on /api/application/scope and \
+         /api/user/registration, and GET on /api/reactor"
+    )]
+    RegistrationKeyMissing,
+
     /// `mcp-fa healthcheck`: the server did not answer its health endpoint with 200.
     #[error("{url} is not healthy: {reason}")]
     Unhealthy { url: String, reason: String },
@@ -121,6 +142,8 @@ impl ServerError {
             Self::TokenRefused { .. } => "TOKEN_REFUSED",
             Self::TokenUnverified { .. } => "TOKEN_UNVERIFIED",
             Self::Output(_) => "OUTPUT_FAILED",
+            Self::RegistrationNeedsIssuer { .. } => "SERVE_REGISTRATION_NEEDS_ISSUER",
+            Self::RegistrationKeyMissing => "SERVE_REGISTRATION_KEY_MISSING",
             Self::Unhealthy { .. } => "SERVE_UNHEALTHY",
         }
     }

@@ -26,6 +26,7 @@ mod connections;
 mod error;
 mod health;
 mod inspect;
+mod registration;
 mod router;
 mod scopes;
 mod tools;
@@ -41,15 +42,17 @@ use tokio_util::sync::CancellationToken;
 pub use auth::{MAX_BODY_BYTES, OriginPolicy};
 pub use calls::{CALL_LOG_CAPACITY, CallLog, CallOutcome, CallRecord};
 pub use challenge::BearerChallenge;
-pub use config::{PublicUrls, ServeConfig, ServeRequest};
+pub use config::{PublicUrls, RegistrationSettings, ServeConfig, ServeRequest};
 pub use error::ServerError;
 pub use health::{HEALTH_PATH, probe};
 pub use inspect::{HOW_TO_PASS, Inspection, inspect, inspect_for_site};
+pub use registration::{MAX_REGISTRATION_BYTES, REGISTRATION_PATH};
 pub use scopes::ScopeMode;
 pub use tools::greeting;
 pub use verifier::{Rejection, TokenVerifier, ValidationMode, VerifiedToken, VerifierSettings};
 
-use crate::fusionauth::{FusionAuthClient, Timeouts};
+use crate::clients::RegistrationPolicy;
+use crate::fusionauth::{FusionAuthClient, OpenIdConfiguration, Timeouts};
 
 /// Something the operator should read at start (modes, weakened checks, misconfigurations).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +83,7 @@ pub struct ServerHandle {
     local_addr: SocketAddr,
     urls: PublicUrls,
     issuer: Option<String>,
+    registration_endpoint: Option<String>,
     notes: Vec<Notice>,
     gate: Arc<auth::Gate>,
     cancel: CancellationToken,
@@ -113,6 +117,11 @@ impl ServerHandle {
 
     pub fn notes(&self) -> &[Notice] {
         &self.notes
+    }
+
+    /// `<public URL>/register` when clients may register themselves here.
+    pub fn registration_endpoint(&self) -> Option<&str> {
+        self.registration_endpoint.as_deref()
     }
 
     /// The record of calls to `/mcp` (shared: it keeps filling while the server runs).
@@ -182,13 +191,19 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
     })?;
     let urls = PublicUrls::new(config.public_url.as_ref(), local_addr);
     let mut notes = Vec::new();
+    let requested_scopes: Vec<String> = config
+        .scopes
+        .requested()
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
 
-    let (verifier, fusionauth, metadata) = if config.no_auth {
+    let (verifier, fusionauth, metadata, authority) = if config.no_auth {
         notes.push(Notice::warning(
             "NO AUTHENTICATION: --no-auth serves every tool to anyone who can reach this port. \
              This is the tutorial's unprotected starting point; never expose it.",
         ));
-        (None, None, None)
+        (None, None, None, None)
     } else {
         let base = config.fusionauth_url.clone().ok_or(ServerError::NoIssuer)?;
         let timeouts = Timeouts {
@@ -235,14 +250,17 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
         let metadata = router::ResourceMetadata {
             resource: urls.resource.clone(),
             issuer: discovered.issuer.clone(),
-            scopes: config
-                .scopes
-                .requested()
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
+            scopes: requested_scopes.clone(),
         };
-        (Some(discovered.verifier), Some(fusionauth), Some(metadata))
+        let authority =
+            authority_discovery(&config, &urls, &discovered.issuer, &fusionauth, &mut notes)
+                .await?;
+        (
+            Some(discovered.verifier),
+            Some(fusionauth),
+            Some(metadata),
+            authority,
+        )
     };
 
     let issuer = verifier.as_ref().map(|v| v.issuer().to_owned());
@@ -259,8 +277,40 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
         OriginPolicy::new(&urls.origin, &config.allowed_origins),
         config.start_unprotected,
     ));
+    let authorization = match (authority, &fusionauth, &issuer) {
+        (Some(discovery), Some(fusionauth), Some(issuer)) => {
+            let policy = RegistrationPolicy {
+                resource: urls.resource.clone(),
+                scopes: requested_scopes,
+            };
+            Some(Arc::new(registration::AuthorizationServer::new(
+                issuer,
+                &discovery,
+                policy,
+                bridge_client(&config, fusionauth, issuer).await,
+                gate.clone(),
+            )))
+        }
+        _ => None,
+    };
+    let registration_endpoint = authorization
+        .as_ref()
+        .and_then(|a| a.registration_endpoint().map(str::to_owned));
+    if let Some(endpoint) = &registration_endpoint {
+        notes.push(Notice::info(format!(
+            "clients may register themselves at {endpoint} (RFC 7591): each becomes a public \
+             FusionAuth application bound to {} (`mcp-fa clients list` shows them)",
+            urls.resource
+        )));
+    }
     let cancel = CancellationToken::new();
-    let app = router::build(gate.clone(), fusionauth, metadata, cancel.child_token());
+    let app = router::build(
+        gate.clone(),
+        fusionauth,
+        metadata,
+        authorization,
+        cancel.child_token(),
+    );
     let stop = cancel.clone();
     let header_read_timeout = config.header_read_timeout;
     let task =
@@ -271,11 +321,73 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
         local_addr,
         urls,
         issuer,
+        registration_endpoint,
         notes,
         gate,
         cancel,
         task,
     })
+}
+
+/// When this server's origin is the tokens' issuer, it must publish the authorization server
+/// metadata itself: FusionAuth's discovery document, fetched for that. Otherwise clients find
+/// FusionAuth's own, and the registration bridge cannot be offered (refused when asked for, a
+/// warning when it came with a stack).
+async fn authority_discovery(
+    config: &ServeConfig,
+    urls: &PublicUrls,
+    issuer: &str,
+    fusionauth: &FusionAuthClient,
+    notes: &mut Vec<Notice>,
+) -> Result<Option<OpenIdConfiguration>, ServerError> {
+    if issuer.trim_end_matches('/') == urls.origin {
+        return fusionauth
+            .openid_configuration()
+            .await
+            .map(Some)
+            .map_err(ServerError::Discovery);
+    }
+    match &config.registration {
+        Some(settings) if settings.required => Err(ServerError::RegistrationNeedsIssuer {
+            issuer: issuer.to_owned(),
+            origin: urls.origin.clone(),
+        }),
+        Some(_) => {
+            notes.push(Notice::warning(format!(
+                "client registration is off: this server answers at {}, but the tokens' issuer \
+                 is {issuer}, and clients that register themselves need the two to be the same",
+                urls.origin
+            )));
+            Ok(None)
+        }
+        None => Ok(None),
+    }
+}
+
+/// The bridge's settings and its FusionAuth, in the tenant whose issuer this server is. A
+/// server given no tenant names it when its key sees several (a global key on a FusionAuth with
+/// several tenants: creating an application there needs the tenant named); a key that may not
+/// list tenants (a stack's restricted one) works in its only tenant.
+async fn bridge_client(
+    config: &ServeConfig,
+    fusionauth: &FusionAuthClient,
+    issuer: &str,
+) -> Option<(config::RegistrationSettings, FusionAuthClient)> {
+    let settings = config.registration.clone()?;
+    let client = fusionauth.clone().with_api_key(settings.api_key.clone());
+    if config.tenant_id.is_some() {
+        return Some((settings, client));
+    }
+    let tenants = client.list_tenants().await.unwrap_or_default();
+    let tenant = tenants
+        .iter()
+        .filter(|_| tenants.len() > 1)
+        .find(|t| {
+            t.issuer.as_deref().map(|i| i.trim_end_matches('/'))
+                == Some(issuer.trim_end_matches('/'))
+        })
+        .and_then(|t| t.id.clone());
+    Some((settings, client.with_tenant_id(tenant)))
 }
 
 /// Logs the start-up notes (modes, weakened checks) through `tracing`.

@@ -1,6 +1,7 @@
-//! The HTTP surface: `/mcp` (rmcp's Streamable HTTP service behind the auth gate) and the
+//! The HTTP surface: `/mcp` (rmcp's Streamable HTTP service behind the auth gate), the
 //! Protected Resource Metadata at both well-known paths, each with the CORS browser clients need,
-//! and the health endpoint (`super::health`), outside the auth gate.
+//! the health endpoint (`super::health`), outside the auth gate, and, when this server is the
+//! issuer, the authorization server's routes (`registration`).
 //! While protection is switched off the metadata routes answer 404: a client that found them
 //! would start an OAuth login the server does not ask for.
 
@@ -19,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowHeaders, AllowOrigin, Any, CorsLayer};
 
 use super::auth::{self, Gate, MAX_BODY_BYTES};
+use super::registration::{self, AuthorizationServer};
 use super::tools;
 use crate::fusionauth::FusionAuthClient;
 
@@ -34,6 +36,7 @@ pub fn build(
     gate: Arc<Gate>,
     fusionauth: Option<FusionAuthClient>,
     metadata: Option<ResourceMetadata>,
+    authorization: Option<Arc<AuthorizationServer>>,
     cancel: CancellationToken,
 ) -> Router {
     let mut hosts = vec![
@@ -109,7 +112,11 @@ pub fn build(
         )
         .with_state(served)
         .layer(prm_cors);
-    mcp_routes.merge(prm)
+    let routes = mcp_routes.merge(prm);
+    match authorization {
+        Some(authorization) => routes.merge(registration::routes(authorization)),
+        None => routes,
+    }
 }
 
 struct ServedMetadata {

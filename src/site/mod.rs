@@ -37,13 +37,16 @@ pub struct Site {
     pub demo_user: Option<DemoUser>,
     pub scopes: ScopeChoice,
     pub origin: Origin,
+    /// A stack's tenant issuer, as its state file keeps it (its MCP origin for a stack made for
+    /// the registration bridge, its FusionAuth URL otherwise).
+    stack_issuer: Option<String>,
 }
 
 /// Where a [`Site`] came from, and what only that kind has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    /// A stack `mcp-fa up` started: its FusionAuth URL is also its tenant's issuer, and its MCP
-    /// server listens on this loopback port.
+    /// A stack `mcp-fa up` started: kickstart set its tenant's issuer, and its MCP server
+    /// listens on this loopback port.
     Stack { mcp_port: u16 },
     /// An existing FusionAuth; the API key came from this environment variable.
     Remote { api_key_env: String },
@@ -98,6 +101,7 @@ impl Site {
             origin: Origin::Stack {
                 mcp_port: state.mcp_port,
             },
+            stack_issuer: Some(state.issuer().trim_end_matches('/').to_owned()),
         })
     }
 
@@ -134,13 +138,10 @@ impl Site {
     }
 
     /// The issuer tokens carry, when it is known without asking FusionAuth: a stack's tenant
-    /// issuer is its FusionAuth URL (kickstart set it). A remote tenant's is read from its
-    /// discovery document.
+    /// issuer is what kickstart set (its state file keeps it). A remote tenant's is read from
+    /// its discovery document.
     pub fn known_issuer(&self) -> Option<String> {
-        match self.origin {
-            Origin::Stack { .. } => Some(self.fusionauth_url.as_str().trim_end_matches('/').into()),
-            Origin::Remote { .. } => None,
-        }
+        self.stack_issuer.clone()
     }
 
     /// Whether the public URL is this machine (a server mcp-fa may start itself).
@@ -195,7 +196,8 @@ mod tests {
         assert_eq!(site.mcp_endpoint(), "http://127.0.0.1:8000/mcp");
         assert_eq!(
             site.known_issuer().as_deref(),
-            Some("http://localhost:9011")
+            Some(state.issuer()),
+            "the issuer kickstart set, kept in the state file"
         );
         assert_eq!(
             site.demo_user.as_ref().map(|u| u.email.as_str()),

@@ -118,6 +118,7 @@ impl Site {
             origin: Origin::Remote {
                 api_key_env: settings.api_key_env.clone(),
             },
+            stack_issuer: None,
         })
     }
 }

@@ -12,12 +12,18 @@ use crate::fusionauth::Secret;
 pub const TEMPLATE: &str = include_str!("../../kickstart/kickstart.json");
 /// The password the tutorial uses for its demo and admin users (`--demo-passwords`).
 pub const DEMO_PASSWORD: &str = "password";
+/// The variable holding the registration bridge's key; optional in custom templates.
+const REGISTRATION_KEY_VARIABLE: &str = "registrationApiKey";
 
 /// The values a stack's kickstart is rendered with.
 #[derive(Clone)]
 pub struct KickstartValues {
     pub api_key: Secret,
-    /// The public FusionAuth URL, which becomes the tenant's issuer.
+    /// The restricted key of the MCP server's registration bridge.
+    pub registration_api_key: Secret,
+    /// The tenant's issuer: the MCP server's origin, where the MCP server publishes the
+    /// authorization server metadata clients that register themselves need (its `issuer` must
+    /// be the URL it is fetched from, and the `iss` FusionAuth puts on tokens and redirects).
     pub issuer: String,
     pub signing_key_id: String,
     pub admin_user_id: String,
@@ -44,6 +50,7 @@ impl KickstartValues {
         };
         Ok(Self {
             api_key: Secret::new(secrets::token(48)?),
+            registration_api_key: Secret::new(secrets::token(48)?),
             issuer: issuer.to_owned(),
             signing_key_id: secrets::uuid()?,
             admin_user_id: secrets::uuid()?,
@@ -64,6 +71,9 @@ pub struct RenderedKickstart {
     /// `GET` this path with the API key: once it answers 200, the LAST kickstart request has
     /// taken effect, so kickstart has finished.
     pub finished_probe: String,
+    /// Whether the template creates the registration bridge's key (a custom template may not;
+    /// its stack then registers clients with `clients add` only).
+    pub registration_key: bool,
 }
 
 impl std::fmt::Debug for RenderedKickstart {
@@ -114,6 +124,13 @@ pub fn render(
         }
         variables.insert(name.to_owned(), Value::String(value.to_owned()));
     }
+    let registration_key = variables.contains_key(REGISTRATION_KEY_VARIABLE);
+    if registration_key {
+        variables.insert(
+            REGISTRATION_KEY_VARIABLE.to_owned(),
+            Value::String(values.registration_api_key.expose().to_owned()),
+        );
+    }
     let variable = |name: &str| -> Result<String, StackError> {
         variables
             .get(name)
@@ -153,6 +170,7 @@ pub fn render(
         admin_email,
         demo_email,
         finished_probe,
+        registration_key,
     })
 }
 
@@ -178,7 +196,7 @@ mod tests {
     use super::*;
 
     fn values(license: Option<&str>) -> KickstartValues {
-        KickstartValues::generate("http://localhost:9011", false, license.map(Secret::new))
+        KickstartValues::generate("http://localhost:8000", false, license.map(Secret::new))
             .expect("random")
     }
 
@@ -188,7 +206,25 @@ mod tests {
         let rendered = render(TEMPLATE, "kickstart/kickstart.json", &values).expect("renders");
         let doc: Value = serde_json::from_slice(&rendered.contents).expect("json");
         assert_eq!(doc["variables"]["apiKey"], values.api_key.expose());
-        assert_eq!(doc["variables"]["issuer"], "http://localhost:9011");
+        assert_eq!(doc["variables"]["issuer"], "http://localhost:8000");
+        assert_eq!(
+            doc["variables"]["registrationApiKey"],
+            values.registration_api_key.expose()
+        );
+        assert!(rendered.registration_key);
+        let bridge_key = &doc["apiKeys"][1];
+        assert_eq!(bridge_key["key"], "#{registrationApiKey}");
+        let endpoints = bridge_key["permissions"]["endpoints"]
+            .as_object()
+            .expect("a restricted key");
+        assert_eq!(
+            endpoints["/api/application"],
+            serde_json::json!(["GET", "POST"])
+        );
+        assert!(
+            !endpoints.contains_key("/api/user") && !endpoints.contains_key("/api/tenant"),
+            "the bridge's key reads no users and changes no tenant: {endpoints:?}"
+        );
         assert_eq!(doc["licenseId"], "license-1234567890");
         assert_eq!(doc["apiKeys"][0]["key"], "#{apiKey}");
         assert_eq!(
@@ -233,6 +269,21 @@ mod tests {
         assert!(doc.get("licenseId").is_none());
         let demo = KickstartValues::generate("http://x", true, None).expect("random");
         assert_eq!(demo.demo_password.expose(), DEMO_PASSWORD);
+    }
+
+    #[test]
+    fn a_custom_template_may_leave_out_the_registration_key() {
+        let mut template: Value = serde_json::from_str(TEMPLATE).expect("json");
+        template["variables"]
+            .as_object_mut()
+            .expect("variables")
+            .remove("registrationApiKey");
+        template["apiKeys"]
+            .as_array_mut()
+            .expect("keys")
+            .truncate(1);
+        let rendered = render(&template.to_string(), "custom.json", &values(None)).expect("ok");
+        assert!(!rendered.registration_key);
     }
 
     #[test]

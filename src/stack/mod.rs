@@ -12,6 +12,7 @@ mod creation_guard;
 mod doctor;
 mod down;
 mod error;
+mod kept_data;
 mod kickstart;
 mod kickstart_log;
 mod log_buffer;

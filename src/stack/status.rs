@@ -23,6 +23,8 @@ pub struct StatusReport {
     pub fusionauth_url: Option<String>,
     pub issuer: Option<String>,
     pub mcp_server_url: Option<String>,
+    /// Whether MCP clients can register themselves with the stack's MCP server.
+    pub registration: Option<RegistrationStatus>,
     pub users: Vec<UserStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
@@ -41,6 +43,43 @@ pub struct ContainerStatus {
     /// `running`, `exited (code N)`, `created`, `missing`, ...
     pub state: String,
     pub health: Option<String>,
+}
+
+/// The registration bridge of a stack: on, with where clients register, or off and why.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationStatus {
+    pub enabled: bool,
+    /// `<MCP origin>/register`, answered while the stack's MCP server runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl RegistrationStatus {
+    pub fn of(state: &StackState) -> Self {
+        let flag = state.project.flag();
+        if state.registration_ready() {
+            Self {
+                enabled: true,
+                endpoint: Some(format!("{}/register", state.mcp_origin())),
+                reason: None,
+            }
+        } else {
+            Self {
+                enabled: false,
+                endpoint: None,
+                reason: Some(format!(
+                    "this stack was created before the registration bridge: its tenant's \
+                     issuer is {}, not the MCP server's origin. Register clients with `mcp-fa \
+                     clients add{flag}`, or recreate the stack (`mcp-fa down{flag} --volumes`, \
+                     then `mcp-fa up{flag}`) so clients can register themselves",
+                    state.issuer()
+                )),
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,10 +160,11 @@ pub async fn status(project: &ProjectName, show_secrets: bool) -> Result<StatusR
         fusionauth_url: state
             .as_ref()
             .map(|s| format!("http://localhost:{}", s.fusionauth_port)),
-        issuer: state.as_ref().map(|s| s.fusionauth_url.clone()),
+        issuer: state.as_ref().map(|s| s.issuer().to_owned()),
         mcp_server_url: state
             .as_ref()
             .map(|s| format!("http://localhost:{}/mcp", s.mcp_port)),
+        registration: state.as_ref().map(RegistrationStatus::of),
         users: state
             .iter()
             .flat_map(|s| &s.users)

@@ -79,7 +79,7 @@ pub async fn up(options: UpOptions, reporter: &dyn Progress) -> Result<ReadyStac
     if let Some(state) = &saved
         && existing.volume
     {
-        refuse_changes_to_kept_data(state, &plan)?;
+        super::kept_data::refuse_changes(state, &plan)?;
     }
 
     if let (Some(state), true) = (&saved, existing.up_to_date(&plan)) {
@@ -356,88 +356,6 @@ async fn ensure_images(
     }
 }
 
-/// A kept database was created for one FusionAuth URL (the tenant's issuer names its port) and
-/// one PostgreSQL major version (the data directory's format): a run asking for another is
-/// refused before anything changes, with the two ways forward.
-fn refuse_changes_to_kept_data(state: &StackState, plan: &StackPlan) -> Result<(), StackError> {
-    let refuse = |setting: &'static str, kept: String, asked: String, flag: &'static str| {
-        StackError::KeptDataSetting {
-            project: state.project.clone(),
-            setting,
-            kept,
-            asked,
-            flag,
-        }
-    };
-    if state.fusionauth_port != plan.fusionauth_port {
-        return Err(refuse(
-            "FusionAuth port (part of the tenant's issuer)",
-            state.fusionauth_port.to_string(),
-            plan.fusionauth_port.to_string(),
-            "--fusionauth-port",
-        ));
-    }
-    for (setting, kept, asked, flag) in [
-        (
-            "PostgreSQL major version",
-            &state.postgres_image,
-            &plan.postgres_image,
-            "--postgres-image",
-        ),
-        (
-            "FusionAuth major version",
-            &state.fusionauth_image,
-            &plan.fusionauth_image,
-            "--fusionauth-image",
-        ),
-    ] {
-        if let (Some(before), Some(after)) = (major_version(kept), major_version(asked))
-            && before != after
-        {
-            return Err(refuse(setting, kept.clone(), asked.clone(), flag));
-        }
-    }
-    Ok(())
-}
-
-/// The major version an image's tag names (`postgres:16.9-alpine` → 16, `1.69.3` → 1), when
-/// it names one: digits, then the end or a `.`, `-` or `_`. `latest`, a digest or a hash-like
-/// tag (`34bb58cd`) names none, and is never refused on these grounds.
-fn major_version(image: &str) -> Option<u32> {
-    let image = image.split_once('@').map_or(image, |(name, _)| name);
-    let tag = image.rsplit_once(':')?.1;
-    if tag.contains('/') {
-        // A registry port, not a tag: `localhost:5000/fusionauth`.
-        return None;
-    }
-    let digits: String = tag.chars().take_while(char::is_ascii_digit).collect();
-    match tag[digits.len()..].chars().next() {
-        None | Some('.' | '-' | '_') => digits.parse().ok(),
-        Some(_) => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::major_version;
-
-    #[test]
-    fn major_versions_are_read_from_version_tags_only() {
-        assert_eq!(major_version("postgres:16.9-alpine"), Some(16));
-        assert_eq!(major_version("postgres:17"), Some(17));
-        assert_eq!(major_version("fusionauth/fusionauth-app:1.69.3"), Some(1));
-        assert_eq!(major_version("registry:5000/postgres:16.2"), Some(16));
-        assert_eq!(
-            major_version("mcp-fa-test/postgres-standin:34bb58cd4da1"),
-            None
-        );
-        assert_eq!(major_version("postgres:latest"), None);
-        assert_eq!(major_version("postgres"), None);
-        assert_eq!(major_version("localhost:5000/postgres"), None);
-        assert_eq!(major_version("postgres@sha256:abc"), None);
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn create_and_wait(
     docker: &Docker,
@@ -464,8 +382,10 @@ async fn create_and_wait(
             state
         }
         None => {
+            // The tenant's issuer is the MCP server's origin: the MCP server publishes the
+            // authorization server metadata there (for clients that register themselves).
             let values = KickstartValues::generate(
-                &plan.public_url,
+                &format!("http://localhost:{}", plan.mcp_port),
                 options.demo_passwords,
                 options.license_id.clone(),
             )?;
@@ -709,11 +629,15 @@ fn new_state(
         format_version: 1,
         project: plan.project.project_name().clone(),
         fusionauth_url: plan.public_url.clone(),
+        issuer: Some(values.issuer.clone()),
         fusionauth_port: plan.fusionauth_port,
         mcp_port: plan.mcp_port,
         fusionauth_image: plan.fusionauth_image.clone(),
         postgres_image: plan.postgres_image.clone(),
         api_key: values.api_key.clone(),
+        registration_api_key: rendered
+            .registration_key
+            .then(|| values.registration_api_key.clone()),
         database_password,
         tenant_id: None,
         signing_key_id: values.signing_key_id.clone(),
@@ -772,7 +696,7 @@ fn report(
         project: project.to_string(),
         fusionauth_url: plan.public_url.clone(),
         admin_url: format!("{}/admin", plan.public_url),
-        issuer: state.fusionauth_url.clone(),
+        issuer: state.issuer().to_owned(),
         mcp_server_url: plan.mcp_url(),
         kickstart,
         already_running,

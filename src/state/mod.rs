@@ -35,14 +35,25 @@ const FORMAT_VERSION: u32 = 1;
 pub struct StackState {
     pub format_version: u32,
     pub project: ProjectName,
-    /// The public FusionAuth URL, also the tenant's issuer (`http://localhost:<port>`).
+    /// The public FusionAuth URL (`http://localhost:<port>`): its login pages, token endpoint
+    /// and API. Also the tenant's issuer when `issuer` is absent.
     pub fusionauth_url: String,
+    /// The tenant's issuer when it is not `fusionauth_url`: stacks made for the registration
+    /// bridge use the MCP server's origin (`http://localhost:<MCP port>`), where the MCP server
+    /// publishes the authorization server metadata. Absent in stacks created before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
     pub fusionauth_port: u16,
     pub mcp_port: u16,
     pub fusionauth_image: String,
     pub postgres_image: String,
     /// The global API key kickstart created.
     pub api_key: Secret,
+    /// The second key kickstart created, for the MCP server's registration bridge: it may only
+    /// read and create applications, their scopes, and user registrations. Absent in stacks
+    /// created before the bridge (their clients are registered with `clients add`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_api_key: Option<Secret>,
     /// PostgreSQL's superuser password, which FusionAuth also uses to create its schema.
     pub database_password: Secret,
     pub tenant_id: Option<String>,
@@ -137,7 +148,24 @@ impl StackState {
     /// `http://localhost:<MCP port>/mcp`: the stack's MCP endpoint, and the resource (RFC 8707)
     /// tokens for it are issued for.
     pub fn mcp_endpoint(&self) -> String {
-        format!("http://localhost:{}/mcp", self.mcp_port)
+        format!("{}/mcp", self.mcp_origin())
+    }
+
+    /// `http://localhost:<MCP port>`: the MCP server's origin.
+    pub fn mcp_origin(&self) -> String {
+        format!("http://localhost:{}", self.mcp_port)
+    }
+
+    /// The tenant's issuer: every token's `iss`.
+    pub fn issuer(&self) -> &str {
+        self.issuer.as_deref().unwrap_or(&self.fusionauth_url)
+    }
+
+    /// Whether the MCP server can let clients register themselves: it has the bridge's key, and
+    /// it is the issuer (its origin), so the metadata it publishes names the issuer FusionAuth
+    /// puts in tokens and redirects.
+    pub fn registration_ready(&self) -> bool {
+        self.registration_api_key.is_some() && self.issuer() == self.mcp_origin()
     }
 
     /// FusionAuth's API as the stack's administrator: its public URL, the API key kickstart
@@ -449,11 +477,13 @@ impl StackState {
             format_version: FORMAT_VERSION,
             project: ProjectName::parse("demo").expect("valid"),
             fusionauth_url: "http://localhost:9011".into(),
+            issuer: Some("http://localhost:8000".into()),
             fusionauth_port: 9011,
             mcp_port: 8000,
             fusionauth_image: "fusionauth/fusionauth-app:1.69.0".into(),
             postgres_image: "postgres:16.9-bookworm".into(),
             api_key: Secret::new("api-key-sentinel"),
+            registration_api_key: Some(Secret::new("registration-key-sentinel")),
             database_password: Secret::new("db-password-sentinel"),
             tenant_id: None,
             signing_key_id: "key".into(),
@@ -520,9 +550,16 @@ mod tests {
         old["mcpServer"] =
             serde_json::json!({"pid": 1, "logFile": "/x", "endpoint": "e", "startedAt": 0});
         old["clients"] = serde_json::json!([{"name": "cursor", "clientId": "c1"}]);
+        // Before the registration bridge, the issuer was FusionAuth's URL and there was no key.
+        let fields = old.as_object_mut().expect("object");
+        fields.remove("issuer");
+        fields.remove("registrationApiKey");
         std::fs::write(store.path(&demo()), old.to_string()).expect("write");
         let loaded = store.load(&demo()).expect("load").expect("present");
         assert_eq!(loaded.scopes, None);
+        assert_eq!(loaded.issuer(), "http://localhost:9011");
+        assert!(!loaded.registration_ready());
+        assert!(sample().registration_ready());
         assert_eq!(loaded.clients[0].kind, None);
         assert!(loaded.clients[0].redirect_uris.is_empty());
     }

@@ -226,7 +226,15 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ),
     (
         "fusionauth_url",
-        "FusionAuth's URL, also the tenant's issuer",
+        "FusionAuth's URL: its login pages, token endpoint and admin UI",
+    ),
+    (
+        "issuer",
+        "the tenant's issuer (every token's `iss`): the MCP server's origin",
+    ),
+    (
+        "registration_url",
+        "where MCP clients register themselves: <MCP origin>/register",
     ),
     (
         "project_flag",
@@ -279,12 +287,16 @@ impl Placeholders {
             None,
             std::net::SocketAddr::from(([127, 0, 0, 1], mcp_port)),
         );
+        let issuer = state.map_or_else(|| urls.origin.clone(), |s| s.issuer().to_owned());
+        let registration_url = format!("{}{}", urls.origin, crate::server::REGISTRATION_PATH);
         let guard = get_name_guard(scopes);
         Self {
             values: vec![
                 ("mcp_url", urls.resource),
                 ("metadata_url", urls.metadata),
                 ("fusionauth_url", fusionauth_url),
+                ("issuer", issuer),
+                ("registration_url", registration_url),
                 ("project_flag", project_flag),
                 (
                     "demo_login",
@@ -459,6 +471,22 @@ mod tests {
              http://localhost:8123/.well-known/oauth-protected-resource/mcp \
              http://localhost:9123 x --project demo openid profile demo@example.com"
         );
+        assert_eq!(
+            values
+                .fill("{{issuer}} {{registration_url}}")
+                .expect("known"),
+            "http://localhost:8123 http://localhost:8123/register"
+        );
+        let before_the_bridge = StackState {
+            issuer: None,
+            ..sample_state()
+        };
+        assert_eq!(
+            Placeholders::new(&ProjectName::default(), Some(&before_the_bridge))
+                .fill("{{issuer}}")
+                .expect("known"),
+            "http://localhost:9123"
+        );
         state.license_id = Some(crate::fusionauth::Secret::new("license"));
         let licensed = Placeholders::new(&ProjectName::default(), Some(&state));
         assert_eq!(
@@ -532,6 +560,7 @@ mod tests {
     pub(crate) fn sample_state() -> StackState {
         StackState {
             fusionauth_url: "http://localhost:9123".into(),
+            issuer: Some("http://localhost:8123".into()),
             fusionauth_port: 9123,
             mcp_port: 8123,
             users: vec![crate::state::UserCredentials {

@@ -7,8 +7,10 @@
 # the way `mcp-fa up` leaves one), then runs each client with a timeout and prints
 # `PASS|FAIL <client> (<seconds>s)` per client and `N passed, N failed` at the end. Last, one client
 # runs against the other path, a stack from `mcp-fa up --detach` with the stand-in images (Docker;
-# skipped without it unless CI=true). E2E_ONLY=ts-sdk,mcp-remote,inspector,python-sdk,negative,
-# up-detach picks cases; E2E_KEEP_LOGS=1 keeps the logs in artifacts/ on success too.
+# skipped without it unless CI=true). Then the same real clients with nothing but the URL of a
+# server whose stack `mcp-fa up` would make (the registration bridge on): each registers itself.
+# E2E_ONLY=ts-sdk,mcp-remote,inspector,python-sdk,negative,dcr,up-detach picks cases;
+# E2E_KEEP_LOGS=1 keeps the logs in artifacts/ on success too.
 #
 # Real-image mode: with MCP_FA_TEST_FUSIONAUTH_IMAGE set (and MCP_FA_TEST_POSTGRES_IMAGE, else
 # mcp-fa's default PostgreSQL image) FusionAuth is not the stand-in process but a stack
@@ -75,11 +77,13 @@ for _ in range(int(sys.argv[1])):
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
-read -r FA_PORT MCP_PORT OTHER_MCP_PORT TS_PORT DESKTOP_PORT PY_PORT WRONG_PORT UP_FA_PORT UP_MCP_PORT <<<"$(free_ports 9)"
+read -r FA_PORT MCP_PORT OTHER_MCP_PORT TS_PORT DESKTOP_PORT PY_PORT WRONG_PORT UP_FA_PORT UP_MCP_PORT \
+    BRIDGE_FA_PORT BRIDGE_MCP_PORT BRIDGE_OTHER_PORT BRIDGE_TS_PORT BRIDGE_REMOTE_PORT BRIDGE_PY_PORT \
+    BRIDGE_INSPECTOR_PORT <<<"$(free_ports 16)"
 REAL_FA_IMAGE="${MCP_FA_TEST_FUSIONAUTH_IMAGE:-}"
 REAL_PG_IMAGE="${MCP_FA_TEST_POSTGRES_IMAGE:-}"
 if [ -n "$REAL_FA_IMAGE" ]; then
-    # `mcp-fa up` makes the tenant's issuer its public URL.
+    # The kickstart below makes the tenant's issuer FusionAuth's public URL.
     ISSUER="http://localhost:$FA_PORT"
 else
     ISSUER="http://127.0.0.1:$FA_PORT"
@@ -95,6 +99,24 @@ state_value() { # project, JavaScript expression on the state document `s`
         "$MCP_FA_STATE_DIR/$1.json" "$2"
 }
 
+start_standin() { # kickstart-file port log api-key user-id: starts it, waits for kickstart
+    FUSIONAUTH_APP_KICKSTART_FILE="$1" \
+    FUSIONAUTH_SIM_BOOT_DELAY_MS=200 FUSIONAUTH_SIM_KICKSTART_DELAY_MS=100 FUSIONAUTH_SIM_API_KEY_DELAY_MS=300 \
+        "$SIM" --listen "127.0.0.1:$2" >"$3" 2>&1 &
+    PIDS+=($!)
+    # Ready = the kickstart's API key answers (FusionAuth's status answers before kickstart ran).
+    local ready=""
+    for _ in $(seq 1 150); do
+        # (While booting FusionAuth answers 200 with an HTML maintenance page: look for the JSON.)
+        if curl -fsS -H "Authorization: $4" "http://127.0.0.1:$2/api/user/$5" 2>/dev/null | grep -q '"fullName"'; then
+            ready=1
+            break
+        fi
+        sleep 0.1
+    done
+    [ -n "$ready" ] || { echo "the stand-in never finished kickstart:" >&2; cat "$3" >&2; exit 1; }
+}
+
 if [ -n "$REAL_FA_IMAGE" ]; then
 # ---- real FusionAuth: the stack `mcp-fa up` starts from the real images -------------------------
 docker info >/dev/null 2>&1 || { echo "real-image mode needs Docker" >&2; exit 1; }
@@ -103,11 +125,16 @@ node -e '
 const fs = require("fs");
 const template = JSON.parse(fs.readFileSync(process.argv[1]));
 for (const request of template.requests) {
-  const jwt = request.body?.tenant?.jwtConfiguration;
-  if (jwt) jwt.timeToLiveInSeconds = Number(process.argv[2]);
+  const tenant = request.body?.tenant;
+  if (tenant?.jwtConfiguration) {
+    tenant.jwtConfiguration.timeToLiveInSeconds = Number(process.argv[2]);
+    // These rows use clients registered with `clients add`, FusionAuth the issuer as an
+    // existing one is; the bridge rows below have a stack of their own.
+    tenant.issuer = process.argv[4];
+  }
 }
 fs.writeFileSync(process.argv[3], JSON.stringify(template, null, 2));
-' "$ROOT/kickstart/kickstart.json" "$TOKEN_TTL" "$WORK/kickstart.json"
+' "$ROOT/kickstart/kickstart.json" "$TOKEN_TTL" "$WORK/kickstart.json" "$ISSUER"
 up_args=(up --project e2e --no-server --no-tutorial --demo-passwords -y
     --fusionauth-image "$REAL_FA_IMAGE" --fusionauth-port "$FA_PORT" --mcp-port "$MCP_PORT"
     --timeout "${MCP_FA_STARTUP_TIMEOUT:-300}")
@@ -143,22 +170,7 @@ cat >"$WORK/kickstart.json" <<JSON
   ]
 }
 JSON
-FUSIONAUTH_APP_KICKSTART_FILE="$WORK/kickstart.json" \
-FUSIONAUTH_SIM_BOOT_DELAY_MS=200 FUSIONAUTH_SIM_KICKSTART_DELAY_MS=100 FUSIONAUTH_SIM_API_KEY_DELAY_MS=300 \
-    "$SIM" --listen "127.0.0.1:$FA_PORT" >"$WORK/fusionauth-sim.log" 2>&1 &
-PIDS+=($!)
-
-# Ready = the kickstart's API key answers (FusionAuth's status answers before kickstart ran).
-ready=""
-for _ in $(seq 1 150); do
-    # (While booting FusionAuth answers 200 with an HTML maintenance page: look for the JSON.)
-    if curl -fsS -H "Authorization: $API_KEY" "$ISSUER/api/user/$USER_ID" 2>/dev/null | grep -q '"fullName"'; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[ -n "$ready" ] || { echo "the stand-in never finished kickstart:" >&2; cat "$WORK/fusionauth-sim.log" >&2; exit 1; }
+start_standin "$WORK/kickstart.json" "$FA_PORT" "$WORK/fusionauth-sim.log" "$API_KEY" "$USER_ID"
 fi
 
 # ---- state files, as `mcp-fa up` writes them, so `mcp-fa clients` registers the clients --------
@@ -200,17 +212,73 @@ OTHER_RESOURCE_CLIENT_ID="$(add_client e2e-other other-server custom --redirect-
 "$MCP_FA" clients --project e2e config claude-desktop >"$WORK/claude-desktop-config.txt"
 
 # ---- the MCP server -----------------------------------------------------------------------------
+wait_for_server() { # port log: waits until the server on port serves its metadata
+    local ready=""
+    for _ in $(seq 1 100); do
+        if curl -fsS -o /dev/null "http://127.0.0.1:$1/.well-known/oauth-protected-resource/mcp" 2>/dev/null; then
+            ready=1
+            break
+        fi
+        sleep 0.1
+    done
+    [ -n "$ready" ] || { echo "mcp-fa serve on $1 never answered:" >&2; cat "$2" >&2; exit 1; }
+}
 "$MCP_FA" serve --issuer "$ISSUER" --bind "127.0.0.1:$MCP_PORT" >"$WORK/mcp-fa-serve.log" 2>&1 &
 PIDS+=($!)
-ready=""
-for _ in $(seq 1 100); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$MCP_PORT/.well-known/oauth-protected-resource/mcp" 2>/dev/null; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[ -n "$ready" ] || { echo "mcp-fa serve never answered:" >&2; cat "$WORK/mcp-fa-serve.log" >&2; exit 1; }
+wait_for_server "$MCP_PORT" "$WORK/mcp-fa-serve.log"
+
+# ---- clients that register themselves: a stack as `mcp-fa up` makes it ------------------------
+# A second stand-in kickstarted with mcp-fa's own kickstart file (its tenant's issuer is the MCP
+# server's origin; a second, restricted API key for the registration bridge), a state file as
+# `up` writes it, and `mcp-fa serve` from that state: the bridge is on. No client is registered
+# beforehand and no client is given a client id.
+BRIDGE_ISSUER="http://localhost:$BRIDGE_MCP_PORT"
+BRIDGE_FA="http://localhost:$BRIDGE_FA_PORT"
+BRIDGE_API_KEY="e2e-$(cat /proc/sys/kernel/random/uuid)-$(cat /proc/sys/kernel/random/uuid)"
+BRIDGE_REGISTRATION_KEY="e2e-$(cat /proc/sys/kernel/random/uuid)-$(cat /proc/sys/kernel/random/uuid)"
+BRIDGE_USER_ID="$(cat /proc/sys/kernel/random/uuid)"
+BRIDGE_KEY_ID="$(cat /proc/sys/kernel/random/uuid)"
+export BRIDGE_API_KEY BRIDGE_REGISTRATION_KEY BRIDGE_USER_ID BRIDGE_KEY_ID BRIDGE_ISSUER
+python3 - "$ROOT/kickstart/kickstart.json" >"$WORK/bridge-kickstart.json" <<'PY'
+import json, os, sys, uuid
+doc = json.load(open(sys.argv[1]))
+doc["variables"].update(
+    apiKey=os.environ["BRIDGE_API_KEY"], registrationApiKey=os.environ["BRIDGE_REGISTRATION_KEY"],
+    issuer=os.environ["BRIDGE_ISSUER"], signingKeyId=os.environ["BRIDGE_KEY_ID"],
+    adminUserId=str(uuid.uuid4()), adminPassword="password",
+    demoUserId=os.environ["BRIDGE_USER_ID"], demoPassword="password")
+doc["licenseId"] = "e2e-license-0123456789abcdef"  # a consent screen, as with a paid plan
+json.dump(doc, sys.stdout)
+PY
+start_standin "$WORK/bridge-kickstart.json" "$BRIDGE_FA_PORT" "$WORK/bridge-fusionauth-sim.log" \
+    "$BRIDGE_API_KEY" "$BRIDGE_USER_ID"
+cat >"$MCP_FA_STATE_DIR/e2e-bridge.json" <<JSON
+{
+  "formatVersion": 1, "project": "e2e-bridge",
+  "fusionauthUrl": "$BRIDGE_FA", "issuer": "$BRIDGE_ISSUER",
+  "fusionauthPort": $BRIDGE_FA_PORT, "mcpPort": $BRIDGE_MCP_PORT,
+  "fusionauthImage": "mcp-fa-test/fusionauth-standin (process)", "postgresImage": "none",
+  "apiKey": "$BRIDGE_API_KEY", "registrationApiKey": "$BRIDGE_REGISTRATION_KEY",
+  "databasePassword": "unused", "tenantId": null, "signingKeyId": "$BRIDGE_KEY_ID",
+  "users": [{"id": "$BRIDGE_USER_ID", "email": "test@example.com", "fullName": "Test User",
+             "password": "password", "role": "demo"}],
+  "licenseId": "e2e-license-0123456789abcdef", "scopes": "standard", "clients": [],
+  "configHash": "e2e", "createdAt": $(date +%s)
+}
+JSON
+chmod 600 "$MCP_FA_STATE_DIR/e2e-bridge.json"
+"$MCP_FA" serve --project e2e-bridge >"$WORK/mcp-fa-serve-bridge.log" 2>&1 &
+PIDS+=($!)
+# Another MCP server trusting the same issuer, for a token meant for the bridge's server.
+"$MCP_FA" serve --issuer "$BRIDGE_ISSUER" --fusionauth-url "$BRIDGE_FA" --bind "127.0.0.1:$BRIDGE_OTHER_PORT" \
+    >"$WORK/mcp-fa-serve-bridge-other.log" 2>&1 &
+PIDS+=($!)
+wait_for_server "$BRIDGE_MCP_PORT" "$WORK/mcp-fa-serve-bridge.log"
+wait_for_server "$BRIDGE_OTHER_PORT" "$WORK/mcp-fa-serve-bridge-other.log"
+BRIDGE_SERVER="$BRIDGE_ISSUER/mcp"
+# What a client against the bridge's server runs under (timeout(1) cannot run a shell function).
+BRIDGE_ENV=(env "E2E_ISSUER=$BRIDGE_ISSUER" "E2E_FUSIONAUTH=$BRIDGE_FA" "E2E_SERVER_URL=$BRIDGE_SERVER"
+    "E2E_OTHER_SERVER_URL=http://localhost:$BRIDGE_OTHER_PORT/mcp")
 
 # ---- the clients --------------------------------------------------------------------------------
 PASSED=0
@@ -260,6 +328,24 @@ if want negative; then
     run_client "negative: token for another resource" 60 \
         node clients/negative.mjs other-resource --client-id "$OTHER_RESOURCE_CLIENT_ID" --callback-port "$TS_PORT" \
         --resource "http://localhost:$OTHER_MCP_PORT/mcp"
+fi
+
+# Clients that know only the MCP server's URL: each registers itself through the bridge (RFC
+# 7591), logs in at FusionAuth in Chromium and calls get_name. No client id anywhere.
+if want dcr; then
+    run_client "ts-sdk registering itself (its example OAuth provider)" 120 \
+        "${BRIDGE_ENV[@]}" node clients/dcr.mjs register --callback-port "$BRIDGE_TS_PORT"
+    run_client "mcp-remote registering itself (no --static-oauth-client-info)" 120 \
+        "${BRIDGE_ENV[@]}" node clients/mcp-remote.mjs --url "$BRIDGE_SERVER" --callback-port "$BRIDGE_REMOTE_PORT" \
+        --home "$WORK/home-remote-dcr"
+    run_client "inspector-cli registering itself" 120 \
+        "${BRIDGE_ENV[@]}" node clients/inspector.mjs register --callback-port "$BRIDGE_INSPECTOR_PORT"
+    run_client "python-sdk registering itself" 120 \
+        "${BRIDGE_ENV[@]}" "$E2E/.venv/bin/python" clients/python_sdk.py --register --callback-port "$BRIDGE_PY_PORT"
+    run_client "negative: a redirect URI the bridge refuses" 60 \
+        "${BRIDGE_ENV[@]}" node clients/dcr.mjs refused-redirect
+    run_client "negative: a bridge client's token at another MCP server" 60 \
+        "${BRIDGE_ENV[@]}" node clients/dcr.mjs other-resource --callback-port "$BRIDGE_TS_PORT"
 fi
 
 # ---- the other path: `mcp-fa up --detach` with the stand-in images in Docker ------------------

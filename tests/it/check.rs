@@ -161,11 +161,10 @@ fn check_passes_against_a_detached_server_and_keeps_or_removes_its_client() {
         !challenge.contains("in-process"),
         "the detached server answered: {challenge}"
     );
+    // `up` makes the MCP server's origin the tenant's issuer (the registration bridge).
     assert!(
-        hop_line(&run, "protected resource metadata").contains(&format!(
-            "issuer http://localhost:{}",
-            project.fusionauth_port
-        ))
+        hop_line(&run, "protected resource metadata")
+            .contains(&format!("issuer http://localhost:{}", project.mcp_port))
     );
     assert!(hop_line(&run, "self-test client").contains("registered"));
     assert!(

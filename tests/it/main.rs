@@ -54,7 +54,8 @@ mod project {
 }
 
 /// An existing FusionAuth with several tenants (a stand-in started on its own, never through
-/// `up`): clients, the claude.ai connector, `check`, `doctor` and the walkthrough's remote track.
+/// `up`): clients, the claude.ai connector, `check`, `doctor`, `serve --registration` and the
+/// walkthrough's remote track.
 mod remote {
     mod setup;
 
@@ -62,6 +63,7 @@ mod remote {
     mod clients;
     mod connector;
     mod doctor;
+    mod registration;
     mod walkthrough;
 }
 
@@ -69,7 +71,8 @@ mod remote {
 mod secrets;
 
 /// The protected MCP server: tokens it refuses, the MCP protocol, logging, hostile input,
-/// `mcp-fa serve` and the server `mcp-fa up` starts, and a soak.
+/// `mcp-fa serve` and the server `mcp-fa up` starts, clients that register themselves, and a
+/// soak.
 mod server {
     mod auth;
     mod calls;
@@ -78,6 +81,7 @@ mod server {
     mod logging;
     mod mcp;
     mod record;
+    mod registration;
     mod soak;
     mod with_stack;
 }
@@ -101,6 +105,7 @@ mod token;
 
 /// The tutorial: its checks, and the walkthrough as a person meets it.
 mod tutorial {
+    mod bridge;
     mod checks;
     mod unattended;
     mod walkthrough;

@@ -1,7 +1,7 @@
-//! Secrets never reach normal output: after a whole run (up with clients, a real login and MCP
-//! call, status in every format, logs, doctor, clients, down), the API key, the generated
-//! passwords, the client secrets and the access token appear nowhere, except in
-//! `status --show-secrets`, which exists to show them.
+//! Secrets never reach normal output: after a whole run (up with clients, a client registering
+//! itself, a real login and MCP call, status in every format, logs, doctor, clients, down), the
+//! API keys (the bridge's too), the generated passwords, the client secrets and the access token
+//! appear nowhere, except in `status --show-secrets`, which exists to show them.
 
 use crate::support::browser::{Authorize, Pkce, login_and_exchange};
 use crate::support::project::{Run, TestProject};
@@ -36,7 +36,26 @@ fn a_full_run_prints_no_secret_unless_asked() {
     let mut secrets = vec![
         api_key.clone(),
         state["databasePassword"].as_str().expect("db").to_owned(),
+        state["registrationApiKey"]
+            .as_str()
+            .expect("the bridge's key")
+            .to_owned(),
     ];
+    // A client registers itself through the background server's bridge, which holds that key.
+    let registered = block(async {
+        reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{}/register", project.mcp_port))
+            .json(&serde_json::json!({
+                "client_name": "secrets test",
+                "redirect_uris": ["http://localhost:3999/callback"],
+                "token_endpoint_auth_method": "none",
+            }))
+            .send()
+            .await
+            .expect("the bridge answers")
+            .status()
+    });
+    assert_eq!(registered, 201);
     let demo_password = project.demo_user()["password"]
         .as_str()
         .expect("demo password")

@@ -20,6 +20,8 @@ pub struct OpenIdConfiguration {
     pub jwks_uri: String,
     pub userinfo_endpoint: Option<String>,
     pub end_session_endpoint: Option<String>,
+    /// RFC 7009. FusionAuth publishes none (its issue 201); kept for when it does.
+    pub revocation_endpoint: Option<String>,
     pub device_authorization_endpoint: Option<String>,
     /// Present since FusionAuth 1.64.0; MCP clients refuse a server that does not list `S256`.
     #[serde(default)]

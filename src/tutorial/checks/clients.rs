@@ -52,22 +52,41 @@ pub(super) async fn client_registered(ctx: &CheckContext<'_>, own: &mut Footprin
         if ctx.mode == Mode::Headless {
             return self_test_registered(own, &fusionauth, &state, &resource).await;
         }
+        let mut details = vec![
+            "Every MCP client needs a FusionAuth application of its own before it can log in."
+                .into(),
+        ];
+        if state.registration_ready() {
+            details.push(format!(
+                "Either let it register itself: give it only {resource} (e.g. `claude mcp add \
+                 --transport http mcp-fa {resource}`) and start its login; it registers at \
+                 {}/register while the MCP server runs, as it does at this step.",
+                state.mcp_origin()
+            ));
+        } else {
+            details.push(
+                "FusionAuth has no Dynamic Client Registration, and this stack predates mcp-fa's \
+                 registration bridge, so clients cannot register themselves here."
+                    .into(),
+            );
+        }
+        details.push(format!(
+            "{}register it by name, e.g. `mcp-fa clients add --kind mcp-remote{project_flag}`; \
+             kinds: {}. Add `--write-config` for clients with a configuration file \
+             (claude-desktop, cursor, vscode).",
+            if state.registration_ready() {
+                "Or "
+            } else {
+                "Fix: "
+            },
+            kinds_list()
+        ));
         return Verdict::failed(
             format!(
                 "no MCP client is registered for the stack \"{}\" yet",
                 ctx.project
             ),
-            vec![
-                "FusionAuth has no Dynamic Client Registration, so every MCP client needs an \
-                     application of its own before it can log in."
-                    .into(),
-                format!(
-                    "Fix: register yours, e.g. `mcp-fa clients add --kind mcp-remote{project_flag}`; \
-                         kinds: {}. Add `--write-config` for clients with a configuration file \
-                         (claude-desktop, cursor, vscode).",
-                    kinds_list()
-                ),
-            ],
+            details,
         );
     }
 
@@ -124,18 +143,32 @@ pub(super) async fn client_registered(ctx: &CheckContext<'_>, own: &mut Footprin
     }
     let names: Vec<String> = good
         .iter()
-        .map(|c| format!("{} ({})", c.name, c.kind))
+        .map(|c| match &c.self_registered {
+            Some(registered) => {
+                format!("{} (registered itself: {})", c.name, registered.software())
+            }
+            None => format!("{} ({})", c.name, c.kind),
+        })
         .collect();
     let details = good
         .iter()
-        .map(|c| {
-            format!(
+        .map(|c| match &c.self_registered {
+            Some(registered) => format!(
+                "{}: registered itself as \"{}\" (client id {}), FusionAuth lists its redirect \
+                 URIs as {} (any loopback port), resource {}.",
+                c.name,
+                registered.client_name,
+                c.client_id,
+                c.redirect_uris.join(", "),
+                resource
+            ),
+            None => format!(
                 "{}: client id {}, redirect URIs {}, resource {}.",
                 c.name,
                 c.client_id,
                 c.redirect_uris.join(", "),
                 resource
-            )
+            ),
         })
         .collect();
     Verdict::passed(
@@ -184,11 +217,43 @@ pub(super) async fn client_configured(ctx: &CheckContext<'_>) -> Verdict {
     }
     let state = or_verdict!(load_state(ctx));
     let resource = resource_for(ctx, &state);
+    // FusionAuth knows each client's callback port; without it the kind's default is assumed.
+    let registered = match fusionauth(&state) {
+        Ok(client) => match bounded(REQUEST_TIMEOUT, ClientRegistrar::new(&client).list()).await {
+            Ok(Ok(list)) => list,
+            _ => Vec::new(),
+        },
+        Err(_) => Vec::new(),
+    };
+    // A client that registered itself was given nothing but the server's URL: that is its
+    // whole configuration.
+    let themselves: Vec<String> = registered
+        .iter()
+        .filter_map(|c| {
+            c.self_registered.as_ref().map(|r| {
+                format!(
+                    "{} registered itself as \"{}\" with only {resource}: nothing to configure.",
+                    c.name, r.client_name
+                )
+            })
+        })
+        .collect();
     let mine: Vec<&state::RegisteredClient> = state
         .clients
         .iter()
         .filter(|c| !is_self_test_client(&c.name))
+        .filter(|c| {
+            !registered
+                .iter()
+                .any(|r| r.client_id == c.client_id && r.self_registered.is_some())
+        })
         .collect();
+    if mine.is_empty() && !themselves.is_empty() {
+        return Verdict::passed(
+            "your client registered itself, so it already points at the MCP server",
+            themselves,
+        );
+    }
     if mine.is_empty() {
         return Verdict::failed(
             "no MCP client is registered yet, so none can be configured",
@@ -199,15 +264,7 @@ pub(super) async fn client_configured(ctx: &CheckContext<'_>) -> Verdict {
             )],
         );
     }
-    // FusionAuth knows each client's callback port; without it the kind's default is assumed.
-    let registered = match fusionauth(&state) {
-        Ok(client) => match bounded(REQUEST_TIMEOUT, ClientRegistrar::new(&client).list()).await {
-            Ok(Ok(list)) => list,
-            _ => Vec::new(),
-        },
-        Err(_) => Vec::new(),
-    };
-    let mut configured = Vec::new();
+    let mut configured = themselves;
     let mut failed = Vec::new();
     let mut by_hand = Vec::new();
     for saved in mine {
@@ -233,6 +290,7 @@ pub(super) async fn client_configured(ctx: &CheckContext<'_>) -> Verdict {
                 last_login: None,
                 created_at: None,
                 client_secret: None,
+                self_registered: None,
             });
         let snippet = snippet_for_stack(&state, &client);
         match (&snippet.config_path, snippet.container_key) {

@@ -1,6 +1,7 @@
 //! `kickstart_configured`: FusionAuth is ready and configured as the tutorial needs: the tenant's
-//! issuer is the stack's URL, access tokens are signed with an RSA key published in the JWKS, and
-//! the demo user exists and is active.
+//! issuer is the stack's (its MCP server's origin; FusionAuth's URL for stacks made before the
+//! registration bridge), access tokens are signed with an RSA key published in the JWKS, and the
+//! demo user exists and is active.
 
 use super::context::{
     CheckContext, REQUEST_TIMEOUT, Verdict, bounded, fusionauth, fusionauth_failed, load_state,
@@ -80,7 +81,7 @@ pub(super) async fn kickstart_configured(ctx: &CheckContext<'_>) -> Verdict {
         Err(late) => return fusionauth_failed("read the tenant", &late, &state),
     };
 
-    let expected_issuer = state.fusionauth_url.trim_end_matches('/');
+    let expected_issuer = state.issuer().trim_end_matches('/');
     let issuer = tenant.issuer.clone().unwrap_or_default();
     if issuer.trim_end_matches('/') != expected_issuer {
         return Verdict::failed(
@@ -212,7 +213,15 @@ pub(super) async fn kickstart_configured(ctx: &CheckContext<'_>) -> Verdict {
     Verdict::passed(
         format!("FusionAuth is ready at {url} and configured as the tutorial needs"),
         vec![
-            format!("Issuer: {issuer} (every token's `iss`)."),
+            format!(
+                "Issuer: {issuer} (every token's `iss`){}.",
+                if issuer.trim_end_matches('/') == state.mcp_origin() {
+                    ": the MCP server's origin, where it publishes the metadata clients that \
+                     register themselves read"
+                } else {
+                    ""
+                }
+            ),
             format!(
                 "Access tokens are signed with the {algorithm} key \"{key_name}\" (kid {kid}), \
                  published in {url}/.well-known/jwks.json for the server to verify with."

@@ -237,7 +237,9 @@ async fn challenge_chain(
             ],
         );
     }
-    let Ok(issuer_url) = url::Url::parse(&issuer) else {
+    // When the server is the issuer (stacks made for the registration bridge), the discovery
+    // document is its own, read where it really listens.
+    let Ok(issuer_url) = url::Url::parse(&local_url(server, &issuer)) else {
         return Verdict::failed(
             "the server's issuer is not a URL",
             vec![format!("issuer: {issuer}")],

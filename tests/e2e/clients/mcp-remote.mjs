@@ -1,8 +1,9 @@
 // mcp-remote, started exactly as `mcp-fa clients config claude-desktop` prints it (command and
-// args of the "mcpServers" entry), driven over stdio as Claude Desktop drives it: initialize,
-// tools/list, tools/call get_name. Its browser step (it opens the system browser through
+// args of the "mcpServers" entry), or with `--url` given nothing but the server's URL and a
+// callback port (it then registers itself), driven over stdio as Claude Desktop drives it:
+// initialize, tools/list, tools/call get_name. Its browser step (it opens the system browser through
 // xdg-open, which honours $BROWSER) is answered by the headless Chromium driver.
-import { readFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -25,11 +26,21 @@ function desktopEntry(text) {
   return { name, entry };
 }
 
+/** mcp-remote with nothing but the server's URL and a callback port: it registers itself. */
+function bareEntry(url, port) {
+  return { name: "mcp-fa", entry: { command: "npx", args: ["-y", "mcp-remote@0.15.1", url, port, "--allow-http"] } };
+}
+
 main(async () => {
-  const { name, entry } = desktopEntry(readFileSync(opts.config, "utf8"));
+  const registers = opts.url !== undefined;
+  const { name, entry } = registers
+    ? bareEntry(opts.url, opts["callback-port"])
+    : desktopEntry(readFileSync(opts.config, "utf8"));
   console.log(`claude_desktop_config.json entry "${name}": ${JSON.stringify(entry)}`);
-  check(entry.command === "npx" && entry.args.includes("mcp-remote@0.15.1"), "the printed entry runs the pinned mcp-remote through npx");
+  check(entry.command === "npx" && entry.args.includes("mcp-remote@0.15.1"), "the entry runs the pinned mcp-remote through npx");
   check(entry.args.includes(env("E2E_SERVER_URL")), "it names the MCP server");
+  check(registers !== entry.args.includes("--static-oauth-client-info"),
+    registers ? "no client information given: it must register itself" : "the client id mcp-fa registered");
   mkdirSync(opts.home, { recursive: true });
   const transport = new StdioClientTransport({
     command: entry.command,
@@ -63,4 +74,12 @@ main(async () => {
   check(!result.isError && text.includes("Test User"), `get_name → ${text}`);
   check(/authorize this client/.test(stderr), "mcp-remote ran the browser login");
   await client.close();
+  if (registers) {
+    // What it stored under ~/.mcp-auth: the client information the bridge answered.
+    const stored = readdirSync(join(opts.home, ".mcp-auth"), { recursive: true })
+      .filter((f) => String(f).endsWith("_client_info.json"))
+      .map((f) => JSON.parse(readFileSync(join(opts.home, ".mcp-auth", String(f)), "utf8")));
+    check(stored.length === 1 && typeof stored[0].client_id === "string" && !stored[0].client_secret,
+      `it registered itself: client id ${stored[0]?.client_id}, no secret`);
+  }
 });

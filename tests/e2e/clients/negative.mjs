@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { logIn } from "../lib/browser.mjs";
 import { args, check, env, jwtClaims, main } from "../lib/common.mjs";
+import { initializeWith } from "../lib/sdk.mjs";
 import { browserToken } from "./token.mjs";
 
 const opts = args();
@@ -22,21 +23,6 @@ async function authorizeUrl(redirectUri, resource) {
     state: "s", code_challenge: challenge, code_challenge_method: "S256", resource,
   })) url.searchParams.set(k, v);
   return url.toString();
-}
-
-async function initialize(token) {
-  return fetch(server, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0", id: 1, method: "initialize",
-      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "negative", version: "1" } },
-    }),
-  });
 }
 
 main(async () => {
@@ -58,7 +44,7 @@ main(async () => {
     });
     const aud = jwtClaims(tokens.access_token).aud;
     check([].concat(aud).includes(other) && ![].concat(aud).includes(server), `the token is for the other server: aud ${JSON.stringify(aud)}`);
-    const response = await initialize(tokens.access_token);
+    const response = await initializeWith(server, tokens.access_token);
     const challenge = response.headers.get("www-authenticate") ?? "";
     console.log(`server answered ${response.status}: WWW-Authenticate: ${challenge}`);
     check(response.status === 401 && challenge.includes('error="invalid_token"'), "this server refuses it: 401 invalid_token");

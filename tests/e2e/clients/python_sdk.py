@@ -1,7 +1,8 @@
 """The Python MCP SDK (`mcp` from PyPI, pinned in requirements.txt) with its OAuth client:
-discovery from the 401, the pre-registered client id from `mcp-fa clients add`, authorization
-code + PKCE with `resource`, the login in Chromium (lib/browser.mjs), a loopback callback,
-tools/list and get_name."""
+discovery from the 401, the pre-registered client id from `mcp-fa clients add` (or, with
+`--register`, no client id at all: the SDK registers itself at the authorization server's
+registration endpoint, RFC 7591), authorization code + PKCE with `resource`, the login in
+Chromium (lib/browser.mjs), a loopback callback, tools/list and get_name."""
 
 import argparse
 import asyncio
@@ -27,11 +28,13 @@ def check(condition: bool, message: str) -> None:
 
 
 class Storage:
-    """Keeps tokens in memory; the client id is the pre-registered one."""
+    """Keeps tokens in memory; the client id is the pre-registered one, or none yet."""
 
-    def __init__(self, client_id: str, redirect_uri: str):
+    def __init__(self, client_id: str | None, redirect_uri: str):
         self.tokens: OAuthToken | None = None
-        self.client = OAuthClientInformationFull(client_id=client_id, redirect_uris=[redirect_uri])
+        self.client = (
+            OAuthClientInformationFull(client_id=client_id, redirect_uris=[redirect_uri]) if client_id else None
+        )
 
     async def get_tokens(self) -> OAuthToken | None:
         return self.tokens
@@ -76,9 +79,12 @@ class Callback:
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--client-id", required=True)
+    parser.add_argument("--client-id")
+    parser.add_argument("--register", action="store_true", help="no client id: let the SDK register itself")
     parser.add_argument("--callback-port", type=int, required=True)
     opts = parser.parse_args()
+    if bool(opts.client_id) == opts.register:
+        parser.error("give --client-id or --register")
     server_url = os.environ["E2E_SERVER_URL"]
     redirect_uri = f"http://localhost:{opts.callback_port}/callback"
     callback = Callback(opts.callback_port)
@@ -123,12 +129,21 @@ async def main() -> None:
                     check(len(authorize_urls) == 1, "one browser login")
                     authorize = urlparse(authorize_urls[0])
                     params = {k: v[0] for k, v in parse_qs(authorize.query).items()}
+                    fusionauth = os.environ.get("E2E_FUSIONAUTH", os.environ["E2E_ISSUER"])
                     check(
-                        f"{authorize.scheme}://{authorize.netloc}" == os.environ["E2E_ISSUER"],
-                        f"authorize URL from FusionAuth's discovery: {authorize.scheme}://{authorize.netloc}{authorize.path}",
+                        f"{authorize.scheme}://{authorize.netloc}" == fusionauth,
+                        f"authorize URL from the issuer's metadata: {authorize.scheme}://{authorize.netloc}{authorize.path}",
                     )
                     check(params.get("resource") == server_url, f"resource={params.get('resource')}")
-                    check(params.get("client_id") == opts.client_id, "the client id from `mcp-fa clients add`")
+                    if opts.register:
+                        registered = storage.client
+                        check(
+                            registered is not None and params.get("client_id") == registered.client_id,
+                            f"it registered itself: client id {params.get('client_id')}",
+                        )
+                        check(not registered.client_secret, "a public client: no secret")
+                    else:
+                        check(params.get("client_id") == opts.client_id, "the client id from `mcp-fa clients add`")
                     print(f"scope requested: {params.get('scope')}")
                     tools = await session.list_tools()
                     names = [t.name for t in tools.tools]

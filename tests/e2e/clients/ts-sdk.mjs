@@ -4,8 +4,8 @@
 // tools/list, get_name, and a refresh once the short-lived access token has expired.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { logIn } from "../lib/browser.mjs";
+import { firstContact, listAndGetName } from "../lib/sdk.mjs";
 import { args, callbackServer, check, env, jwtClaims, main, sleep } from "../lib/common.mjs";
 
 const opts = args();
@@ -86,12 +86,7 @@ main(async () => {
   // First contact: 401 → discovery → the browser logs in → the callback carries the code.
   const first = new StreamableHTTPClientTransport(serverUrl, transportOptions);
   const client = new Client({ name: "mcp-fa-e2e-ts-sdk", version: "1.0.0" });
-  try {
-    await client.connect(first);
-    throw new Error("the server accepted a client without a token");
-  } catch (error) {
-    if (!(error instanceof UnauthorizedError)) throw error;
-  }
+  await firstContact(client, first);
   const query = await provider.callback.result;
   provider.callback.close();
   const authorize = new URL(seen.authorizeUrls[0]);
@@ -107,12 +102,7 @@ main(async () => {
   check([].concat(claims.aud).includes(serverUrl.href), `token audience ${JSON.stringify(claims.aud)} names the server`);
 
   await client.connect(new StreamableHTTPClientTransport(serverUrl, transportOptions));
-  const tools = await client.listTools();
-  const names = tools.tools.map((t) => t.name);
-  check(names.includes("get_name"), `tools/list: ${names.join(", ")}`);
-  const result = await client.callTool({ name: "get_name", arguments: {} });
-  const text = JSON.stringify(result.content);
-  check(!result.isError && text.includes("Test User"), `get_name → ${text}`);
+  await listAndGetName(client);
 
   // Wait until the server refuses the token (exp + leeway), then call again: the SDK must refresh.
   const waitMs = (claims.exp + leewaySeconds + 2) * 1000 - Date.now();

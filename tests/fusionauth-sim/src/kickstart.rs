@@ -261,6 +261,14 @@ async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
         sim.log("ERROR", LOGGER, &reason);
         return KickstartOutcome::Invalid(reason);
     }
+    if first
+        .get("permissions")
+        .is_some_and(|p| p["endpoints"].as_object().is_some_and(|e| !e.is_empty()))
+    {
+        let reason = "The first API key in [apiKeys] must have permissions against all endpoints; kickstart uses it for every request.".to_string();
+        sim.log("ERROR", LOGGER, &reason);
+        return KickstartOutcome::Invalid(reason);
+    }
     let mut created = Vec::new();
     for key in &keys {
         let Some(value) = key["key"].as_str().filter(|k| !k.trim().is_empty()) else {

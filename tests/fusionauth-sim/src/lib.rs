@@ -22,6 +22,7 @@ mod recorder;
 mod state;
 mod tenancy;
 mod tokens;
+mod url_wildcards;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -174,3 +174,76 @@ async fn clear_errors_for_no_stack_no_kind_and_bad_input() {
         "bad input created nothing"
     );
 }
+
+/// A client that registered itself shows in `clients list` with its software, is kept in the
+/// state file as self-registered, and is removed by name like any other.
+#[tokio::test]
+async fn clients_list_names_a_self_registered_clients_software() {
+    use mcp_fa::clients::{ClientMetadata, RegistrationPolicy, SelfRegistrar, SelfRegistration};
+    let stack = stack(Options::default()).await;
+    let state_dir = tempfile::tempdir().expect("dir");
+    let home = tempfile::tempdir().expect("home");
+    StateFixture::new("default", &stack).write(state_dir.path());
+    let admin = mcp_fa::fusionauth::FusionAuthClient::new(
+        url::Url::parse(&stack.sim.url()).expect("url"),
+        mcp_fa::fusionauth::Timeouts::default(),
+    )
+    .expect("client")
+    .with_api_key(mcp_fa::fusionauth::Secret::new(stack.api_key.clone()));
+    let metadata: ClientMetadata = serde_json::from_value(json!({
+        "client_name": "Visual Studio Code",
+        "software_id": "vscode",
+        "software_version": "1.110.0",
+        "redirect_uris": ["http://127.0.0.1:33418/", "https://vscode.dev/redirect"],
+    }))
+    .expect("metadata");
+    let registration = SelfRegistration::check(
+        &metadata,
+        &RegistrationPolicy {
+            resource: crate::support::RESOURCE.into(),
+            scopes: vec!["openid".into(), "profile".into()],
+        },
+    )
+    .expect("accepted");
+    let outcome = SelfRegistrar::new(admin, crate::support::RESOURCE.into(), None, 10)
+        .register(&registration, 0)
+        .await
+        .expect("registered");
+    let name = outcome.client.name.clone();
+    assert!(name.starts_with("visual-studio-code-"), "{name}");
+
+    let (s, h) = (state_dir.path().to_path_buf(), home.path().to_path_buf());
+    let out = tokio::task::spawn_blocking(move || mcp_fa(&s, &h, &["clients", "list"]))
+        .await
+        .expect("join");
+    assert!(out.status.success(), "{}", text(&out));
+    let listing = text(&out);
+    assert!(
+        listing.contains(&format!("{name}  (self-registered: vscode 1.110.0)")),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("http://127.0.0.1:*/, https://vscode.dev/redirect"),
+        "FusionAuth's forms of the redirect URIs: {listing}"
+    );
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(state_dir.path().join("default.json")).expect("state"),
+    )
+    .expect("json");
+    assert_eq!(state["clients"][0]["kind"], "self-registered", "{state:#}");
+
+    let (s, h, n) = (
+        state_dir.path().to_path_buf(),
+        home.path().to_path_buf(),
+        name.clone(),
+    );
+    let out =
+        tokio::task::spawn_blocking(move || mcp_fa(&s, &h, &["clients", "remove", &n, "--yes"]))
+            .await
+            .expect("join");
+    assert!(out.status.success(), "{}", text(&out));
+    let (status, _) = Api::of(&stack)
+        .get(&format!("/api/application/{}", outcome.client.client_id))
+        .await;
+    assert_eq!(status, 404, "removed for good");
+}

@@ -93,6 +93,23 @@ fn up_detach_with_a_client_serves_reports_logs_and_down_stops_it() {
     let (status, www_authenticate) = post_without_token(port);
     assert_eq!(status, 401);
     assert_eq!(www_authenticate.as_deref(), Some(challenge(port).as_str()));
+    // It is the tenant's issuer: its metadata names FusionAuth's endpoints and its bridge.
+    let (status, metadata) = block(crate::support::server::get_json(&format!(
+        "http://127.0.0.1:{port}/.well-known/oauth-authorization-server"
+    )));
+    assert_eq!(status, 200, "{metadata}");
+    assert_eq!(metadata["issuer"], format!("http://localhost:{port}"));
+    assert_eq!(
+        metadata["authorization_endpoint"],
+        format!(
+            "http://localhost:{}/oauth2/authorize",
+            project.fusionauth_port
+        )
+    );
+    assert_eq!(
+        metadata["registration_endpoint"],
+        format!("http://localhost:{port}/register")
+    );
 
     // The server record names the background server; the state file keeps the client; the
     // application exists in FusionAuth.

@@ -22,7 +22,9 @@ fn up_then_down_leaves_no_labelled_objects_and_keeps_the_data() {
     assert_eq!(report["alreadyRunning"], false);
     let url = format!("http://localhost:{}", project.fusionauth_port);
     assert_eq!(report["fusionauthUrl"], url);
-    assert_eq!(report["issuer"], url);
+    // The MCP server's origin is the tenant's issuer: it publishes the metadata there.
+    let issuer = format!("http://localhost:{}", project.mcp_port);
+    assert_eq!(report["issuer"], issuer);
     let emails: Vec<&str> = report["users"]
         .as_array()
         .expect("users")
@@ -52,7 +54,17 @@ fn up_then_down_leaves_no_labelled_objects_and_keeps_the_data() {
     let status = status.json();
     assert_eq!(status["running"], true, "{status:#}");
     assert_eq!(status["fusionauthStatus"], "ready");
+    assert_eq!(status["issuer"], issuer);
+    assert_eq!(status["registration"]["enabled"], true, "{status:#}");
+    assert_eq!(
+        status["registration"]["endpoint"],
+        format!("{issuer}/register")
+    );
     assert!(status.get("apiKey").is_none(), "secrets only on request");
+    assert!(
+        !status.to_string().contains("registrationApiKey"),
+        "the bridge's key is never shown"
+    );
     assert!(status["users"][0].get("password").is_none());
 
     let env = project.run(&["status", "-o", "env", "--show-secrets"]);
@@ -64,7 +76,11 @@ fn up_then_down_leaves_no_labelled_objects_and_keeps_the_data() {
         .expect("API key line")
         .to_string();
     assert!(api_key.len() >= 40, "a random key per stack");
-    assert!(env.stdout.contains(&format!("FUSIONAUTH_ISSUER={url}")));
+    assert!(env.stdout.contains(&format!("FUSIONAUTH_ISSUER={issuer}")));
+    assert!(
+        env.stdout
+            .contains(&format!("MCP_REGISTRATION_ENDPOINT={issuer}/register"))
+    );
     assert!(
         env.stdout
             .lines()

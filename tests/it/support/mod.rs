@@ -9,6 +9,7 @@
 //! test of the binary runs beside the others.
 
 // Shared with the stand-in's tests, which use parts this suite does not.
+pub mod bridge;
 #[allow(dead_code)]
 pub mod browser;
 pub mod docker;

@@ -238,7 +238,10 @@ impl TestProject {
     /// `up` serving in the foreground as a person runs it (text output, no terminal, so no
     /// walkthrough), returned once its report has said where the MCP server is: the process,
     /// and the report's lines so far. Its standard error is captured for the test to read.
-    #[allow(clippy::zombie_processes)] // the caller owns the child and waits for it
+    #[allow(
+        clippy::zombie_processes,
+        reason = "the child goes to the caller, which waits for it"
+    )]
     pub fn spawn_foreground_up(&self) -> (std::process::Child, String) {
         use std::io::{BufRead, BufReader};
         let args = self.serving_up_args(&[]);

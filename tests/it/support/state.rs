@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use fusionauth_sim::RunningSim;
 use mcp_fa::fusionauth::Secret;
 use mcp_fa::state::{StackState, StateStore, UserCredentials};
 
@@ -21,21 +22,45 @@ impl StateFixture {
     /// the one the kickstarted application accepts, `support::RESOURCE`). Images, database
     /// password and hash are placeholders: nothing reads them without Docker.
     pub fn new(project: &str, stack: &Stack) -> StateFixture {
+        let mut fixture = Self::of(project, &stack.sim, &stack.api_key, &stack.user_id);
+        fixture.state.signing_key_id = stack.rsa_key_id.clone();
+        fixture
+    }
+
+    /// The state `up` leaves for a stack made for the registration bridge on `bridge`, whose
+    /// tenant's issuer is `http://localhost:<mcp_port>`.
+    pub fn for_bridge(
+        project: &str,
+        bridge: &super::bridge::BridgeStack,
+        mcp_port: u16,
+    ) -> StateFixture {
+        let mut fixture = Self::of(project, &bridge.sim, &bridge.api_key, &bridge.demo_user_id);
+        fixture.state.issuer = Some(format!("http://localhost:{mcp_port}"));
+        fixture.state.mcp_port = mcp_port;
+        fixture.state.registration_api_key = Some(Secret::new(bridge.registration_key.clone()));
+        fixture
+    }
+
+    /// A stack on `sim` with `api_key` and the demo user `user_id`, its tenant naming its own
+    /// URL as the issuer (as stacks before the registration bridge did).
+    fn of(project: &str, sim: &RunningSim, api_key: &str, user_id: &str) -> StateFixture {
         StateFixture {
             state: StackState {
                 format_version: 1,
                 project: project.parse().expect("a valid project name"),
-                fusionauth_url: stack.sim.url(),
-                fusionauth_port: stack.sim.addr().port(),
+                fusionauth_url: sim.url(),
+                issuer: None,
+                fusionauth_port: sim.addr().port(),
                 mcp_port: 8000,
                 fusionauth_image: "test".into(),
                 postgres_image: "test".into(),
-                api_key: Secret::new(stack.api_key.clone()),
+                api_key: Secret::new(api_key),
+                registration_api_key: None,
                 database_password: Secret::new("unused"),
                 tenant_id: None,
-                signing_key_id: stack.rsa_key_id.clone(),
+                signing_key_id: String::new(),
                 users: vec![UserCredentials {
-                    id: stack.user_id.clone(),
+                    id: user_id.to_owned(),
                     email: DEMO_EMAIL.into(),
                     full_name: "Test User".into(),
                     password: Secret::new(DEMO_PASSWORD),

@@ -157,7 +157,11 @@ impl Fixture {
 }
 
 /// What a check sees without the walkthrough's server: `project` in `store`, run `mode`.
-fn no_server<'a>(project: &'a ProjectName, store: &'a StateStore, mode: Mode) -> CheckContext<'a> {
+pub(super) fn no_server<'a>(
+    project: &'a ProjectName,
+    store: &'a StateStore,
+    mode: Mode,
+) -> CheckContext<'a> {
     CheckContext {
         project,
         store,
@@ -191,7 +195,7 @@ fn verify(name: &str) -> Verify {
 }
 
 /// Runs `check` and asserts its verdict as [`assert_verdict`] does; returns it for more asserts.
-async fn expect(
+pub(super) async fn expect(
     checker: &mut Checker,
     check: &str,
     ctx: &CheckContext<'_>,
@@ -457,7 +461,8 @@ async fn kickstart_and_removal_against_a_stack_started_by_up() {
         &ctx,
         Outcome::Passed,
         &[
-            &format!("Issuer: http://localhost:{}", project.fusionauth_port),
+            // `up` makes the MCP server's origin the tenant's issuer (the registration bridge).
+            &format!("Issuer: http://localhost:{}", project.mcp_port),
             "RS256",
             "jwks.json",
             "test@example.com",

@@ -173,6 +173,12 @@ fn validate(state: &Model, app: &Value) -> Result<(), ApiError> {
                     "[invalid]application.oauthConfiguration.authorizedRedirectURLs",
                     format!("The URL [{s}] contains a wildcard, which the ExactMatch policy does not allow."),
                 );
+            } else if let Some(reason) = crate::url_wildcards::pattern_error(s) {
+                v.add(
+                    "application.oauthConfiguration.authorizedRedirectURLs",
+                    "[invalid]application.oauthConfiguration.authorizedRedirectURLs",
+                    format!("The URL [{s}] has a wildcard where none is allowed: {reason}."),
+                );
             }
         }
     }

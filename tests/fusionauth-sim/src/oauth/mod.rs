@@ -117,13 +117,14 @@ impl ClientSettings {
         })
     }
 
-    /// ExactMatch compares the whole string; AllowWildcards lets `*` stand for any run.
+    /// ExactMatch compares the whole string; AllowWildcards applies FusionAuth's documented
+    /// wildcard rules (`crate::url_wildcards`).
     pub fn redirect_allowed(&self, uri: &str) -> bool {
         self.redirect_urls.iter().any(|allowed| {
-            if self.exact_match || !allowed.contains('*') {
+            if self.exact_match {
                 allowed == uri
             } else {
-                wildcard(allowed, uri)
+                crate::url_wildcards::matches(allowed, uri)
             }
         })
     }
@@ -131,23 +132,4 @@ impl ClientSettings {
     pub fn grant_enabled(&self, grant: &str) -> bool {
         self.grants.iter().any(|g| g == grant)
     }
-}
-
-fn wildcard(pattern: &str, text: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let first = parts.next().unwrap_or_default();
-    let Some(mut rest) = text.strip_prefix(first) else {
-        return false;
-    };
-    let parts: Vec<&str> = parts.collect();
-    for (i, part) in parts.iter().enumerate() {
-        if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        }
-        match rest.find(part) {
-            Some(pos) => rest = &rest[pos + part.len()..],
-            None => return false,
-        }
-    }
-    rest.is_empty()
 }

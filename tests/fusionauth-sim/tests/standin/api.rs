@@ -116,6 +116,99 @@ async fn application_validation_matches_fusionauth_codes() {
     );
 }
 
+/// Under `AllowWildcards` a `*` may stand only where FusionAuth's documentation allows one.
+#[tokio::test]
+async fn allow_wildcards_refuses_wildcards_where_fusionauth_allows_none() {
+    let stack = stack(Options::default()).await;
+    let api = Api::of(&stack);
+    let with = |url: &str| {
+        let mut app = mcp_application("w", url);
+        app["application"]["oauthConfiguration"]["authorizedURLValidationPolicy"] =
+            json!("AllowWildcards");
+        app
+    };
+    for bad in [
+        "https://*.com/cb",
+        "https://auth.*.example.com/cb",
+        "https://*.168.1.1/cb",
+        "http://localhost:4*/cb",
+        "https://example.com/a/*b*/cb",
+    ] {
+        let (status, body) = api.post("/api/application", with(bad)).await;
+        assert_refused(
+            status,
+            &body,
+            "[invalid]application.oauthConfiguration.authorizedRedirectURLs",
+        );
+    }
+    for good in ["http://localhost:*/cb", "https://*.example.com/cb"] {
+        let (status, body) = api.post("/api/application", with(good)).await;
+        assert_eq!(status, 200, "{good}: {body}");
+    }
+}
+
+/// A key restricted to some endpoints (kickstart's `permissions.endpoints`) answers 401
+/// everywhere else, and for methods it was not given; the first key must be unrestricted.
+#[tokio::test]
+async fn restricted_api_keys_answer_401_outside_their_endpoints() {
+    let admin_key = support::random_api_key();
+    let restricted_key = support::random_api_key();
+    let mut doc = support::kickstart(&Options::default(), &admin_key, "http://localhost:9011");
+    doc["apiKeys"].as_array_mut().expect("keys").push(json!({
+        "key": restricted_key,
+        "description": "applications only",
+        "permissions": {"endpoints": {
+            "/api/application": ["GET", "POST"],
+            "/api/application/scope": ["POST"],
+        }},
+    }));
+    let (sim, _dir) =
+        support::start_with_kickstart(&doc, fusionauth_sim::SimConfig::for_tests()).await;
+    sim.kickstart_finished().await;
+    let restricted = Api::new(&sim.url(), &restricted_key);
+    support::wait_for_key(&Api::new(&sim.url(), &admin_key)).await;
+    let (status, apps) = restricted.get("/api/application").await;
+    assert_eq!(status, 200, "{apps}");
+    let (status, created) = restricted
+        .post(
+            "/api/application",
+            mcp_application("r", "http://localhost:1/cb"),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["application"]["id"].as_str().expect("id");
+    assert_eq!(
+        restricted.get(&format!("/api/application/{id}")).await.0,
+        200
+    );
+    for (method, path) in [
+        ("DELETE", format!("/api/application/{id}")),
+        ("GET", "/api/application/search".to_owned()),
+        ("GET", "/api/tenant".to_owned()),
+        ("GET", "/api/reactor".to_owned()),
+        (
+            "POST",
+            format!("/api/user/registration/{}", uuid::Uuid::new_v4()),
+        ),
+    ] {
+        let (status, _, text) = restricted.call(method, &path, None).await;
+        assert_eq!((status, text.as_str()), (401, ""), "{method} {path}");
+    }
+
+    let mut first_restricted = doc.clone();
+    first_restricted["apiKeys"][0]["permissions"] = json!({"endpoints": {"/api/user": ["GET"]}});
+    let (sim, _dir) =
+        support::start_with_kickstart(&first_restricted, fusionauth_sim::SimConfig::for_tests())
+            .await;
+    assert!(
+        matches!(
+            sim.kickstart_finished().await,
+            fusionauth_sim::KickstartOutcome::Invalid(_)
+        ),
+        "kickstart needs an unrestricted first key"
+    );
+}
+
 #[tokio::test]
 async fn created_application_gets_fusionauth_defaults_and_a_generated_secret() {
     let stack = stack(Options::default()).await;

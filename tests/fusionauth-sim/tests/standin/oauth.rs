@@ -180,6 +180,45 @@ async fn the_login_form_carries_every_hidden_field_of_the_stock_theme() {
     assert!(query(&callback).contains_key("code"), "{callback}");
 }
 
+/// `AllowWildcards` with a wildcard port: any port of that loopback host and path, nothing else
+/// (FusionAuth's "OAuth URL Validation" rules, `src/url_wildcards.rs`).
+#[tokio::test]
+async fn a_wildcard_port_admits_any_port_of_that_host_and_path_only() {
+    let (stack, base, browser, pkce) = signed_out(Options::default()).await;
+    let api = Api::of(&stack);
+    let mut app = mcp_application("any-port", "http://localhost:*/oauth/callback");
+    app["application"]["oauthConfiguration"]["authorizedURLValidationPolicy"] =
+        json!("AllowWildcards");
+    let (status, created) = api.post("/api/application", app).await;
+    assert_eq!(status, 200, "{created}");
+    let client_id = created["application"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for (uri, allowed) in [
+        ("http://localhost:49152/oauth/callback", true),
+        ("http://localhost:3334/oauth/callback", true),
+        ("http://localhost/oauth/callback", false),
+        ("http://127.0.0.1:3334/oauth/callback", false),
+        ("http://localhost:3334/oauth/callback/", false),
+        ("http://localhost:3334/oauth/other", false),
+        ("http://localhost:3334@evil.example/oauth/callback", false),
+        ("https://localhost:3334/oauth/callback", false),
+    ] {
+        let mut a = authorize(&stack, &pkce);
+        a.client_id = &client_id;
+        a.redirect_uri = uri;
+        let page = browser.open(&a.url(&base)).await;
+        assert_eq!(page.status() == 200, allowed, "{uri}: {page:?}");
+        if !allowed {
+            assert!(
+                page.html().contains("redirect_uri"),
+                "{uri}: the page says why"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn pkce_is_required_and_checked() {
     let (stack, base, browser, pkce) = signed_out(Options::default()).await;
