@@ -311,6 +311,15 @@ fn pem(label: &str, der: &[u8]) -> String {
     out
 }
 
+/// Whether the stand-in answered `path` with a 200: proof that a token went where it should.
+pub fn answered_ok(stack: &Stack, path: &str) -> bool {
+    stack
+        .sim
+        .exchanges()
+        .iter()
+        .any(|e| e.path == path && e.status == 200)
+}
+
 /// How often the stand-in served its JWKS.
 pub fn jwks_fetches(stack: &Stack) -> usize {
     stack
