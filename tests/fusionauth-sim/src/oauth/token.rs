@@ -138,6 +138,11 @@ fn authenticate(
     Ok(())
 }
 
+/// A form field the grant cannot do without: absent or empty, FusionAuth names it as missing.
+fn required<'a>(form: &'a Params, name: &str) -> Result<&'a str, OAuthError> {
+    form.get(name).ok_or_else(|| OAuthError::missing(name))
+}
+
 fn required_client_id(presented: &Presented) -> Result<String, OAuthError> {
     presented
         .client_id
@@ -175,9 +180,7 @@ fn authorization_code(
     presented: &Presented,
     form: &Params,
 ) -> Result<serde_json::Value, OAuthError> {
-    let code = form
-        .get("code")
-        .ok_or_else(|| OAuthError::missing("code"))?;
+    let code = required(form, "code")?;
     let mut state = sim.model();
     // A code is good for one attempt, successful or not.
     let stored = state.codes.remove(code).ok_or_else(|| {
@@ -295,9 +298,7 @@ fn refresh_token(
     presented: &Presented,
     form: &Params,
 ) -> Result<serde_json::Value, OAuthError> {
-    let token = form
-        .get("refresh_token")
-        .ok_or_else(|| OAuthError::missing("refresh_token"))?;
+    let token = required(form, "refresh_token")?;
     let mut state = sim.model();
     let grant = state
         .refresh_tokens
