@@ -17,11 +17,26 @@ async fn init(remote: &Remote, public: &str) {
         .assert_ok();
 }
 
+/// `mcp-fa clients add --kind KIND` with `key` in the project's folder, which must succeed.
+async fn add_client(remote: &Remote, key: &str, kind: &str) {
+    remote
+        .mcp_fa(Some(key), &["clients", "add", "--kind", kind, "--json"])
+        .await
+        .assert_ok();
+}
+
 /// `mcp-fa tutorial --check --step STEP` with `key`.
 async fn check_step(remote: &Remote, key: &str, step: &str) -> Run {
     remote
         .mcp_fa(Some(key), &["tutorial", "--check", "--step", step])
         .await
+}
+
+/// [`check_step`], which must print exactly the `expected` outcomes.
+async fn check_step_says(remote: &Remote, key: &str, step: &str, expected: &[(&str, &str)]) -> Run {
+    let run = check_step(remote, key, step).await;
+    assert_outcomes(&run, expected);
+    run
 }
 
 /// The `ok`/`FAIL` word and the step id of each line `tutorial --check` printed.
@@ -108,31 +123,29 @@ async fn the_remote_track_verifies_each_step_against_fusionauth_and_the_deployed
         "{}",
         no_client.stdout
     );
-    remote
-        .mcp_fa(
-            Some(&key),
-            &["clients", "add", "--kind", "claude-code", "--json"],
-        )
-        .await
-        .assert_ok();
-    let http = check_step(&remote, &key, "4").await;
-    assert_outcomes(
-        &http,
+    add_client(&remote, &key, "claude-code").await;
+    let http = check_step_says(
+        &remote,
+        &key,
+        "4",
         &[
             ("ok", "remote-deploy-the-server"),
             ("ok", "remote-register-a-client"),
             ("FAIL", "remote-claude-connector"),
         ],
-    );
+    )
+    .await;
     assert!(http.stdout.contains("not https"), "{}", http.stdout);
 
     // The rest of the path: a temporary user logs in and calls get_name at the public URL.
-    let end = check_step(&remote, &key, "remote-log-in-and-call").await;
-    end.assert_ok();
-    assert_outcomes(
-        &end,
+    let end = check_step_says(
+        &remote,
+        &key,
+        "remote-log-in-and-call",
         &[("ok", "remote-log-in-and-call"), ("ok", "remote-clean-up")],
-    );
+    )
+    .await;
+    end.assert_ok();
     server.shutdown().await.expect("stopped");
 }
 
@@ -141,29 +154,30 @@ async fn the_connector_step_checks_the_application_claude_needs() {
     let remote = Remote::start().await;
     init(&remote, "https://mcp.example.test").await;
     let key = remote.fa.tenant_key.clone();
-    let missing = check_step(&remote, &key, "remote-claude-connector").await;
-    assert_outcomes(&missing, &[("FAIL", "remote-claude-connector")]);
+    let missing = check_step_says(
+        &remote,
+        &key,
+        "remote-claude-connector",
+        &[("FAIL", "remote-claude-connector")],
+    )
+    .await;
     assert!(
         missing.stdout.contains("--kind claude-connector"),
         "{}",
         missing.stdout
     );
-    remote
-        .mcp_fa(
-            Some(&key),
-            &["clients", "add", "--kind", "claude-connector", "--json"],
-        )
-        .await
-        .assert_ok();
-    let registered = check_step(&remote, &key, "remote-claude-connector").await;
+    add_client(&remote, &key, "claude-connector").await;
     // The connector is right; the server is not deployed.
-    assert_outcomes(
-        &registered,
+    let registered = check_step_says(
+        &remote,
+        &key,
+        "remote-claude-connector",
         &[
             ("ok", "remote-claude-connector"),
             ("FAIL", "remote-log-in-and-call"),
         ],
-    );
+    )
+    .await;
     assert!(
         registered.stdout.contains("mcp-fa serve --fusionauth-url"),
         "where to deploy the server: {}",
