@@ -324,12 +324,7 @@ async fn unlicensed_third_party_applications_and_scopes_are_not_licensed() {
 
 #[tokio::test]
 async fn licensed_scopes_are_created_once() {
-    let stack = stack(Options {
-        licensed: true,
-        relationship: "ThirdParty",
-        ..Default::default()
-    })
-    .await;
+    let stack = stack(Options::third_party()).await;
     let fa = client(&stack);
     let scope_id = new_id();
     let scope = ApplicationOAuthScope {
@@ -438,11 +433,7 @@ async fn the_reactor_reports_the_license() {
 }
 
 async fn stack_licensed() -> Stack {
-    stack(Options {
-        licensed: true,
-        ..Default::default()
-    })
-    .await
+    stack(Options::licensed()).await
 }
 
 #[tokio::test]

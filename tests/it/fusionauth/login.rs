@@ -191,12 +191,7 @@ async fn an_unknown_client_id_says_to_register_the_client_again() {
 
 #[tokio::test]
 async fn a_third_party_application_gets_its_consent_page_answered() {
-    let stack = stack(Options {
-        licensed: true,
-        relationship: "ThirdParty",
-        ..Options::default()
-    })
-    .await;
+    let stack = stack(Options::third_party()).await;
     let tokens = log_in(&stack, REDIRECT_URI, RESOURCE, DEMO_PASSWORD)
         .await
         .expect("login with consent succeeds");
