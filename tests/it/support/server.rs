@@ -284,6 +284,11 @@ impl TestIssuer {
         })
     }
 
+    /// A token the test server accepts: [`TestIssuer::claims`], signed.
+    pub fn valid_token(&self) -> String {
+        self.sign(&self.claims())
+    }
+
     /// RS256 with the issuer's published key and `kid`.
     pub fn sign(&self, claims: &Value) -> String {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
