@@ -14,6 +14,34 @@ enum Created {
     Container(String),
 }
 
+impl Created {
+    fn name(&self) -> &str {
+        match self {
+            Created::Network(name) | Created::Volume(name) | Created::Container(name) => name,
+        }
+    }
+
+    /// Whether Docker still has it. When Docker cannot say, it is taken to be there: trying to
+    /// remove it again is harmless, leaving it behind is not.
+    async fn present(&self, docker: &Docker) -> bool {
+        match self {
+            Created::Container(name) => docker.inspect(name).await.map(|c| c.is_some()),
+            Created::Network(name) => docker.network_labels(name).await.map(|n| n.is_some()),
+            Created::Volume(name) => docker.volume_labels(name).await.map(|v| v.is_some()),
+        }
+        .unwrap_or(true)
+    }
+
+    /// Removes it; whether Docker did.
+    async fn remove(&self, docker: &Docker) -> bool {
+        match self {
+            Created::Container(name) => docker.remove_container(name).await.is_ok(),
+            Created::Network(name) => docker.remove_networks_named(name).await.is_ok(),
+            Created::Volume(name) => docker.remove_volume(name).await.is_ok(),
+        }
+    }
+}
+
 /// Cheap to clone; clones share the record, so it survives the work future being dropped when
 /// Ctrl-C wins the race.
 #[derive(Debug, Clone, Default)]
@@ -64,43 +92,13 @@ impl CreationGuard {
         while quiet_rounds < 2 && tokio::time::Instant::now() < deadline {
             let mut found_any = false;
             for object in &ordered {
-                let (present, name) = match object {
-                    Created::Container(name) => (
-                        docker
-                            .inspect(name)
-                            .await
-                            .map(|c| c.is_some())
-                            .unwrap_or(true),
-                        name,
-                    ),
-                    Created::Network(name) => (
-                        docker
-                            .network_labels(name)
-                            .await
-                            .map(|n| n.is_some())
-                            .unwrap_or(true),
-                        name,
-                    ),
-                    Created::Volume(name) => (
-                        docker
-                            .volume_labels(name)
-                            .await
-                            .map(|v| v.is_some())
-                            .unwrap_or(true),
-                        name,
-                    ),
-                };
-                if !present {
+                if !object.present(docker).await {
                     continue;
                 }
                 found_any = true;
-                let done = match object {
-                    Created::Container(name) => docker.remove_container(name).await,
-                    Created::Network(name) => docker.remove_networks_named(name).await,
-                    Created::Volume(name) => docker.remove_volume(name).await,
-                };
-                if done.is_ok() && !removed.contains(name) {
-                    removed.push(name.clone());
+                let name = object.name();
+                if object.remove(docker).await && !removed.iter().any(|r| r == name) {
+                    removed.push(name.to_owned());
                 }
             }
             quiet_rounds = if found_any { 0 } else { quiet_rounds + 1 };

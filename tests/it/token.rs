@@ -27,6 +27,18 @@ impl Run {
         format!("{}{}", self.stdout, self.stderr)
     }
 
+    /// The text output says each of `parts` (all of it shown when one is missing).
+    #[track_caller]
+    fn assert_says(&self, parts: &[&str]) {
+        for part in parts {
+            assert!(
+                self.stdout.contains(part),
+                "no `{part}` in:\n{}",
+                self.stdout
+            );
+        }
+    }
+
     /// Neither the token nor its signature appears anywhere in what was printed.
     fn assert_token_absent(&self, token: &str) {
         let signature = token.rsplit('.').next().expect("a signature");
@@ -121,20 +133,13 @@ async fn a_token_from_the_login_flow_is_accepted_with_its_audience_and_scopes() 
     let run = mcp_fa(state.path(), &["token", "inspect", &token], "").await;
     assert_eq!(run.code, 0, "{}", run.all());
     run.assert_token_absent(&token);
-    assert!(
-        run.stdout.contains(&format!("accepted by {RESOURCE}")),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("expires in"), "{}", run.stdout);
-    assert!(run.stdout.contains(" UTC"), "{}", run.stdout);
-    assert!(
-        run.stdout
-            .contains(&format!("client id   {}", stack.client_id)),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("scopes suffice"), "{}", run.stdout);
+    run.assert_says(&[
+        &format!("accepted by {RESOURCE}"),
+        "expires in",
+        " UTC",
+        &format!("client id   {}", stack.client_id),
+        "scopes suffice",
+    ]);
 }
 
 #[tokio::test]
@@ -148,14 +153,12 @@ async fn a_token_for_another_resource_is_refused_naming_its_audience() {
     let run = mcp_fa(state.path(), &["token", "inspect"], &token).await;
     assert_eq!(run.code, 1, "{}", run.all());
     run.assert_token_absent(&token);
-    assert!(
-        run.stdout.contains(&format!("refused by {RESOURCE}")),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("audience"), "{}", run.stdout);
-    assert!(run.stdout.contains(&stack.client_id), "{}", run.stdout);
-    assert!(run.stdout.contains("token passthrough"), "{}", run.stdout);
+    run.assert_says(&[
+        &format!("refused by {RESOURCE}"),
+        "audience",
+        &stack.client_id,
+        "token passthrough",
+    ]);
     assert!(
         run.stderr.contains("would be refused"),
         "the exit status is explained: {}",
@@ -201,9 +204,7 @@ async fn without_a_stack_the_token_is_decoded_and_said_to_be_unverified() {
     let run = mcp_fa(empty.path(), &["token", "inspect"], &token).await;
     assert_eq!(run.code, 1, "{}", run.all());
     run.assert_token_absent(&token);
-    assert!(run.stdout.contains(&stack.user_id), "{}", run.stdout);
-    assert!(run.stdout.contains("could not verify"), "{}", run.stdout);
-    assert!(run.stdout.contains("mcp-fa up"), "{}", run.stdout);
+    run.assert_says(&[&stack.user_id, "could not verify", "mcp-fa up"]);
 }
 
 #[tokio::test]

@@ -31,6 +31,11 @@ impl ApiError {
         }
     }
 
+    /// `[duplicate]<field>`: the object would take an id or name another one has.
+    pub fn duplicate(field: &str, message: &str) -> Self {
+        ApiError::field(field, &format!("[duplicate]{field}"), message)
+    }
+
     pub fn general(code: &str, message: impl Into<String>) -> Self {
         ApiError::Invalid {
             fields: vec![],

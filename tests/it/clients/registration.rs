@@ -7,7 +7,8 @@ use std::time::Duration;
 use crate::support::browser::{Authorize, Browser, Page, Pkce, query};
 use crate::support::{DEMO_EMAIL, DEMO_PASSWORD, Options, RESOURCE, Stack, stack};
 use mcp_fa::clients::{
-    ClientKind, ClientName, ClientRegistrar, RedirectUri, RegistrationError, RegistrationRequest,
+    ClientKind, ClientName, ClientRegistrar, RedirectUri, RegisteredClient, RegistrationError,
+    RegistrationRequest,
 };
 use mcp_fa::fusionauth::{
     AuthorizedUrlValidationPolicy, ClientAuthenticationPolicy, FusionAuthClient, GrantType,
@@ -34,6 +35,19 @@ fn request(name: &str, kind: ClientKind, stack: &Stack) -> RegistrationRequest {
         resource: RESOURCE.to_string(),
         user_id: Some(stack.user_id.clone()),
     }
+}
+
+/// Registers `name` of `kind` for the stack's demo user; a refusal fails the test.
+async fn add(
+    registrar: &ClientRegistrar<'_>,
+    name: &str,
+    kind: ClientKind,
+    stack: &Stack,
+) -> RegisteredClient {
+    registrar
+        .add(&request(name, kind, stack))
+        .await
+        .unwrap_or_else(|e| panic!("add {name}: {e}"))
 }
 
 #[tokio::test]
@@ -182,10 +196,13 @@ async fn a_registered_redirect_uri_logs_in_and_any_other_port_or_host_is_refused
 async fn licensed_instances_get_consent_and_the_get_name_scope() {
     let stack = stack(Options::licensed()).await;
     let fa = fusionauth(&stack);
-    let client = ClientRegistrar::new(&fa)
-        .add(&request("cursor", ClientKind::Cursor, &stack))
-        .await
-        .expect("add");
+    let client = add(
+        &ClientRegistrar::new(&fa),
+        "cursor",
+        ClientKind::Cursor,
+        &stack,
+    )
+    .await;
     assert!(client.third_party);
     assert_eq!(client.scopes, vec!["get_name"]);
     let app = fa.get_application(&client.client_id).await.expect("app");
@@ -200,21 +217,12 @@ async fn adding_a_name_twice_returns_the_first_registration() {
     let stack = stack(Options::default()).await;
     let fa = fusionauth(&stack);
     let registrar = ClientRegistrar::new(&fa);
-    let first = registrar
-        .add(&request("work", ClientKind::Cursor, &stack))
-        .await
-        .expect("add");
-    let again = registrar
-        .add(&request("work", ClientKind::Cursor, &stack))
-        .await
-        .expect("re-add");
+    let first = add(&registrar, "work", ClientKind::Cursor, &stack).await;
+    let again = add(&registrar, "work", ClientKind::Cursor, &stack).await;
     assert!(!again.created);
     assert_eq!(again.client_id, first.client_id);
     // A longer name that contains it is a different client (FusionAuth's search is a substring match).
-    let other = registrar
-        .add(&request("work-2", ClientKind::Cursor, &stack))
-        .await
-        .expect("add");
+    let other = add(&registrar, "work-2", ClientKind::Cursor, &stack).await;
     assert_ne!(other.client_id, first.client_id);
     let clash = registrar
         .add(&request("work", ClientKind::VsCode, &stack))
@@ -238,10 +246,7 @@ async fn remove_hard_deletes_and_unknown_names_say_how_to_list() {
     let stack = stack(Options::default()).await;
     let fa = fusionauth(&stack);
     let registrar = ClientRegistrar::new(&fa);
-    let client = registrar
-        .add(&request("gone", ClientKind::McpRemote, &stack))
-        .await
-        .expect("add");
+    let client = add(&registrar, "gone", ClientKind::McpRemote, &stack).await;
     let removed = registrar.remove("gone").await.expect("remove");
     assert_eq!(removed.client_id, client.client_id);
     assert!(
@@ -272,14 +277,8 @@ async fn prune_removes_only_clients_nobody_logged_in_with_lately() {
     let stack = stack(Options::default()).await;
     let fa = fusionauth(&stack);
     let registrar = ClientRegistrar::new(&fa);
-    let used = registrar
-        .add(&request("used", ClientKind::McpRemote, &stack))
-        .await
-        .expect("add");
-    let idle = registrar
-        .add(&request("idle", ClientKind::Cursor, &stack))
-        .await
-        .expect("add");
+    let used = add(&registrar, "used", ClientKind::McpRemote, &stack).await;
+    let idle = add(&registrar, "idle", ClientKind::Cursor, &stack).await;
     let base = stack.sim.url();
     let pkce = Pkce::new();
     let login = |client_id: String| {
@@ -315,10 +314,7 @@ async fn prune_removes_only_clients_nobody_logged_in_with_lately() {
     assert!(last(&used.client_id).is_some_and(|t| now - t >= 2 * DAY - 1000));
     assert_eq!(last(&idle.client_id), None);
     // A client created just now is never pruned, however unused.
-    let fresh = registrar
-        .add(&request("fresh", ClientKind::VsCode, &stack))
-        .await
-        .expect("add");
+    let fresh = add(&registrar, "fresh", ClientKind::VsCode, &stack).await;
     let removed = registrar.prune(30 * DAY, now).await.expect("prune");
     let names: Vec<&str> = removed.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, vec!["idle"]);

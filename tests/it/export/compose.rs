@@ -9,7 +9,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::export::{ComposeUp, compose_cli, remove_older_server_images};
+use crate::support::export::{
+    ComposeUp, assert_owner_only, compose_cli, remove_older_server_images,
+};
 use crate::support::project::TestProject;
 use crate::support::server::{call_tool, tool_text};
 use mcp_fa::fusionauth::{FusionAuthClient, LoginRequest, Secret, Timeouts};
@@ -69,15 +71,7 @@ fn the_exported_project_comes_up_with_compose_and_serves_the_demo_user() {
 
     // Secrets: values in .env (0600) only; compose.yaml and the kickstart name them.
     let env = env_file(&dir.join(".env"));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join(".env"))
-            .expect("meta")
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
+    assert_owner_only(&dir.join(".env"));
     let compose = std::fs::read_to_string(dir.join("compose.yaml")).expect("compose.yaml");
     let kickstart =
         std::fs::read_to_string(dir.join("kickstart/kickstart.json")).expect("kickstart");

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::export::kubernetes_validate;
+use crate::support::export::{assert_owner_only, kubernetes_validate};
 
 /// The keys of FusionAuth's Helm chart the exported values may set, with their types: from
 /// the chart's `values.yaml` and `values.schema.json` at chart version 1.68.0
@@ -342,13 +342,5 @@ fn the_kubernetes_export_validates_against_the_schemas_and_the_charts_keys() {
         }
     }
     assert!(referenced >= 4, "the Secret is referenced: {referenced}");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join("secrets.env"))
-            .expect("meta")
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
+    assert_owner_only(&dir.join("secrets.env"));
 }

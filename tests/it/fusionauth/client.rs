@@ -73,6 +73,13 @@ async fn access_token(stack: &Stack) -> String {
         .to_owned()
 }
 
+/// A call FusionAuth must answer with its 404 (`what`: why it is not there).
+#[track_caller]
+fn assert_not_found<T: std::fmt::Debug>(result: Result<T, FusionAuthError>, what: &str) {
+    let error = result.expect_err(what);
+    assert!(error.is_not_found(), "{what}: {error:?}");
+}
+
 #[tokio::test]
 async fn status_is_not_ready_while_booting_then_ready() {
     let doc = support::kickstart(
@@ -193,8 +200,7 @@ async fn tenants_are_read() {
         Some(stack.rsa_key_id.as_str())
     );
 
-    let error = fa.get_tenant(&new_id()).await.expect_err("no such tenant");
-    assert!(error.is_not_found(), "{error:?}");
+    assert_not_found(fa.get_tenant(&new_id()).await, "no such tenant");
 }
 
 #[tokio::test]
@@ -216,8 +222,7 @@ async fn the_signing_key_is_read_and_published_in_the_jwks() {
     assert_eq!(jwk.kty, "RSA");
     assert!(jwk.n.is_some() && jwk.e.is_some());
 
-    let error = fa.get_key(&new_id()).await.expect_err("no such key");
-    assert!(error.is_not_found(), "{error:?}");
+    assert_not_found(fa.get_key(&new_id()).await, "no such key");
 }
 
 #[tokio::test]
@@ -286,11 +291,10 @@ async fn applications_are_created_listed_and_deleted() {
         matches!(error, FusionAuthError::NotFound { .. }),
         "{error:?}"
     );
-    let error = fa
-        .delete_application(&cursor_id, true)
-        .await
-        .expect_err("already deleted");
-    assert!(error.is_not_found(), "{error:?}");
+    assert_not_found(
+        fa.delete_application(&cursor_id, true).await,
+        "already deleted",
+    );
 }
 
 #[tokio::test]
@@ -320,12 +324,7 @@ async fn unlicensed_third_party_applications_and_scopes_are_not_licensed() {
 
 #[tokio::test]
 async fn licensed_scopes_are_created_once() {
-    let stack = stack(Options {
-        licensed: true,
-        relationship: "ThirdParty",
-        ..Default::default()
-    })
-    .await;
+    let stack = stack(Options::third_party()).await;
     let fa = client(&stack);
     let scope_id = new_id();
     let scope = ApplicationOAuthScope {
@@ -386,8 +385,7 @@ async fn users_are_read_and_registered() {
     assert_eq!(fetched.first_name.as_deref(), Some("Some"));
     let demo = fa.get_user(&stack.user_id).await.expect("demo user");
     assert_eq!(demo.email.as_deref(), Some(DEMO_EMAIL));
-    let error = fa.get_user(&new_id()).await.expect_err("unknown");
-    assert!(error.is_not_found(), "{error:?}");
+    assert_not_found(fa.get_user(&new_id()).await, "unknown");
 
     let registration = UserRegistration {
         application_id: Some(stack.client_id.clone()),
@@ -435,11 +433,7 @@ async fn the_reactor_reports_the_license() {
 }
 
 async fn stack_licensed() -> Stack {
-    stack(Options {
-        licensed: true,
-        ..Default::default()
-    })
-    .await
+    stack(Options::licensed()).await
 }
 
 #[tokio::test]

@@ -4,12 +4,10 @@
 
 use std::net::TcpListener;
 
+use crate::support::tenants::claims;
 use crate::support::{DEMO_EMAIL, DEMO_PASSWORD, Options, REDIRECT_URI, RESOURCE, Stack, stack};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mcp_fa::clients::{ClientKind, ClientName, ClientRegistrar, RedirectUri, RegistrationRequest};
 use mcp_fa::fusionauth::{FusionAuthClient, LoginError, LoginRequest, Secret, Timeouts, Tokens};
-use serde_json::Value;
 
 fn fusionauth(stack: &Stack) -> FusionAuthClient {
     let url = url::Url::parse(&stack.sim.url()).expect("url");
@@ -38,9 +36,19 @@ async fn log_in(
         .await
 }
 
-fn claims(token: &str) -> Value {
-    let payload = token.split('.').nth(1).expect("a JWT");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64")).expect("json")
+/// The error a login that must fail ends with, once it has the stable `code`.
+async fn refused(
+    stack: &Stack,
+    redirect_uri: &str,
+    resource: &str,
+    password: &str,
+    code: &str,
+) -> LoginError {
+    let error = log_in(stack, redirect_uri, resource, password)
+        .await
+        .expect_err("the login is refused");
+    assert_eq!(error.code(), code, "{error}");
+    error
 }
 
 #[tokio::test]
@@ -115,10 +123,7 @@ async fn nothing_needs_to_listen_at_the_redirect_uri_and_nothing_connects_to_it(
 async fn a_wrong_password_says_the_login_form_came_back_and_never_shows_the_password() {
     let stack = stack(Options::default()).await;
     let wrong = "not-the-password-4711";
-    let error = log_in(&stack, REDIRECT_URI, RESOURCE, wrong)
-        .await
-        .expect_err("the login is refused");
-    assert_eq!(error.code(), "LOGIN_REJECTED", "{error}");
+    let error = refused(&stack, REDIRECT_URI, RESOURCE, wrong, "LOGIN_REJECTED").await;
     let shown = format!("{error} {error:?}");
     assert!(shown.contains(DEMO_EMAIL), "{shown}");
     assert!(shown.contains("Invalid login credentials"), "{shown}");
@@ -133,10 +138,14 @@ async fn a_wrong_password_says_the_login_form_came_back_and_never_shows_the_pass
 async fn an_unregistered_redirect_uri_is_named_with_what_to_register() {
     let stack = stack(Options::default()).await;
     let other = "http://127.0.0.1:3334/oauth/callback";
-    let error = log_in(&stack, other, RESOURCE, DEMO_PASSWORD)
-        .await
-        .expect_err("FusionAuth refuses the redirect URI");
-    assert_eq!(error.code(), "REDIRECT_URI_NOT_REGISTERED", "{error}");
+    let error = refused(
+        &stack,
+        other,
+        RESOURCE,
+        DEMO_PASSWORD,
+        "REDIRECT_URI_NOT_REGISTERED",
+    )
+    .await;
     let shown = error.to_string();
     assert!(shown.contains(other), "{shown}");
     assert!(shown.contains(&stack.client_id), "{shown}");
@@ -146,15 +155,14 @@ async fn an_unregistered_redirect_uri_is_named_with_what_to_register() {
 #[tokio::test]
 async fn a_resource_the_client_is_not_bound_to_comes_back_as_invalid_target() {
     let stack = stack(Options::default()).await;
-    let error = log_in(
+    let error = refused(
         &stack,
         REDIRECT_URI,
         "http://localhost:9999/mcp",
         DEMO_PASSWORD,
+        "LOGIN_AUTHORIZATION_REFUSED",
     )
-    .await
-    .expect_err("FusionAuth refuses the resource");
-    assert_eq!(error.code(), "LOGIN_AUTHORIZATION_REFUSED", "{error}");
+    .await;
     assert!(matches!(&error, LoginError::Authorization { error, .. } if error == "invalid_target"));
     assert!(
         error.to_string().contains("authorizedResourceUris"),
@@ -183,12 +191,7 @@ async fn an_unknown_client_id_says_to_register_the_client_again() {
 
 #[tokio::test]
 async fn a_third_party_application_gets_its_consent_page_answered() {
-    let stack = stack(Options {
-        licensed: true,
-        relationship: "ThirdParty",
-        ..Options::default()
-    })
-    .await;
+    let stack = stack(Options::third_party()).await;
     let tokens = log_in(&stack, REDIRECT_URI, RESOURCE, DEMO_PASSWORD)
         .await
         .expect("login with consent succeeds");

@@ -28,15 +28,13 @@ fn init_writes_the_project_file_and_commands_in_the_folder_follow_it() {
         written.starts_with("# mcp-fa project settings"),
         "{written}"
     );
-    assert!(
-        written.contains(&format!("port: {fusionauth_port}")),
-        "{written}"
-    );
-    assert!(
-        written.contains("license-env: \"MY_FUSIONAUTH_LICENSE\""),
-        "{written}"
-    );
-    assert!(written.contains("- \"mcp-remote\""), "{written}");
+    for expected in [
+        &format!("port: {fusionauth_port}"),
+        "license-env: \"MY_FUSIONAUTH_LICENSE\"",
+        "- \"mcp-remote\"",
+    ] {
+        assert!(written.contains(expected), "{expected} in: {written}");
+    }
 
     // A second init never replaces it.
     let again = project.run_in(folder.path(), &["init"]);

@@ -2,23 +2,21 @@
 //! self-test's own (deleted afterwards), the MCP server at the public URL (served for the run
 //! when that URL is this machine and nothing answers), every hop end to end.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::setup::{Remote, free_port};
-use crate::support::tenants::call;
 
 /// The self-test's temporary users that logged in, each with what `GET /api/user/{id}`
 /// answers now.
 async fn temporary_users(remote: &Remote) -> Vec<(String, u16)> {
-    let (_, logins, _) = call(
-        &remote.fa.base,
-        &remote.fa.global_key,
-        None,
-        "GET",
-        "/api/system/login-record/search?numberOfResults=100",
-        None,
-    )
-    .await;
+    let (_, logins) = remote
+        .fa
+        .admin(
+            "GET",
+            "/api/system/login-record/search?numberOfResults=100",
+            None,
+        )
+        .await;
     let mut found = Vec::new();
     for login in logins["logins"].as_array().into_iter().flatten() {
         let login_id = login["loginId"].as_str().unwrap_or_default();
@@ -26,18 +24,25 @@ async fn temporary_users(remote: &Remote) -> Vec<(String, u16)> {
             continue;
         }
         let user_id = login["userId"].as_str().unwrap_or_default();
-        let (status, _, _) = call(
-            &remote.fa.base,
-            &remote.fa.global_key,
-            None,
-            "GET",
-            &format!("/api/user/{user_id}"),
-            None,
-        )
-        .await;
+        let (status, _) = remote
+            .fa
+            .admin("GET", &format!("/api/user/{user_id}"), None)
+            .await;
         found.push((login_id.to_owned(), status));
     }
     found
+}
+
+/// The first hop of a `check --json` report that `matches`.
+#[track_caller]
+fn hop(report: &Value, matches: impl Fn(&Value) -> bool) -> Value {
+    report["hops"]
+        .as_array()
+        .expect("hops")
+        .iter()
+        .find(|h| matches(h))
+        .unwrap_or_else(|| panic!("no such hop: {report:#}"))
+        .clone()
 }
 
 #[tokio::test]
@@ -45,9 +50,10 @@ async fn check_runs_end_to_end_in_the_tenant_of_a_tenant_limited_key() {
     let remote = Remote::start().await;
     let public = format!("http://127.0.0.1:{}", free_port());
     let run = remote
-        .mcp_fa(
+        .against(
             Some(&remote.fa.tenant_key),
-            &remote.flags(false, &["check", "--json", "--public-url", &public]),
+            false,
+            &["check", "--json", "--public-url", &public],
         )
         .await;
     run.assert_ok();
@@ -97,15 +103,7 @@ async fn check_runs_end_to_end_in_the_tenant_of_a_tenant_limited_key() {
     let users = temporary_users(&remote).await;
     assert_eq!(users.len(), 1, "{users:?}");
     assert_eq!(users[0].1, 404, "deleted: {users:?}");
-    let (_, apps, _) = call(
-        &remote.fa.base,
-        &remote.fa.global_key,
-        None,
-        "GET",
-        "/api/application",
-        None,
-    )
-    .await;
+    let (_, apps) = remote.fa.admin("GET", "/api/application", None).await;
     assert!(
         apps["applications"]
             .as_array()
@@ -123,28 +121,20 @@ async fn check_runs_end_to_end_in_the_tenant_of_a_tenant_limited_key() {
 async fn check_says_where_to_deploy_a_server_that_does_not_answer() {
     let remote = Remote::start().await;
     let run = remote
-        .mcp_fa(
+        .against(
             Some(&remote.fa.global_key),
-            &remote.flags(
-                true,
-                &[
-                    "check",
-                    "--json",
-                    "--public-url",
-                    "https://mcp.example.test",
-                ],
-            ),
+            true,
+            &[
+                "check",
+                "--json",
+                "--public-url",
+                "https://mcp.example.test",
+            ],
         )
         .await;
     assert_ne!(run.code, 0);
     let doc = run.json();
-    let failed = doc["hops"]
-        .as_array()
-        .expect("hops")
-        .iter()
-        .find(|h| h["status"] == json!("fail"))
-        .expect("a failed hop")
-        .clone();
+    let failed = hop(&doc, |h| h["status"] == json!("fail"));
     assert_eq!(failed["name"], json!("MCP server answers, challenge 401"));
     assert_eq!(failed["code"], json!("MCP_UNREACHABLE"));
     let fix = failed["fix"].as_str().expect("fix");
@@ -162,18 +152,7 @@ async fn in_a_remote_project_folder_serve_and_check_need_no_flags() {
     let port = free_port();
     let public = format!("http://127.0.0.1:{port}");
     remote
-        .mcp_fa(
-            None,
-            &[
-                "init",
-                "--fusionauth-url",
-                &remote.fa.base,
-                "--tenant-id",
-                &remote.fa.second.id,
-                "--public-url",
-                &public,
-            ],
-        )
+        .against(None, true, &["init", "--public-url", &public])
         .await
         .assert_ok();
     // `mcp-fa serve` as it runs on the server: the project file names FusionAuth, the tenant
@@ -212,13 +191,9 @@ async fn in_a_remote_project_folder_serve_and_check_need_no_flags() {
     run.assert_ok();
     assert!(stopped.success(), "{stopped:?}");
     let doc = run.json();
-    let challenge = doc["hops"]
-        .as_array()
-        .expect("hops")
-        .iter()
-        .find(|h| h["name"] == json!("MCP server answers, challenge 401"))
-        .expect("the challenge hop")
-        .clone();
+    let challenge = hop(&doc, |h| {
+        h["name"] == json!("MCP server answers, challenge 401")
+    });
     assert_eq!(
         challenge["detail"],
         json!(format!("{public}/mcp")),

@@ -39,24 +39,22 @@ async fn clients_go_to_the_named_tenant_and_only_its_server_takes_their_tokens()
     let key = remote.fa.global_key.clone();
     let public = format!("http://127.0.0.1:{}", free_port());
     let resource = format!("{public}/mcp");
-    let add = ["clients", "add", "--kind", "mcp-remote", "--json"];
+    let add = [
+        "clients",
+        "add",
+        "--kind",
+        "mcp-remote",
+        "--json",
+        "--public-url",
+        &public,
+    ];
 
     // Two tenants and none named: FusionAuth cannot tell where the client belongs.
-    let refused = remote
-        .mcp_fa(
-            Some(&key),
-            &remote.flags(false, &[&add[..], &["--public-url", &public]].concat()),
-        )
-        .await;
+    let refused = remote.against(Some(&key), false, &add).await;
     let message = refused.assert_error("TENANT_REQUIRED");
     assert!(message.contains("--tenant-id"), "{message}");
 
-    let added = remote
-        .mcp_fa(
-            Some(&key),
-            &remote.flags(true, &[&add[..], &["--public-url", &public]].concat()),
-        )
-        .await;
+    let added = remote.against(Some(&key), true, &add).await;
     added.assert_ok();
     let doc = added.json();
     let client_id = doc["client"]["clientId"].as_str().expect("client id");
@@ -111,19 +109,17 @@ async fn clients_go_to_the_named_tenant_and_only_its_server_takes_their_tokens()
         let remote = &remote;
         async move {
             remote
-                .mcp_fa(
+                .against(
                     None,
-                    &remote.flags(
-                        true,
-                        &[
-                            "token",
-                            "inspect",
-                            &token,
-                            "--json",
-                            "--public-url",
-                            &public,
-                        ],
-                    ),
+                    true,
+                    &[
+                        "token",
+                        "inspect",
+                        &token,
+                        "--json",
+                        "--public-url",
+                        &public,
+                    ],
                 )
                 .await
         }
@@ -144,10 +140,7 @@ async fn clients_go_to_the_named_tenant_and_only_its_server_takes_their_tokens()
 
     // Listed with its last login (this global key may search login records).
     let listed = remote
-        .mcp_fa(
-            Some(&key),
-            &remote.flags(true, &["clients", "list", "-o", "json"]),
-        )
+        .against(Some(&key), true, &["clients", "list", "-o", "json"])
         .await;
     listed.assert_ok();
     let clients = listed.json()["clients"].clone();
@@ -173,9 +166,10 @@ async fn a_tenant_limited_key_works_in_its_tenant_and_says_what_it_cannot_do() {
     let remote = Remote::start().await;
     let key = remote.fa.tenant_key.clone();
     let added = remote
-        .mcp_fa(
+        .against(
             Some(&key),
-            &remote.flags(false, &["clients", "add", "--kind", "cursor", "--json"]),
+            false,
+            &["clients", "add", "--kind", "cursor", "--json"],
         )
         .await;
     let client_id = added.added_client_id();
@@ -193,7 +187,7 @@ async fn a_tenant_limited_key_works_in_its_tenant_and_says_what_it_cannot_do() {
 
     // Login records are a global endpoint: listed without the last login, said so.
     let listed = remote
-        .mcp_fa(Some(&key), &remote.flags(false, &["clients", "list"]))
+        .against(Some(&key), false, &["clients", "list"])
         .await;
     listed.assert_ok();
     assert!(
@@ -204,9 +198,10 @@ async fn a_tenant_limited_key_works_in_its_tenant_and_says_what_it_cannot_do() {
     // `prune` counts in whole seconds: a client registered in this second is too new for it.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let pruned = remote
-        .mcp_fa(
+        .against(
             Some(&key),
-            &remote.flags(false, &["clients", "prune", "--unused-for", "0", "--yes"]),
+            false,
+            &["clients", "prune", "--unused-for", "0", "--yes"],
         )
         .await;
     assert_ne!(pruned.code, 0);
@@ -216,21 +211,13 @@ async fn a_tenant_limited_key_works_in_its_tenant_and_says_what_it_cannot_do() {
         pruned.stderr
     );
     let removed = remote
-        .mcp_fa(
-            Some(&key),
-            &remote.flags(false, &["clients", "remove", "cursor", "--yes"]),
-        )
+        .against(Some(&key), false, &["clients", "remove", "cursor", "--yes"])
         .await;
     removed.assert_ok();
-    let (status, _, _) = crate::support::tenants::call(
-        &remote.fa.base,
-        &remote.fa.global_key,
-        None,
-        "GET",
-        &format!("/api/application/{client_id}"),
-        None,
-    )
-    .await;
+    let (status, _) = remote
+        .fa
+        .admin("GET", &format!("/api/application/{client_id}"), None)
+        .await;
     assert_eq!(status, 404, "removed from FusionAuth");
 }
 
@@ -239,16 +226,13 @@ async fn a_remote_project_file_makes_the_commands_work_in_its_folder() {
     let remote = Remote::start().await;
     let work = remote.work_dir();
     let written = remote
-        .mcp_fa(
+        .against(
             None,
+            true,
             &[
                 "init",
                 "--project",
                 "prod",
-                "--fusionauth-url",
-                &remote.fa.base,
-                "--tenant-id",
-                &remote.fa.second.id,
                 "--api-key-env",
                 "FUSIONAUTH_API_KEY",
             ],

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::setup::Remote;
 use crate::support::browser::{Authorize, Browser, Pkce, query, token_request};
+use crate::support::project::Run;
 use crate::support::tenants::{SHARED_EMAIL, claims};
 
 /// Nothing answers there: `.test` is reserved (RFC 2606), so the warning is certain.
@@ -14,27 +15,30 @@ const PUBLIC_URL: &str = "https://mcp.example.test";
 const RESOURCE: &str = "https://mcp.example.test/mcp";
 const CLAUDE_AI: &str = "https://claude.ai/api/mcp/auth_callback";
 
+/// `mcp-fa clients add --kind claude-connector --public-url PUBLIC EXTRA...` with the tenant key.
+async fn add_connector(remote: &Remote, public: &str, extra: &[&str]) -> Run {
+    let add = [
+        "clients",
+        "add",
+        "--kind",
+        "claude-connector",
+        "--public-url",
+        public,
+    ];
+    remote
+        .against(
+            Some(&remote.fa.tenant_key),
+            false,
+            &[&add[..], extra].concat(),
+        )
+        .await
+}
+
 #[tokio::test]
 async fn the_connector_is_a_confidential_client_bound_to_the_public_url() {
     let remote = Remote::start().await;
     let key = remote.fa.tenant_key.clone();
-    let added = remote
-        .mcp_fa(
-            Some(&key),
-            &remote.flags(
-                false,
-                &[
-                    "clients",
-                    "add",
-                    "--kind",
-                    "claude-connector",
-                    "--public-url",
-                    PUBLIC_URL,
-                    "--json",
-                ],
-            ),
-        )
-        .await;
+    let added = add_connector(&remote, PUBLIC_URL, &["--json"]).await;
     added.assert_ok();
     let doc = added.json();
     let client_id = doc["client"]["clientId"].as_str().expect("id").to_owned();
@@ -128,9 +132,10 @@ async fn the_connector_is_a_confidential_client_bound_to_the_public_url() {
 
     // Shown again only when asked.
     let config = remote
-        .mcp_fa(
+        .against(
             Some(&key),
-            &remote.flags(false, &["clients", "config", "claude-connector"]),
+            false,
+            &["clients", "config", "claude-connector"],
         )
         .await;
     config.assert_ok();
@@ -146,43 +151,21 @@ async fn the_connector_is_a_confidential_client_bound_to_the_public_url() {
         config.stdout
     );
     let shown = remote
-        .mcp_fa(
+        .against(
             Some(&key),
-            &remote.flags(
-                false,
-                &["clients", "config", "claude-connector", "--show-secrets"],
-            ),
+            false,
+            &["clients", "config", "claude-connector", "--show-secrets"],
         )
         .await;
     shown.assert_ok();
     assert!(shown.stdout.contains(&secret), "{}", shown.stdout);
     let listed = remote
-        .mcp_fa(
-            Some(&key),
-            &remote.flags(false, &["clients", "list", "-o", "json"]),
-        )
+        .against(Some(&key), false, &["clients", "list", "-o", "json"])
         .await;
     assert!(!listed.stdout.contains(&secret), "never in a listing");
 
     // Text output: the secret once, and the warning.
-    let again = remote
-        .mcp_fa(
-            Some(&key),
-            &remote.flags(
-                false,
-                &[
-                    "clients",
-                    "add",
-                    "--kind",
-                    "claude-connector",
-                    "--name",
-                    "claude-work",
-                    "--public-url",
-                    PUBLIC_URL,
-                ],
-            ),
-        )
-        .await;
+    let again = add_connector(&remote, PUBLIC_URL, &["--name", "claude-work"]).await;
     again.assert_ok();
     assert!(
         again.stdout.contains("OAuth Client Secret:"),
@@ -202,23 +185,7 @@ async fn the_connector_is_a_confidential_client_bound_to_the_public_url() {
 async fn the_connector_refuses_a_public_url_claude_cannot_reach() {
     let remote = Remote::start().await;
     for public in ["http://localhost:8000", "http://mcp.example.test"] {
-        let refused = remote
-            .mcp_fa(
-                Some(&remote.fa.tenant_key),
-                &remote.flags(
-                    false,
-                    &[
-                        "clients",
-                        "add",
-                        "--kind",
-                        "claude-connector",
-                        "--public-url",
-                        public,
-                        "--json",
-                    ],
-                ),
-            )
-            .await;
+        let refused = add_connector(&remote, public, &["--json"]).await;
         let message = refused.assert_error("CONNECTOR_NEEDS_HTTPS");
         assert!(
             message.contains("Anthropic's cloud") && message.contains("https://"),

@@ -7,8 +7,6 @@ use fusionauth_sim::SimConfig;
 use serde_json::{Value, json};
 
 use super::setup::{Remote, free_port};
-use crate::support::tenants::call;
-use mcp_fa::server::{ServeConfig, ServerHandle};
 
 /// The first JSON document doctor printed (a failure adds the error envelope after it).
 fn report(stdout: &str) -> Value {
@@ -44,25 +42,29 @@ impl Remote {
         let run = self.mcp_fa(Some(key), &args).await;
         (run.code, report(&run.stdout))
     }
-}
 
-/// The protected MCP server for `tenant`, at a loopback public URL.
-async fn serve(remote: &Remote, tenant: &str) -> (ServerHandle, String) {
-    let public = format!("http://127.0.0.1:{}", free_port());
-    let mut config = ServeConfig::new(&remote.fa.base).expect("config");
-    config.issuer = None;
-    config.tenant_id = Some(tenant.to_owned());
-    config.bind = public.trim_start_matches("http://").parse().expect("addr");
-    config.public_url = Some(url::Url::parse(&public).expect("url"));
-    let server = mcp_fa::server::start(config).await.expect("server starts");
-    (server, public)
+    /// `doctor` exits non-zero and its finding `name` is a `fail`: the report and that finding.
+    async fn failed(
+        &self,
+        key: &str,
+        tenant: Option<&str>,
+        extra: &[&str],
+        name: &str,
+    ) -> (Value, Value) {
+        let (code, report) = self.doctor(key, tenant, extra).await;
+        assert_ne!(code, 0, "{report:#}");
+        let found = finding(&report, name);
+        assert_eq!(found["verdict"], json!("fail"), "{report:#}");
+        (report, found)
+    }
 }
 
 #[tokio::test]
 async fn a_good_setup_passes_and_the_server_must_name_this_tenants_issuer() {
     let remote = Remote::start().await;
     let second = remote.fa.second.id.clone();
-    let (server, public) = serve(&remote, &second).await;
+    let public = format!("http://127.0.0.1:{}", free_port());
+    let server = remote.serve(&second, &public).await;
     let (code, good) = remote
         .doctor(
             &remote.fa.global_key,
@@ -91,16 +93,14 @@ async fn a_good_setup_passes_and_the_server_must_name_this_tenants_issuer() {
     assert!(good.to_string().find(&remote.fa.global_key).is_none());
 
     // The same server, checked for the first tenant: it protects another issuer.
-    let (code, other) = remote
-        .doctor(
+    let (_, mcp) = remote
+        .failed(
             &remote.fa.global_key,
             Some(&remote.fa.first.id),
             &["--public-url", &public],
+            "MCP server",
         )
         .await;
-    assert_ne!(code, 0);
-    let mcp = finding(&other, "MCP server");
-    assert_eq!(mcp["verdict"], json!("fail"), "{other:#}");
     assert!(
         text(&mcp["detail"]).contains(&remote.fa.first.issuer),
         "{mcp}"
@@ -126,10 +126,9 @@ async fn several_tenants_a_wrong_issuer_and_a_missing_permission_are_named() {
     let remote = Remote::start().await;
     let second = remote.fa.second.id.clone();
 
-    let (code, unnamed) = remote.doctor(&remote.fa.global_key, None, &[]).await;
-    assert_ne!(code, 0);
-    let tenant = finding(&unnamed, "Tenant");
-    assert_eq!(tenant["verdict"], json!("fail"));
+    let (_, tenant) = remote
+        .failed(&remote.fa.global_key, None, &[], "Tenant")
+        .await;
     assert!(
         text(&tenant["detail"]).contains(&second)
             && text(&tenant["detail"]).contains(&remote.fa.first.id),
@@ -142,22 +141,18 @@ async fn several_tenants_a_wrong_issuer_and_a_missing_permission_are_named() {
         (format!("{}/", remote.fa.base), "trailing slash"),
         ("acme.com".to_owned(), "not a URL"),
     ] {
-        let (status, answer, _) = call(
-            &remote.fa.base,
-            &remote.fa.global_key,
-            None,
-            "PATCH",
-            &format!("/api/tenant/{second}"),
-            Some(json!({"tenant": {"issuer": issuer}})),
-        )
-        .await;
-        assert_eq!(status, 200, "{answer}");
-        let (code, wrong) = remote
-            .doctor(&remote.fa.global_key, Some(&second), &[])
+        let (status, answer) = remote
+            .fa
+            .admin(
+                "PATCH",
+                &format!("/api/tenant/{second}"),
+                Some(json!({"tenant": {"issuer": issuer}})),
+            )
             .await;
-        assert_ne!(code, 0);
-        let found = finding(&wrong, "Issuer");
-        assert_eq!(found["verdict"], json!("fail"), "{wrong:#}");
+        assert_eq!(status, 200, "{answer}");
+        let (_, found) = remote
+            .failed(&remote.fa.global_key, Some(&second), &[], "Issuer")
+            .await;
         assert!(text(&found["detail"]).contains(said), "{found}");
         assert!(
             text(&found["fix"]).contains(&format!("exactly {}", remote.fa.base)),
@@ -166,12 +161,14 @@ async fn several_tenants_a_wrong_issuer_and_a_missing_permission_are_named() {
     }
 
     // A key that may only read.
-    let (code, reader) = remote
-        .doctor(&remote.fa.reader_key, Some(&remote.fa.first.id), &[])
+    let (_, permissions) = remote
+        .failed(
+            &remote.fa.reader_key,
+            Some(&remote.fa.first.id),
+            &[],
+            "API key permissions",
+        )
         .await;
-    assert_ne!(code, 0);
-    let permissions = finding(&reader, "API key permissions");
-    assert_eq!(permissions["verdict"], json!("fail"), "{reader:#}");
     let detail = text(&permissions["detail"]);
     assert!(
         detail.contains("POST /api/application for `clients add`")
@@ -198,22 +195,16 @@ async fn several_tenants_a_wrong_issuer_and_a_missing_permission_are_named() {
 async fn an_hmac_signing_key_is_named_and_fixed_with_yes() {
     let remote = Remote::start().await;
     let third = uuid::Uuid::new_v4().to_string();
-    let (status, created, _) = call(
-        &remote.fa.base,
-        &remote.fa.global_key,
-        None,
-        "POST",
-        &format!("/api/tenant/{third}"),
-        Some(json!({"tenant": {"name": "Third", "issuer": format!("{}/{third}", remote.fa.base)}})),
-    )
-    .await;
-    assert_eq!(status, 200, "{created}");
-    let (code, hmac) = remote
-        .doctor(&remote.fa.global_key, Some(&third), &[])
+    let tenant =
+        json!({"tenant": {"name": "Third", "issuer": format!("{}/{third}", remote.fa.base)}});
+    let (status, created) = remote
+        .fa
+        .admin("POST", &format!("/api/tenant/{third}"), Some(tenant))
         .await;
-    assert_ne!(code, 0);
-    let key = finding(&hmac, "Signing key");
-    assert_eq!(key["verdict"], json!("fail"), "{hmac:#}");
+    assert_eq!(status, 200, "{created}");
+    let (hmac, key) = remote
+        .failed(&remote.fa.global_key, Some(&third), &[], "Signing key")
+        .await;
     assert!(text(&key["detail"]).contains("HS256"), "{key}");
     assert!(text(&key["fix"]).contains("mcp-fa doctor --yes"), "{key}");
     assert_eq!(hmac["fixes"][0]["kind"], json!("signingKey"));
@@ -232,15 +223,10 @@ async fn an_hmac_signing_key_is_named_and_fixed_with_yes() {
         json!("ok"),
         "{fixed:#}"
     );
-    let (_, tenant, _) = call(
-        &remote.fa.base,
-        &remote.fa.global_key,
-        None,
-        "GET",
-        &format!("/api/tenant/{third}"),
-        None,
-    )
-    .await;
+    let (_, tenant) = remote
+        .fa
+        .admin("GET", &format!("/api/tenant/{third}"), None)
+        .await;
     let key_id = tenant["tenant"]["jwtConfiguration"]["accessTokenKeyId"]
         .as_str()
         .expect("key id")
@@ -249,15 +235,10 @@ async fn an_hmac_signing_key_is_named_and_fixed_with_yes() {
         tenant["tenant"]["jwtConfiguration"]["idTokenKeyId"],
         json!(key_id)
     );
-    let (_, key, _) = call(
-        &remote.fa.base,
-        &remote.fa.global_key,
-        None,
-        "GET",
-        &format!("/api/key/{key_id}"),
-        None,
-    )
-    .await;
+    let (_, key) = remote
+        .fa
+        .admin("GET", &format!("/api/key/{key_id}"), None)
+        .await;
     assert_eq!(key["key"]["algorithm"], json!("RS256"));
 }
 

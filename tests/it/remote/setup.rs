@@ -7,10 +7,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use fusionauth_sim::SimConfig;
+use mcp_fa::server::{ServeConfig, ServerHandle};
 use serde_json::Value;
 
 use crate::support::project::Run;
-use crate::support::tenants::{TwoTenants, call, two_tenants};
+use crate::support::tenants::{TwoTenants, two_tenants};
 
 /// A two-tenant stand-in and a sandbox to run `mcp-fa` in.
 pub struct Remote {
@@ -63,14 +64,15 @@ impl Remote {
         run
     }
 
-    /// `command` then `--fusionauth-url <stand-in> [--tenant-id <second>]`.
-    pub fn flags<'a>(&'a self, second_tenant: bool, command: &[&'a str]) -> Vec<&'a str> {
+    /// `mcp-fa COMMAND --fusionauth-url <stand-in> [--tenant-id <second>]` with `key`: a
+    /// command pointed at the stand-in by flags, as a user without a project file runs it.
+    pub async fn against(&self, key: Option<&str>, second_tenant: bool, command: &[&str]) -> Run {
         let mut args = command.to_vec();
         args.extend(["--fusionauth-url", self.fa.base.as_str()]);
         if second_tenant {
             args.extend(["--tenant-id", self.fa.second.id.as_str()]);
         }
-        args
+        self.mcp_fa(key, &args).await
     }
 
     /// No output may ever show an API key.
@@ -90,17 +92,23 @@ impl Remote {
         }
     }
 
+    /// `tenant`'s protected MCP server at `public` (a loopback `http://` URL, where it also
+    /// listens), as `mcp-fa serve` runs it against this FusionAuth.
+    pub async fn serve(&self, tenant: &str, public: &str) -> ServerHandle {
+        let mut config = ServeConfig::new(&self.fa.base).expect("config");
+        config.issuer = None;
+        config.tenant_id = Some(tenant.to_owned());
+        config.bind = public.trim_start_matches("http://").parse().expect("addr");
+        config.public_url = Some(url::Url::parse(public).expect("url"));
+        mcp_fa::server::start(config).await.expect("server starts")
+    }
+
     /// An application as FusionAuth holds it (global key, no tenant header).
     pub async fn application(&self, client_id: &str) -> Value {
-        let (status, app, _) = call(
-            &self.fa.base,
-            &self.fa.global_key,
-            None,
-            "GET",
-            &format!("/api/application/{client_id}"),
-            None,
-        )
-        .await;
+        let (status, app) = self
+            .fa
+            .admin("GET", &format!("/api/application/{client_id}"), None)
+            .await;
         assert_eq!(status, 200, "{app}");
         app["application"].clone()
     }

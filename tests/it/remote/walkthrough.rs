@@ -3,37 +3,40 @@
 //! step that fails with what it saw and the fix.
 
 use super::setup::{Remote, free_port};
-use mcp_fa::server::{ServeConfig, ServerHandle};
-
-/// This tenant's protected MCP server at a loopback public URL, as `mcp-fa serve` would run it.
-async fn serve(remote: &Remote, public: &str) -> ServerHandle {
-    let mut config = ServeConfig::new(&remote.fa.base).expect("config");
-    config.issuer = None;
-    config.tenant_id = Some(remote.fa.second.id.clone());
-    config.bind = public.trim_start_matches("http://").parse().expect("addr");
-    config.public_url = Some(url::Url::parse(public).expect("url"));
-    mcp_fa::server::start(config).await.expect("server starts")
-}
+use crate::support::project::Run;
 
 /// `mcp-fa init` for the second tenant and `public`, in the work folder.
 async fn init(remote: &Remote, public: &str) {
     remote
-        .mcp_fa(
+        .against(
             None,
-            &[
-                "init",
-                "--project",
-                "remote-walk",
-                "--fusionauth-url",
-                &remote.fa.base,
-                "--tenant-id",
-                &remote.fa.second.id,
-                "--public-url",
-                public,
-            ],
+            true,
+            &["init", "--project", "remote-walk", "--public-url", public],
         )
         .await
         .assert_ok();
+}
+
+/// `mcp-fa clients add --kind KIND` with `key` in the project's folder, which must succeed.
+async fn add_client(remote: &Remote, key: &str, kind: &str) {
+    remote
+        .mcp_fa(Some(key), &["clients", "add", "--kind", kind, "--json"])
+        .await
+        .assert_ok();
+}
+
+/// `mcp-fa tutorial --check --step STEP` with `key`.
+async fn check_step(remote: &Remote, key: &str, step: &str) -> Run {
+    remote
+        .mcp_fa(Some(key), &["tutorial", "--check", "--step", step])
+        .await
+}
+
+/// [`check_step`], which must print exactly the `expected` outcomes.
+async fn check_step_says(remote: &Remote, key: &str, step: &str, expected: &[(&str, &str)]) -> Run {
+    let run = check_step(remote, key, step).await;
+    assert_outcomes(&run, expected);
+    run
 }
 
 /// The `ok`/`FAIL` word and the step id of each line `tutorial --check` printed.
@@ -51,6 +54,17 @@ fn outcomes(stdout: &str) -> Vec<(String, String)> {
             Some((word.to_owned(), id.to_owned()))
         })
         .collect()
+}
+
+/// `tutorial --check` printed exactly these outcomes (`ok`/`FAIL`, step id), in this order.
+#[track_caller]
+fn assert_outcomes(run: &Run, expected: &[(&str, &str)]) {
+    let seen = outcomes(&run.stdout);
+    let seen: Vec<(&str, &str)> = seen
+        .iter()
+        .map(|(o, id)| (o.as_str(), id.as_str()))
+        .collect();
+    assert_eq!(seen, expected, "{}", run.stdout);
 }
 
 #[tokio::test]
@@ -76,16 +90,14 @@ async fn the_remote_track_verifies_each_step_against_fusionauth_and_the_deployed
     // Nothing deployed yet: the track stops at the server, saying how to run it.
     let first = remote.mcp_fa(Some(&key), &["tutorial", "--check"]).await;
     assert_ne!(first.code, 0);
-    assert_eq!(
-        outcomes(&first.stdout),
-        [
-            ("ok".into(), "remote-what-you-will-build".into()),
-            ("ok".into(), "remote-fusionauth-reachable".into()),
-            ("ok".into(), "remote-preflight".into()),
-            ("FAIL".into(), "remote-deploy-the-server".into()),
+    assert_outcomes(
+        &first,
+        &[
+            ("ok", "remote-what-you-will-build"),
+            ("ok", "remote-fusionauth-reachable"),
+            ("ok", "remote-preflight"),
+            ("FAIL", "remote-deploy-the-server"),
         ],
-        "{}",
-        first.stdout
     );
     assert!(
         first.stdout.contains("mcp-fa serve --fusionauth-url")
@@ -96,10 +108,8 @@ async fn the_remote_track_verifies_each_step_against_fusionauth_and_the_deployed
 
     // Deployed (here: on this machine), and a client registered: on to the connector, which
     // an http URL cannot have.
-    let server = serve(&remote, &public).await;
-    let no_client = remote
-        .mcp_fa(Some(&key), &["tutorial", "--check", "--step", "4"])
-        .await;
+    let server = remote.serve(&remote.fa.second.id, &public).await;
+    let no_client = check_step(&remote, &key, "4").await;
     assert_eq!(
         outcomes(&no_client.stdout).last(),
         Some(&("FAIL".into(), "remote-register-a-client".into())),
@@ -113,45 +123,29 @@ async fn the_remote_track_verifies_each_step_against_fusionauth_and_the_deployed
         "{}",
         no_client.stdout
     );
-    remote
-        .mcp_fa(
-            Some(&key),
-            &["clients", "add", "--kind", "claude-code", "--json"],
-        )
-        .await
-        .assert_ok();
-    let http = remote
-        .mcp_fa(Some(&key), &["tutorial", "--check", "--step", "4"])
-        .await;
-    assert_eq!(
-        outcomes(&http.stdout),
-        [
-            ("ok".into(), "remote-deploy-the-server".into()),
-            ("ok".into(), "remote-register-a-client".into()),
-            ("FAIL".into(), "remote-claude-connector".into()),
+    add_client(&remote, &key, "claude-code").await;
+    let http = check_step_says(
+        &remote,
+        &key,
+        "4",
+        &[
+            ("ok", "remote-deploy-the-server"),
+            ("ok", "remote-register-a-client"),
+            ("FAIL", "remote-claude-connector"),
         ],
-        "{}",
-        http.stdout
-    );
+    )
+    .await;
     assert!(http.stdout.contains("not https"), "{}", http.stdout);
 
     // The rest of the path: a temporary user logs in and calls get_name at the public URL.
-    let end = remote
-        .mcp_fa(
-            Some(&key),
-            &["tutorial", "--check", "--step", "remote-log-in-and-call"],
-        )
-        .await;
+    let end = check_step_says(
+        &remote,
+        &key,
+        "remote-log-in-and-call",
+        &[("ok", "remote-log-in-and-call"), ("ok", "remote-clean-up")],
+    )
+    .await;
     end.assert_ok();
-    assert_eq!(
-        outcomes(&end.stdout),
-        [
-            ("ok".into(), "remote-log-in-and-call".into()),
-            ("ok".into(), "remote-clean-up".into()),
-        ],
-        "{}",
-        end.stdout
-    );
     server.shutdown().await.expect("stopped");
 }
 
@@ -160,45 +154,30 @@ async fn the_connector_step_checks_the_application_claude_needs() {
     let remote = Remote::start().await;
     init(&remote, "https://mcp.example.test").await;
     let key = remote.fa.tenant_key.clone();
-    let missing = remote
-        .mcp_fa(
-            Some(&key),
-            &["tutorial", "--check", "--step", "remote-claude-connector"],
-        )
-        .await;
-    assert_eq!(
-        outcomes(&missing.stdout),
-        [("FAIL".into(), "remote-claude-connector".into())],
-        "{}",
-        missing.stdout
-    );
+    let missing = check_step_says(
+        &remote,
+        &key,
+        "remote-claude-connector",
+        &[("FAIL", "remote-claude-connector")],
+    )
+    .await;
     assert!(
         missing.stdout.contains("--kind claude-connector"),
         "{}",
         missing.stdout
     );
-    remote
-        .mcp_fa(
-            Some(&key),
-            &["clients", "add", "--kind", "claude-connector", "--json"],
-        )
-        .await
-        .assert_ok();
-    let registered = remote
-        .mcp_fa(
-            Some(&key),
-            &["tutorial", "--check", "--step", "remote-claude-connector"],
-        )
-        .await;
-    assert_eq!(
-        outcomes(&registered.stdout),
-        [
-            ("ok".into(), "remote-claude-connector".into()),
-            ("FAIL".into(), "remote-log-in-and-call".into()),
+    add_client(&remote, &key, "claude-connector").await;
+    // The connector is right; the server is not deployed.
+    let registered = check_step_says(
+        &remote,
+        &key,
+        "remote-claude-connector",
+        &[
+            ("ok", "remote-claude-connector"),
+            ("FAIL", "remote-log-in-and-call"),
         ],
-        "the connector is right; the server is not deployed: {}",
-        registered.stdout
-    );
+    )
+    .await;
     assert!(
         registered.stdout.contains("mcp-fa serve --fusionauth-url"),
         "where to deploy the server: {}",
@@ -206,12 +185,7 @@ async fn the_connector_step_checks_the_application_claude_needs() {
     );
 
     // A key that may only read: the preflight names what it lacks.
-    let reader = remote
-        .mcp_fa(
-            Some(&remote.fa.reader_key),
-            &["tutorial", "--check", "--step", "remote-preflight"],
-        )
-        .await;
+    let reader = check_step(&remote, &remote.fa.reader_key, "remote-preflight").await;
     assert_eq!(
         outcomes(&reader.stdout).first(),
         Some(&("FAIL".into(), "remote-preflight".into())),

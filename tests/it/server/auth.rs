@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use mcp_fa::server::ServerHandle;
 use serde_json::json;
 
 use crate::support::server::{
@@ -13,14 +14,20 @@ use crate::support::{Api, Options, RESOURCE, stack};
 
 const SCOPES: &str = "openid profile";
 
-#[tokio::test]
-async fn a_request_without_a_token_is_told_where_to_log_in() {
+/// A signing issuer and an MCP server with the default settings that trusts it.
+async fn protected() -> (TestIssuer, ServerHandle) {
     let issuer = TestIssuer::start().await;
     let server = serve(config(&issuer.url)).await;
+    (issuer, server)
+}
+
+#[tokio::test]
+async fn a_request_without_a_token_is_told_where_to_log_in() {
+    let (issuer, server) = protected().await;
     send_initialize(&server, None).await.assert_no_token(SCOPES);
 
     // A token in the query string is not a token.
-    let token = issuer.sign(&issuer.claims());
+    let token = issuer.valid_token();
     let url = format!("{}?access_token={token}", server.local_endpoint());
     post(&url, None, &initialize(), &[])
         .await
@@ -37,9 +44,8 @@ async fn a_request_without_a_token_is_told_where_to_log_in() {
 
 #[tokio::test]
 async fn a_valid_token_from_the_issuer_is_served() {
-    let issuer = TestIssuer::start().await;
-    let server = serve(config(&issuer.url)).await;
-    let token = issuer.sign(&issuer.claims());
+    let (issuer, server) = protected().await;
+    let token = issuer.valid_token();
     send_initialize(&server, Some(&token)).await.assert_served();
     server.shutdown().await.expect("clean shutdown");
 }
@@ -47,9 +53,8 @@ async fn a_valid_token_from_the_issuer_is_served() {
 /// Every forged or unfit token gets `401 invalid_token`, and the body says why.
 #[tokio::test]
 async fn forged_expired_and_misdirected_tokens_are_refused() {
-    let issuer = TestIssuer::start().await;
-    let server = serve(config(&issuer.url)).await;
-    let good = issuer.sign(&issuer.claims());
+    let (issuer, server) = protected().await;
+    let good = issuer.valid_token();
     let header = decode_part(&good, 0);
     let payload = good.split('.').nth(1).expect("payload").to_owned();
     let signature = good.split('.').nth(2).expect("signature").to_owned();
@@ -201,8 +206,7 @@ async fn the_legacy_client_id_audience_is_accepted_only_when_opted_in() {
 
 #[tokio::test]
 async fn a_token_without_the_tools_scope_gets_403_with_every_scope_the_call_needs() {
-    let issuer = TestIssuer::start().await;
-    let server = serve(config(&issuer.url)).await;
+    let (issuer, server) = protected().await;
     let mut claims = issuer.claims();
     claims["scope"] = json!("openid email");
     let token = issuer.sign(&claims);
@@ -228,9 +232,8 @@ async fn a_token_without_the_tools_scope_gets_403_with_every_scope_the_call_need
 
 #[tokio::test]
 async fn a_foreign_origin_is_refused_before_anything_else() {
-    let issuer = TestIssuer::start().await;
-    let server = serve(config(&issuer.url)).await;
-    let token = issuer.sign(&issuer.claims());
+    let (issuer, server) = protected().await;
+    let token = issuer.valid_token();
     let answer = post(
         &server.local_endpoint(),
         Some(&token),

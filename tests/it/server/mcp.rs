@@ -3,7 +3,8 @@
 
 use crate::support;
 use crate::support::server::{
-    PRM_URL, assert_warns, config, initialize, login, send_initialize, send_tools_call, serve,
+    PRM_URL, answered_ok, assert_warns, config, initialize, login, send_initialize,
+    send_tools_call, serve,
 };
 use crate::support::{Options, RESOURCE, stack};
 use rmcp::model::{CallToolRequestParams, ClientConfig, ProtocolVersion};
@@ -111,13 +112,7 @@ async fn logged_in_client_lists_and_calls_both_tools(version: ProtocolVersion) {
     assert!(claims["expires_at"].as_i64().is_some());
 
     // The token went to FusionAuth's userinfo (its issuer) and nowhere else.
-    assert!(
-        stack
-            .sim
-            .exchanges()
-            .iter()
-            .any(|e| e.path == "/oauth2/userinfo" && e.status == 200)
-    );
+    assert!(answered_ok(&stack, "/oauth2/userinfo"));
     client.cancel().await.expect("client closes");
     server.shutdown().await.expect("clean shutdown");
 }
@@ -132,13 +127,7 @@ async fn the_tutorials_validation_through_fusionauth_still_checks_the_audience()
     let client = connect(&server.local_endpoint(), &token).await;
     assert_eq!(call(&client, "get_name").await, "Hello, Test User!");
     client.cancel().await.expect("client closes");
-    assert!(
-        stack
-            .sim
-            .exchanges()
-            .iter()
-            .any(|e| e.path == "/api/jwt/validate" && e.status == 200)
-    );
+    assert!(answered_ok(&stack, "/api/jwt/validate"));
 
     // FusionAuth accepts a token for the client only; this server does not.
     let client_only = login(&stack, "openid profile", None).await;

@@ -7,7 +7,28 @@
 
 use crate::support;
 use crate::support::docker::{docker_ok, docker_output};
-use crate::support::project::{TestProject, free_port};
+use crate::support::project::{Run, TestProject, free_port};
+
+/// The message of the error `up` ended with, once it has the stable `code` and names each of
+/// `names`: what a user needs to read to act on it.
+#[track_caller]
+fn error_naming(run: &Run, code: &str, names: &[&str]) -> String {
+    let message = run.assert_error(code);
+    for name in names {
+        assert!(message.contains(name), "no `{name}` in: {message}");
+    }
+    message
+}
+
+/// A failed `up` leaves no container, volume or network of the project behind.
+#[track_caller]
+fn assert_nothing_half_made(project: &TestProject) {
+    assert_eq!(
+        project.all_labelled(),
+        Vec::<String>::new(),
+        "nothing half-made"
+    );
+}
 
 #[test]
 fn unreachable_docker_host_says_how_to_start_docker() {
@@ -26,14 +47,12 @@ fn unreachable_docker_host_says_how_to_start_docker() {
     };
     for host in ["tcp://127.0.0.1:1", "unix:///nonexistent/docker.sock"] {
         let run = project.up_with(&[], &[("DOCKER_HOST", host)]);
-        let message = run.assert_error("DOCKER_UNAVAILABLE");
+        let message = error_naming(&run, "DOCKER_UNAVAILABLE", &[host, "mcp-fa doctor"]);
         assert_eq!(run.code, 3);
-        assert!(message.contains(host), "{message}");
         assert!(
             message.contains("Start Docker") || message.contains("Install"),
             "{message}"
         );
-        assert!(message.contains("mcp-fa doctor"), "{message}");
         assert!(run.elapsed.as_secs() < 10, "fails fast: {:?}", run.elapsed);
         assert!(!project.state_file().exists());
     }
@@ -48,18 +67,14 @@ fn port_taken_by_a_process_is_named_and_nothing_is_created() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     project.fusionauth_port = listener.local_addr().expect("addr").port();
     let run = project.up(&[]);
-    let message = run.assert_error("PORT_IN_USE");
+    let port = project.fusionauth_port.to_string();
+    let message = error_naming(&run, "PORT_IN_USE", &[&port, "--fusionauth-port"]);
     assert_eq!(run.code, 4);
-    assert!(
-        message.contains(&project.fusionauth_port.to_string()),
-        "{message}"
-    );
     assert!(
         message.contains(&format!("pid {}", std::process::id())),
         "names the holder: {message}"
     );
-    assert!(message.contains("--fusionauth-port"), "{message}");
-    assert_eq!(project.all_labelled(), Vec::<String>::new());
+    assert_nothing_half_made(&project);
     drop(listener);
 }
 
@@ -86,31 +101,23 @@ fn port_taken_by_a_foreign_container_is_named() {
     ]);
     let run = project.up(&[]);
     let _ = docker_output(&["rm", "-f", &foreign]);
-    let message = run.assert_error("PORT_IN_USE");
-    assert!(
-        message.contains(&format!("container `{foreign}`")),
-        "{message}"
-    );
-    assert!(message.contains("--mcp-port"), "{message}");
-    assert_eq!(project.all_labelled(), Vec::<String>::new());
+    let holder = format!("container `{foreign}`");
+    error_naming(&run, "PORT_IN_USE", &[&holder, "--mcp-port"]);
+    assert_nothing_half_made(&project);
 }
 
 #[test]
 fn an_image_that_does_not_exist_fails_to_pull() {
+    let image = "mcp-fa-test/no-such-image:does-not-exist";
     let Some(mut project) = TestProject::with_docker("pull") else {
         return;
     };
-    project.images.fusionauth = "mcp-fa-test/no-such-image:does-not-exist".into();
+    project.images.fusionauth = image.into();
     let run = project.up(&[]);
-    let message = run.assert_error("IMAGE_PULL_FAILED");
+    error_naming(&run, "IMAGE_PULL_FAILED", &[image, "--fusionauth-image"]);
     assert_eq!(run.code, 5);
-    assert!(
-        message.contains("mcp-fa-test/no-such-image:does-not-exist"),
-        "{message}"
-    );
-    assert!(message.contains("--fusionauth-image"), "{message}");
     assert!(run.elapsed.as_secs() < 70, "{:?}", run.elapsed);
-    assert_eq!(project.all_labelled(), Vec::<String>::new());
+    assert_nothing_half_made(&project);
 }
 
 #[test]
@@ -135,12 +142,12 @@ fn a_failed_kickstart_request_is_quoted_and_the_stack_removed() {
     let path = path.to_str().expect("utf-8").to_string();
 
     let run = project.up_with(&[], &[("MCP_FA_KICKSTART_TEMPLATE", &path)]);
-    let message = run.assert_error("KICKSTART_FAILED");
-    assert_eq!(run.code, 7);
-    assert!(
-        message.contains("Failed to execute request to [POST][/api/user] Status [400]"),
-        "{message}"
+    let message = error_naming(
+        &run,
+        "KICKSTART_FAILED",
+        &["Failed to execute request to [POST][/api/user] Status [400]"],
     );
+    assert_eq!(run.code, 7);
     assert!(
         message.contains("FusionAuth said: [tooShort]user.password"),
         "quotes FusionAuth's error response: {message}"
@@ -157,11 +164,7 @@ fn a_failed_kickstart_request_is_quoted_and_the_stack_removed() {
         // The stand-in's log ends with the failure, so the request body is in the tail shown.
         assert!(!echoed.is_empty(), "{message}");
     }
-    assert_eq!(
-        project.all_labelled(),
-        Vec::<String>::new(),
-        "nothing half-made"
-    );
+    assert_nothing_half_made(&project);
     assert!(!project.state_file().exists());
 }
 
@@ -171,18 +174,17 @@ fn a_license_that_cannot_be_activated_fails_kickstart_before_its_requests() {
         return;
     };
     let run = project.up(&["--license-id", "not+a+license+0123456789"]);
-    let message = run.assert_error("KICKSTART_FAILED");
-    assert_eq!(run.code, 7);
-    assert!(
-        message.contains("Failed to complete kickstart."),
-        "{message}"
+    let message = error_naming(
+        &run,
+        "KICKSTART_FAILED",
+        &["Failed to complete kickstart.", "--license-id"],
     );
-    assert!(message.contains("--license-id"), "{message}");
+    assert_eq!(run.code, 7);
     assert!(
         !message.contains("not+a+license+0123456789"),
         "the license id is a secret: {message}"
     );
-    assert_eq!(project.all_labelled(), Vec::<String>::new());
+    assert_nothing_half_made(&project);
 }
 
 #[test]
@@ -193,18 +195,14 @@ fn a_container_that_exits_on_start_shows_its_last_lines() {
     // The database image in FusionAuth's place: it exits at once, asking for POSTGRES_PASSWORD.
     project.images.fusionauth = project.images.postgres.clone();
     let run = project.up(&[]);
-    let message = run.assert_error("CONTAINER_EXITED");
+    let container = format!("mcp-fa-{}-fusionauth", project.name);
+    let message = error_naming(&run, "CONTAINER_EXITED", &[&container, "Last log lines"]);
     assert_eq!(run.code, 8);
-    assert!(
-        message.contains(&format!("mcp-fa-{}-fusionauth", project.name)),
-        "{message}"
-    );
     assert!(
         message.contains("POSTGRES_PASSWORD"),
         "its last lines: {message}"
     );
-    assert!(message.contains("Last log lines"), "{message}");
-    assert_eq!(project.all_labelled(), Vec::<String>::new());
+    assert_nothing_half_made(&project);
 }
 
 #[test]
@@ -223,15 +221,14 @@ fn a_stack_not_ready_by_the_deadline_is_a_startup_timeout() {
         .push(("FUSIONAUTH_SIM_BOOT_DELAY_MS".into(), "60000".into()));
     project.timeout_secs = 4;
     let run = project.up(&[]);
-    let message = run.assert_error("STARTUP_TIMEOUT");
-    assert_eq!(run.code, 6);
-    assert!(
-        message.contains("FusionAuth to answer /api/status"),
-        "{message}"
+    error_naming(
+        &run,
+        "STARTUP_TIMEOUT",
+        &["FusionAuth to answer /api/status", "mcp-fa logs fusionauth"],
     );
-    assert!(message.contains("mcp-fa logs fusionauth"), "{message}");
+    assert_eq!(run.code, 6);
     assert!(run.elapsed.as_secs() < 20, "{:?}", run.elapsed);
-    assert_eq!(project.all_labelled(), Vec::<String>::new());
+    assert_nothing_half_made(&project);
 }
 
 #[test]
@@ -249,8 +246,7 @@ fn a_foreign_container_with_our_name_is_never_touched() {
         &project.images.fusionauth,
     ]);
     let run = project.up(&[]);
-    let message = run.assert_error("NAME_CONFLICT");
-    assert!(message.contains(&ours), "{message}");
+    error_naming(&run, "NAME_CONFLICT", &[&ours]);
     project.run(&["down", "--volumes"]).assert_ok();
     let still_there = docker_output(&["inspect", &ours]);
     let _ = docker_output(&["rm", "-f", &ours]);
@@ -258,7 +254,7 @@ fn a_foreign_container_with_our_name_is_never_touched() {
         still_there.status.success(),
         "down removed a container without our label"
     );
-    assert_eq!(project.all_labelled(), Vec::<String>::new());
+    assert_nothing_half_made(&project);
 }
 
 #[test]
@@ -305,9 +301,5 @@ fn ctrl_c_during_up_removes_what_it_created() {
     std::io::Read::read_to_string(&mut stderr, &mut rest).expect("read");
     assert_eq!(status.code(), Some(130), "{seen}{rest}");
     assert!(rest.contains("interrupted; removed"), "{rest}");
-    assert_eq!(
-        project.all_labelled(),
-        Vec::<String>::new(),
-        "nothing half-made"
-    );
+    assert_nothing_half_made(&project);
 }

@@ -1,6 +1,7 @@
 //! What the export tests need besides Docker: a Compose to bring an exported project up (and
 //! always down again), and kubernetes-validate, both installed by `tests/tools/install.sh`.
-//! Missing, a test skips with the reason; under `CI=true` it fails instead.
+//! Missing, a test skips with the reason; under `CI=true` it fails instead. Also what every
+//! export's files must pass.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -136,5 +137,16 @@ pub fn remove_older_server_images(current: &str) {
         if image != current && image.starts_with("mcp-fa/mcp-server:") {
             let _ = docker_output(&["rmi", image]);
         }
+    }
+}
+
+/// The file that holds an export's secret values is readable by its owner only.
+#[track_caller]
+pub fn assert_owner_only(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", path.display());
     }
 }

@@ -227,6 +227,15 @@ impl Drop for Terminal {
     }
 }
 
+/// A test project with Docker (`None`: skip) whose every `mcp-fa` runs in a person's terminal
+/// environment ([`user_env`]) with a home of its own; the home lives as long as it is kept.
+pub fn project_as_user(prefix: &str) -> Option<(super::project::TestProject, tempfile::TempDir)> {
+    let mut project = super::project::TestProject::with_docker(prefix)?;
+    let home = tempfile::tempdir().expect("home");
+    project.env.extend(user_env(home.path()));
+    Some((project, home))
+}
+
 /// The environment of a person's terminal for every `mcp-fa` of a test: no colours (plain
 /// assertions), and a home of its own, where `clients add --write-config` writes Cursor's
 /// configuration.

@@ -284,6 +284,11 @@ impl TestIssuer {
         })
     }
 
+    /// A token the test server accepts: [`TestIssuer::claims`], signed.
+    pub fn valid_token(&self) -> String {
+        self.sign(&self.claims())
+    }
+
     /// RS256 with the issuer's published key and `kid`.
     pub fn sign(&self, claims: &Value) -> String {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
@@ -309,6 +314,15 @@ fn pem(label: &str, der: &[u8]) -> String {
     }
     out.push_str(&format!("-----END {label}-----\n"));
     out
+}
+
+/// Whether the stand-in answered `path` with a 200: proof that a token went where it should.
+pub fn answered_ok(stack: &Stack, path: &str) -> bool {
+    stack
+        .sim
+        .exchanges()
+        .iter()
+        .any(|e| e.path == path && e.status == 200)
 }
 
 /// How often the stand-in served its JWKS.

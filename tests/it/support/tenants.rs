@@ -189,6 +189,15 @@ pub async fn two_tenants(config: SimConfig) -> TwoTenants {
     }
 }
 
+impl TwoTenants {
+    /// `METHOD path [body]` as FusionAuth's administrator: the global key, no tenant header.
+    /// Status and JSON body (`Null` when empty).
+    pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let (status, json, _) = call(&self.base, &self.global_key, None, method, path, body).await;
+        (status, json)
+    }
+}
+
 /// A raw API call with `key` and, when given, the tenant header: status and JSON body (`Null`
 /// when empty) and the raw body.
 pub async fn call(

@@ -4,16 +4,13 @@
 
 #![cfg(target_os = "linux")]
 
-use crate::support::project::TestProject;
-use crate::support::pty::user_env;
+use crate::support::pty::project_as_user;
 
 #[test]
 fn tutorial_check_runs_without_a_terminal_and_stops_at_the_first_failure() {
-    let Some(mut project) = TestProject::with_docker("tutorial-check") else {
+    let Some((project, _home)) = project_as_user("tutorial-check") else {
         return;
     };
-    let home = tempfile::tempdir().expect("home");
-    project.env.extend(user_env(home.path()));
 
     // No stack yet: the first steps pass, the one needing FusionAuth fails and says `mcp-fa up`.
     let run = project.run(&["tutorial", "--check"]);

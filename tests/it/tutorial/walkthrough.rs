@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::support::block;
 use crate::support::browser::{Authorize, Pkce, login_and_exchange};
 use crate::support::project::TestProject;
-use crate::support::pty::{Terminal, user_env};
+use crate::support::pty::{Terminal, project_as_user, user_env};
 use crate::support::server::post_stateless;
 
 /// A POST to `/mcp` as the 2026-07-28 protocol sends it: (status, WWW-Authenticate, body).
@@ -224,11 +224,9 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
 
 #[test]
 fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
-    let Some(mut project) = TestProject::with_docker("tutorial-up") else {
+    let Some((project, _home)) = project_as_user("tutorial-up") else {
         return;
     };
-    let home = tempfile::tempdir().expect("home");
-    project.env.extend(user_env(home.path()));
     let mut term = up_in_pty(&project);
 
     // `up` first: real FusionAuth (real-image mode) takes minutes where the stand-in takes seconds.
@@ -344,11 +342,9 @@ fn up_in_pty(project: &TestProject) -> Terminal {
 
 #[test]
 fn after_down_volumes_the_walkthrough_starts_again_at_step_1() {
-    let Some(mut project) = TestProject::with_docker("tutreset") else {
+    let Some((project, _home)) = project_as_user("tutreset") else {
         return;
     };
-    let home = tempfile::tempdir().expect("home");
-    project.env.extend(user_env(home.path()));
 
     // Two steps done, quit at step 3.
     let mut term = up_in_pty(&project);

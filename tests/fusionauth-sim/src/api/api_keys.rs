@@ -5,11 +5,11 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Reply, Shared, json_body, path_uuid, request_object};
+use super::{NewId, Reply, Shared, json_body, request_object};
 use crate::Sim;
 use crate::errors::ApiError;
 use crate::state::ApiKey;
@@ -20,20 +20,14 @@ pub async fn create(
     State(sim): Shared,
     Extension(caller): Extension<CallerKey>,
     Extension(scope): Extension<RequestTenant>,
+    NewId(id): NewId,
     body: Bytes,
 ) -> Reply {
-    insert(&sim, caller, scope, Uuid::new_v4(), &body)
+    insert(&sim, caller, scope, id, &body)
 }
 
-pub async fn create_with_id(
-    State(sim): Shared,
-    Extension(caller): Extension<CallerKey>,
-    Extension(scope): Extension<RequestTenant>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Reply {
-    insert(&sim, caller, scope, path_uuid(&id)?, &body)
-}
+/// `POST /api/api-key/{id}`: the same handler, [`NewId`] taking the id from the path.
+pub use create as create_with_id;
 
 /// Which key made the request, for the endpoints that care (key managers only).
 #[derive(Clone, Copy, Debug)]
@@ -71,9 +65,8 @@ fn insert(sim: &Sim, caller: CallerKey, scope: RequestTenant, id: Uuid, body: &B
         .filter(|k| !k.trim().is_empty())
         .map_or_else(|| tokens::random_b64(48), str::to_string);
     if state.api_keys.iter().any(|k| k.key == key || k.id == id) {
-        return Err(ApiError::field(
+        return Err(ApiError::duplicate(
             "apiKey.key",
-            "[duplicate]apiKey.key",
             "An API key with this value or id already exists.",
         ));
     }

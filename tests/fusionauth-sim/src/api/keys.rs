@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Reply, Shared, get_by_id, json_body, path_uuid, request_object};
+use super::{NewId, Reply, Shared, get_by_id, json_body, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::tokens;
@@ -23,14 +23,12 @@ pub async fn get_one(State(sim): Shared, Path(id): Path<String>) -> Reply {
     })
 }
 
-pub async fn generate(State(sim): Shared, body: Bytes) -> Reply {
-    generate_key(&sim, Uuid::new_v4(), &body).await
-}
-
-pub async fn generate_with_id(State(sim): Shared, Path(id): Path<String>, body: Bytes) -> Reply {
-    let id = path_uuid(&id)?;
+pub async fn generate(State(sim): Shared, NewId(id): NewId, body: Bytes) -> Reply {
     generate_key(&sim, id, &body).await
 }
+
+/// `POST /api/key/generate/{id}`: the same handler, [`NewId`] taking the id from the path.
+pub use generate as generate_with_id;
 
 async fn generate_key(sim: &Sim, id: Uuid, body: &Bytes) -> Reply {
     let key = request_object(&json_body(body)?, "key")?;
@@ -100,9 +98,8 @@ async fn generate_key(sim: &Sim, id: Uuid, body: &Bytes) -> Reply {
     let json = stored.to_json();
     let mut state = sim.model();
     if state.keys.contains_key(&id) {
-        return Err(ApiError::field(
+        return Err(ApiError::duplicate(
             "key.id",
-            "[duplicate]key.id",
             "A key with this id already exists.",
         ));
     }

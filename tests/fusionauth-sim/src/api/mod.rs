@@ -16,6 +16,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -69,6 +70,27 @@ pub fn request_object(body: &Value, key: &str) -> Result<Value, ApiError> {
 /// Path ids must be UUIDs; FusionAuth answers anything else as an unknown resource.
 pub fn path_uuid(raw: &str) -> Result<Uuid, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound)
+}
+
+/// The id a POST creates its object under: the route's `{id}` (`POST /api/<kind>/{id}`), or a new
+/// one where the route has none (`POST /api/<kind>`), so one handler serves both routes. A path
+/// id that is not a UUID is FusionAuth's unknown resource, as for every other call.
+pub struct NewId(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for NewId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<NewId, Response> {
+        let named = Option::<Path<String>>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match named {
+            Some(Path(raw)) => path_uuid(&raw)
+                .map(NewId)
+                .map_err(IntoResponse::into_response),
+            None => Ok(NewId(Uuid::new_v4())),
+        }
+    }
 }
 
 /// A PUT or PATCH of `/api/<kind>/{id}`: which object, how the body applies (`None`: PUT, the

@@ -5,13 +5,14 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{Reply, Shared, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::oauth::STANDARD_SCOPES;
+use crate::state::State as Model;
 use crate::tenancy::RequestTenant;
 
 pub async fn create(
@@ -37,14 +38,8 @@ fn insert(sim: &Sim, tenant: RequestTenant, app_id: &str, scope_id: Uuid, body: 
     let app_id = path_uuid(app_id)?;
     let mut scope = request_object(&json_body(body)?, "scope")?;
     let mut state = sim.model();
-    if !state.licensed() {
-        return Err(ApiError::not_licensed("advancedOAuthScopesCustomScopes"));
-    }
-    let app = state
-        .applications
-        .get(&app_id)
-        .filter(|app| tenant.sees(&app["tenantId"]))
-        .ok_or(ApiError::NotFound)?;
+    require_license(&state)?;
+    let app = visible_app(&state, tenant, &app_id)?;
     let existing = app["scopes"].as_array().cloned().unwrap_or_default();
     let name = scope["name"]
         .as_str()
@@ -119,11 +114,7 @@ pub async fn get_one(
 ) -> Reply {
     let (app_id, scope_id) = (path_uuid(&app_id)?, scope_id);
     let state = sim.model();
-    let app = state
-        .applications
-        .get(&app_id)
-        .filter(|app| tenant.sees(&app["tenantId"]))
-        .ok_or(ApiError::NotFound)?;
+    let app = visible_app(&state, tenant, &app_id)?;
     let scope = app["scopes"]
         .as_array()
         .and_then(|l| {
@@ -141,13 +132,11 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let app_id = path_uuid(&app_id)?;
     let mut state = sim.model();
-    if !state.licensed() {
-        return Err(ApiError::not_licensed("advancedOAuthScopesCustomScopes"));
-    }
+    require_license(&state)?;
+    visible_app(&state, tenant, &app_id)?;
     let app = state
         .applications
         .get_mut(&app_id)
-        .filter(|app| tenant.sees(&app["tenantId"]))
         .ok_or(ApiError::NotFound)?;
     let list = app["scopes"].as_array_mut().ok_or(ApiError::NotFound)?;
     let before = list.len();
@@ -157,4 +146,26 @@ pub async fn delete(
     }
     state.touch();
     Ok(StatusCode::OK)
+}
+
+/// Custom scopes are a paid feature: without a license, changing them is refused outright.
+fn require_license(state: &Model) -> Result<(), ApiError> {
+    if state.licensed() {
+        Ok(())
+    } else {
+        Err(ApiError::not_licensed("advancedOAuthScopesCustomScopes"))
+    }
+}
+
+/// The application, when the request's tenant may see it; otherwise it does not exist.
+fn visible_app<'a>(
+    state: &'a Model,
+    tenant: RequestTenant,
+    app_id: &Uuid,
+) -> Result<&'a Value, ApiError> {
+    state
+        .applications
+        .get(app_id)
+        .filter(|app| tenant.sees(&app["tenantId"]))
+        .ok_or(ApiError::NotFound)
 }

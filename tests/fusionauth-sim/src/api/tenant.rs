@@ -8,7 +8,7 @@ use axum::extract::{Extension, Path, State};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Change, Reply, Shared, get_by_id, json_body, path_uuid, request_object};
+use super::{Change, NewId, Reply, Shared, get_by_id, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::State as Model;
@@ -41,19 +41,14 @@ pub async fn get_one(
 pub async fn create(
     State(sim): Shared,
     Extension(tenant): Extension<RequestTenant>,
+    NewId(id): NewId,
     body: Bytes,
 ) -> Reply {
-    insert(&sim, tenant, Uuid::new_v4(), &body)
+    insert(&sim, tenant, id, &body)
 }
 
-pub async fn create_with_id(
-    State(sim): Shared,
-    Extension(tenant): Extension<RequestTenant>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Reply {
-    insert(&sim, tenant, path_uuid(&id)?, &body)
-}
+/// `POST /api/tenant/{id}`: the same handler, [`NewId`] taking the id from the path.
+pub use create as create_with_id;
 
 /// A new tenant: `acme.com` as its issuer and the instance's HMAC default key for its tokens
 /// unless the request says otherwise (*inferred*: FusionAuth's defaults for the default tenant).
@@ -65,9 +60,8 @@ fn insert(sim: &Sim, scope: RequestTenant, id: Uuid, body: &Bytes) -> Reply {
     let incoming = request_object(&json_body(body)?, "tenant")?;
     let mut state = sim.model();
     if state.tenants.contains_key(&id) {
-        return Err(ApiError::field(
+        return Err(ApiError::duplicate(
             "tenant.id",
-            "[duplicate]tenant.id",
             "A tenant with this id already exists.",
         ));
     }
@@ -92,9 +86,8 @@ fn insert(sim: &Sim, scope: RequestTenant, id: Uuid, body: &Bytes) -> Reply {
     tenant["lastUpdateInstant"] = json!(now);
     validate(&state, &tenant)?;
     if state.tenants.values().any(|t| t["name"] == tenant["name"]) {
-        return Err(ApiError::field(
+        return Err(ApiError::duplicate(
             "tenant.name",
-            "[duplicate]tenant.name",
             "A tenant with this name already exists.",
         ));
     }

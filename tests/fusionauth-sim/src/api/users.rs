@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{DeleteQuery, Reply, Shared, get_by_id, json_body, path_uuid, request_object};
+use super::{DeleteQuery, NewId, Reply, Shared, get_by_id, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::{State as Model, StoredUser};
@@ -23,22 +23,15 @@ const MIN_PASSWORD_LENGTH: usize = 8;
 pub async fn create(
     State(sim): Shared,
     Extension(tenant): Extension<RequestTenant>,
+    NewId(id): NewId,
     body: Bytes,
 ) -> Reply {
-    let body = json_body(&body)?;
-    create_user(&sim, tenant, Uuid::new_v4(), &body, false)
-}
-
-pub async fn create_with_id(
-    State(sim): Shared,
-    Extension(tenant): Extension<RequestTenant>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Reply {
-    let id = path_uuid(&id)?;
     let body = json_body(&body)?;
     create_user(&sim, tenant, id, &body, false)
 }
+
+/// `POST /api/user/{id}`: the same handler, [`NewId`] taking the id from the path.
+pub use create as create_with_id;
 
 /// `POST /api/user/registration`: a new user and their first registration in one call.
 pub async fn create_with_registration(

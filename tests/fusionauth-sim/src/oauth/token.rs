@@ -138,6 +138,11 @@ fn authenticate(
     Ok(())
 }
 
+/// A form field the grant cannot do without: absent or empty, FusionAuth names it as missing.
+fn required<'a>(form: &'a Params, name: &str) -> Result<&'a str, OAuthError> {
+    form.get(name).ok_or_else(|| OAuthError::missing(name))
+}
+
 fn required_client_id(presented: &Presented) -> Result<String, OAuthError> {
     presented
         .client_id
@@ -146,6 +151,24 @@ fn required_client_id(presented: &Presented) -> Result<String, OAuthError> {
 }
 
 /// The active application `client_id` names, if it may use `grant`.
+/// The client the request names, which must be the one `what` (the code, the refresh token)
+/// was issued to: a grant is never usable by another client.
+fn issued_client_id(
+    presented: &Presented,
+    issued_to: uuid::Uuid,
+    what: &str,
+) -> Result<String, OAuthError> {
+    let client_id = required_client_id(presented)?;
+    if client_id != issued_to.to_string() {
+        return Err(OAuthError::new(
+            "invalid_grant",
+            "client_id_mismatch",
+            format!("The {what} was issued to another client."),
+        ));
+    }
+    Ok(client_id)
+}
+
 fn client_for_grant(
     state: &crate::state::State,
     client_id: &str,
@@ -175,9 +198,7 @@ fn authorization_code(
     presented: &Presented,
     form: &Params,
 ) -> Result<serde_json::Value, OAuthError> {
-    let code = form
-        .get("code")
-        .ok_or_else(|| OAuthError::missing("code"))?;
+    let code = required(form, "code")?;
     let mut state = sim.model();
     // A code is good for one attempt, successful or not.
     let stored = state.codes.remove(code).ok_or_else(|| {
@@ -196,14 +217,7 @@ fn authorization_code(
         ));
     }
     let request = stored.request;
-    let client_id = required_client_id(presented)?;
-    if client_id != request.client_id.to_string() {
-        return Err(OAuthError::new(
-            "invalid_grant",
-            "client_id_mismatch",
-            "The code was issued to another client.",
-        ));
-    }
+    let client_id = issued_client_id(presented, request.client_id, "code")?;
     let client = client_for_grant(&state, &client_id, "authorization_code")?;
     if form.get("redirect_uri") != Some(request.redirect_uri.as_str()) {
         return Err(OAuthError::new(
@@ -295,9 +309,7 @@ fn refresh_token(
     presented: &Presented,
     form: &Params,
 ) -> Result<serde_json::Value, OAuthError> {
-    let token = form
-        .get("refresh_token")
-        .ok_or_else(|| OAuthError::missing("refresh_token"))?;
+    let token = required(form, "refresh_token")?;
     let mut state = sim.model();
     let grant = state
         .refresh_tokens
@@ -311,14 +323,7 @@ fn refresh_token(
                 "The refresh token is invalid or expired.",
             )
         })?;
-    let client_id = required_client_id(presented)?;
-    if client_id != grant.client_id.to_string() {
-        return Err(OAuthError::new(
-            "invalid_grant",
-            "client_id_mismatch",
-            "The refresh token was issued to another client.",
-        ));
-    }
+    let client_id = issued_client_id(presented, grant.client_id, "refresh token")?;
     let client = client_for_grant(&state, &client_id, "refresh_token")?;
     authenticate(&client, presented, grant.used_pkce)?;
     let requested = form.all("resource");

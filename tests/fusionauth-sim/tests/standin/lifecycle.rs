@@ -217,16 +217,22 @@ async fn kickstart_requires_a_global_first_key_and_posts_puts_or_patches_only() 
     );
 }
 
+/// The stand-in's PostgreSQL role on a free loopback port, keeping its data in `data_dir`, as
+/// the `postgres` user with `password` (none: it must refuse to start).
+fn database_role(data_dir: &std::path::Path, password: Option<&str>) -> DatabaseRole {
+    DatabaseRole {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: data_dir.to_path_buf(),
+        user: "postgres".into(),
+        password: password.map(str::to_owned),
+        trust: false,
+    }
+}
+
 #[tokio::test]
 async fn data_lives_in_the_database_so_kickstart_runs_once_per_volume() {
     let data = tempfile::tempdir().expect("data dir");
-    let role = DatabaseRole {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        data_dir: data.path().to_path_buf(),
-        user: "postgres".into(),
-        password: Some("db-secret".into()),
-        trust: false,
-    };
+    let role = database_role(data.path(), Some("db-secret"));
     let db = role.clone().bind().await.expect("db binds");
     let db_addr = db.addr();
     let (stop_db, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -309,13 +315,7 @@ async fn data_lives_in_the_database_so_kickstart_runs_once_per_volume() {
 #[tokio::test]
 async fn the_database_role_refuses_to_start_without_a_password() {
     let data = tempfile::tempdir().expect("dir");
-    let role = DatabaseRole {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        data_dir: data.path().to_path_buf(),
-        user: "postgres".into(),
-        password: None,
-        trust: false,
-    };
+    let role = database_role(data.path(), None);
     let err = role.bind().await.err().expect("refused");
     assert!(err.contains("POSTGRES_PASSWORD"), "{err}");
 }

@@ -4,28 +4,9 @@
 use crate::support::browser::{
     Authorize, Browser, Pkce, exchange_code, query, refresh_grant, token_request,
 };
+use crate::support::tenants::{claims, header};
 use crate::support::{DEMO_EMAIL, DEMO_PASSWORD, Options, stack};
 use serde_json::Value;
-
-fn claims(token: &str) -> Value {
-    use base64::Engine;
-    let payload = token.split('.').nth(1).expect("a JWT has a payload");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .expect("base64url payload");
-    serde_json::from_slice(&bytes).expect("JSON claims")
-}
-
-fn header(token: &str) -> Value {
-    use base64::Engine;
-    let part = token.split('.').next().expect("header");
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(part)
-            .expect("b64"),
-    )
-    .expect("json")
-}
 
 #[tokio::test]
 async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resource() {

@@ -13,15 +13,9 @@ use crate::support::tenants::{
 
 /// The `kid` FusionAuth put in the tenant's key.
 async fn kid_of(setup: &TwoTenants, key_id: &str) -> String {
-    let (status, key, _) = call(
-        &setup.base,
-        &setup.global_key,
-        None,
-        "GET",
-        &format!("/api/key/{key_id}"),
-        None,
-    )
-    .await;
+    let (status, key) = setup
+        .admin("GET", &format!("/api/key/{key_id}"), None)
+        .await;
     assert_eq!(status, 200, "{key}");
     key["key"]["kid"].as_str().expect("kid").to_owned()
 }
@@ -99,15 +93,13 @@ async fn each_tenant_has_its_own_issuer_keys_users_and_applications() {
         "{}",
         page.html()
     );
-    let (status, _, _) = call(
-        &setup.base,
-        &setup.global_key,
-        None,
-        "GET",
-        "/.well-known/openid-configuration/00000000-0000-0000-0000-000000000000",
-        None,
-    )
-    .await;
+    let (status, _) = setup
+        .admin(
+            "GET",
+            "/.well-known/openid-configuration/00000000-0000-0000-0000-000000000000",
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -123,15 +115,7 @@ async fn the_tenant_header_and_a_tenant_limited_key_see_one_tenant() {
             .map(|a| a["name"].as_str().unwrap_or_default().to_owned())
             .collect()
     };
-    let (_, all, _) = call(
-        &setup.base,
-        &setup.global_key,
-        None,
-        "GET",
-        "/api/application",
-        None,
-    )
-    .await;
+    let (_, all) = setup.admin("GET", "/api/application", None).await;
     assert!(app_names(&all).contains(&"first app".to_owned()));
     assert!(app_names(&all).contains(&"second app".to_owned()));
     for (key, header) in [
@@ -187,30 +171,26 @@ async fn the_tenant_header_and_a_tenant_limited_key_see_one_tenant() {
     .await;
     assert_eq!((status, body.as_str()), (401, ""));
     // With several tenants, creating needs one.
-    let (status, refused, _) = call(
-        &setup.base,
-        &setup.global_key,
-        None,
-        "POST",
-        "/api/application",
-        Some(json!({"application": {"name": "which tenant?"}})),
-    )
-    .await;
+    let (status, refused) = setup
+        .admin(
+            "POST",
+            "/api/application",
+            Some(json!({"application": {"name": "which tenant?"}})),
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(
         refused["generalErrors"][0]["code"],
         json!("[TenantIdRequired]")
     );
     // A registration across tenants is refused: the application is not in the user's tenant.
-    let (status, refused, _) = call(
-        &setup.base,
-        &setup.global_key,
-        None,
-        "POST",
-        &format!("/api/user/registration/{}", first.user_id),
-        Some(json!({"registration": {"applicationId": second.client_id}})),
-    )
-    .await;
+    let (status, refused) = setup
+        .admin(
+            "POST",
+            &format!("/api/user/registration/{}", first.user_id),
+            Some(json!({"registration": {"applicationId": second.client_id}})),
+        )
+        .await;
     assert_eq!(status, 400, "{refused}");
 }
 
@@ -223,7 +203,7 @@ async fn global_endpoints_refuse_any_request_that_names_a_tenant() {
         key_path.as_str(),
         "/api/system/login-record/search",
     ] {
-        let (status, _, _) = call(&setup.base, &setup.global_key, None, "GET", path, None).await;
+        let (status, _) = setup.admin("GET", path, None).await;
         assert_eq!(status, 200, "{path} with a global key");
         for (key, header) in [
             (&setup.global_key, Some(setup.second.id.as_str())),

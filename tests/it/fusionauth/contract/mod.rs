@@ -220,12 +220,7 @@ async fn every_exchange_with_the_stand_in_matches_fusionauths_openapi() {
     drive_unlicensed(&unlicensed).await;
     let mut exchanges = unlicensed.sim.exchanges();
 
-    let licensed = stack(Options {
-        licensed: true,
-        relationship: "ThirdParty",
-        ..Default::default()
-    })
-    .await;
+    let licensed = stack(Options::third_party()).await;
     drive_licensed(&licensed).await;
     exchanges.extend(licensed.sim.exchanges());
 

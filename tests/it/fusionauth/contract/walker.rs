@@ -17,6 +17,13 @@ fn described(violations: &[Violation]) -> String {
         .join("\n")
 }
 
+/// The one violation a check found; any other count fails the test, listing them.
+#[track_caller]
+fn the_one(violations: &[Violation]) -> &Violation {
+    assert_eq!(violations.len(), 1, "\n{}", described(violations));
+    &violations[0]
+}
+
 /// An application as mcp-fa registers an MCP client.
 fn good_application() -> Value {
     json!({"application": {
@@ -100,8 +107,7 @@ fn a_misspelled_redirect_url_field_fails_naming_its_path() {
     let urls = oauth.remove("authorizedRedirectURLs").expect("present");
     oauth.insert("authorizedRedirectUrls".into(), urls);
     let violations = check_request(&op, &body);
-    assert_eq!(violations.len(), 1, "\n{}", described(&violations));
-    let v = &violations[0];
+    let v = the_one(&violations);
     assert_eq!(
         v.path,
         "application.oauthConfiguration.authorizedRedirectUrls"
@@ -128,12 +134,9 @@ fn a_typo_behind_nested_refs_fails() {
         &json!({"tenant": {"issuer": "http://localhost:9011",
                            "jwtConfiguration": {"accessTokenKeyID": "k"}}}),
     );
-    assert_eq!(violations.len(), 1, "\n{}", described(&violations));
-    assert_eq!(
-        violations[0].path,
-        "tenant.jwtConfiguration.accessTokenKeyID"
-    );
-    assert_eq!(violations[0].schema, "JWTConfiguration");
+    let v = the_one(&violations);
+    assert_eq!(v.path, "tenant.jwtConfiguration.accessTokenKeyID");
+    assert_eq!(v.schema, "JWTConfiguration");
 
     // Through an array, in a response.
     let list = operation(&spec, "GET", "/api/application");
@@ -145,12 +148,9 @@ fn a_typo_behind_nested_refs_fails() {
             {"id": "b", "oauthConfiguration": {"clientSecrett": "s"}},
         ]}),
     );
-    assert_eq!(violations.len(), 1, "\n{}", described(&violations));
-    assert_eq!(
-        violations[0].path,
-        "applications[1].oauthConfiguration.clientSecrett"
-    );
-    assert_eq!(violations[0].direction, "response 200");
+    let v = the_one(&violations);
+    assert_eq!(v.path, "applications[1].oauthConfiguration.clientSecrett");
+    assert_eq!(v.direction, "response 200");
 }
 
 #[test]
@@ -159,14 +159,14 @@ fn an_unknown_top_level_wrapper_fails() {
     let op = operation(&spec, "POST", "/api/application");
     let body = json!({"app": good_application()["application"].clone()});
     let violations = check_request(&op, &body);
-    assert_eq!(violations.len(), 1, "\n{}", described(&violations));
-    assert_eq!(violations[0].path, "app");
-    assert_eq!(violations[0].schema, "ApplicationRequest");
+    let v = the_one(&violations);
+    assert_eq!(v.path, "app");
+    assert_eq!(v.schema, "ApplicationRequest");
 
     let validate = operation(&spec, "GET", "/api/jwt/validate");
     let violations = check_response(&validate, 200, &json!({"claims": {"sub": "u"}}));
-    assert_eq!(violations.len(), 1, "\n{}", described(&violations));
-    assert_eq!(violations[0].path, "claims");
+    let v = the_one(&violations);
+    assert_eq!(v.path, "claims");
 }
 
 #[test]
@@ -191,8 +191,8 @@ fn free_form_schemas_accept_any_property() {
         "Application",
         &json!({"data": {"anything": {"goes": true}}, "jwtConfiguration": {"enabeld": true}}),
     );
-    assert_eq!(violations.len(), 1, "\n{}", described(&violations));
-    assert_eq!(violations[0].path, "jwtConfiguration.enabeld");
+    let v = the_one(&violations);
+    assert_eq!(v.path, "jwtConfiguration.enabeld");
 }
 
 #[test]
@@ -251,14 +251,14 @@ fn enum_values_and_shapes_are_checked() {
         &op,
         &json!({"application": {"oauthConfiguration": {"clientAuthenticationPolicy": "NotRequiredWhenUsingPkce"}}}),
     );
-    assert_eq!(violations.len(), 1, "\n{}", described(&violations));
+    let v = the_one(&violations);
     assert_eq!(
-        violations[0].problem,
+        v.problem,
         Problem::NotInEnum {
             value: "NotRequiredWhenUsingPkce".into()
         }
     );
-    assert_eq!(violations[0].schema, "ClientAuthenticationPolicy");
+    assert_eq!(v.schema, "ClientAuthenticationPolicy");
 
     let violations = check_request(&op, &json!({"application": "Claude Code"}));
     assert_eq!(violations[0].problem, Problem::NotAnObject);
@@ -272,8 +272,8 @@ fn bodies_where_the_spec_declares_none_fail() {
     // POST /api/reactor answers 200 without a body.
     let activate = operation(&spec, "POST", "/api/reactor");
     let violations = check_response(&activate, 200, &json!({"licensed": true}));
-    assert_eq!(violations.len(), 1);
-    assert_eq!(violations[0].problem, Problem::UndeclaredBody);
+    let v = the_one(&violations);
+    assert_eq!(v.problem, Problem::UndeclaredBody);
     // GET /api/application/{id} takes no body.
     let get = operation(&spec, "GET", "/api/application/{id}");
     assert_eq!(check_request(&get, &json!({})).len(), 1);

@@ -42,17 +42,19 @@ impl Scope {
 
     /// Creates a user-defined network (containers on it find each other by name).
     pub fn network(&self, what: &str) -> String {
-        let name = self.name(what);
-        docker_ok(&["network", "create", "--label", &self.label(), &name]);
-        self.networks.lock().unwrap().push(name.clone());
-        name
+        self.create_labelled("network", what, &self.networks)
     }
 
     /// Creates a named volume.
     pub fn volume(&self, what: &str) -> String {
+        self.create_labelled("volume", what, &self.volumes)
+    }
+
+    /// `docker KIND create --label <scope label> <scope name>`, kept in `made` for removal.
+    fn create_labelled(&self, kind: &str, what: &str, made: &Mutex<Vec<String>>) -> String {
         let name = self.name(what);
-        docker_ok(&["volume", "create", "--label", &self.label(), &name]);
-        self.volumes.lock().unwrap().push(name.clone());
+        docker_ok(&[kind, "create", "--label", &self.label(), &name]);
+        made.lock().unwrap().push(name.clone());
         name
     }
 
@@ -60,37 +62,44 @@ impl Scope {
     /// arguments); the container is removed with the scope.
     #[track_caller]
     pub fn create(&self, what: &str, args: &[&str]) -> String {
-        let name = self.name(what);
-        self.containers.lock().unwrap().push(name.clone());
-        let label = self.label();
-        let mut all = vec!["create", "--name", &name, "--label", &label];
-        all.extend_from_slice(args);
-        docker_ok(&all);
+        let (name, made) = self.container(&["create"], what, args, docker);
+        made.unwrap_or_else(|e| panic!("{e}"));
         name
     }
 
     /// `docker run -d` with the same naming and cleanup as [`Scope::create`].
     #[track_caller]
     pub fn run_detached(&self, what: &str, args: &[&str]) -> String {
-        let name = self.name(what);
-        self.containers.lock().unwrap().push(name.clone());
-        let label = self.label();
-        let mut all = vec!["run", "-d", "--name", &name, "--label", &label];
-        all.extend_from_slice(args);
-        docker_ok(&all);
+        let (name, started) = self.container(&["run", "-d"], what, args, docker);
+        started.unwrap_or_else(|e| panic!("{e}"));
         name
     }
 
     /// `docker run` in the foreground: returns its exit code; the container stays for its logs
     /// until the scope ends.
     pub fn run_to_exit(&self, what: &str, args: &[&str]) -> (String, i32) {
+        let (name, out) = self.container(&["run"], what, args, docker_output);
+        (name, out.status.code().unwrap_or(-1))
+    }
+
+    /// `docker VERB --name <scope name> --label <scope label> ARGS` through `run` (one of the
+    /// `docker*` functions), the name registered for removal with the scope before it runs, so
+    /// a half-made container goes too.
+    fn container<T>(
+        &self,
+        verb: &[&str],
+        what: &str,
+        args: &[&str],
+        run: fn(&[&str]) -> T,
+    ) -> (String, T) {
         let name = self.name(what);
         self.containers.lock().unwrap().push(name.clone());
         let label = self.label();
-        let mut all = vec!["run", "--name", &name, "--label", &label];
+        let mut all = verb.to_vec();
+        all.extend(["--name", &name, "--label", &label]);
         all.extend_from_slice(args);
-        let out = docker_output(&all);
-        (name, out.status.code().unwrap_or(-1))
+        let answer = run(&all);
+        (name, answer)
     }
 
     /// Removes a container now (`docker rm -f`), keeping its volumes.
