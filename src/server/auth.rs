@@ -299,7 +299,7 @@ pub async fn protect(State(gate): State<Arc<Gate>>, request: Request, next: Next
                 CallOutcome::InsufficientScope {
                     missing: missing.iter().map(|s| (*s).to_owned()).collect(),
                 },
-                Some(&verified),
+                Some(&*verified),
                 StatusCode::FORBIDDEN,
                 &why,
             );
@@ -311,7 +311,7 @@ pub async fn protect(State(gate): State<Arc<Gate>>, request: Request, next: Next
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    log(CallOutcome::Served, Some(&verified), response.status(), "");
+    log(CallOutcome::Served, Some(&*verified), response.status(), "");
     response
 }
 

@@ -27,6 +27,7 @@ mod error;
 mod inspect;
 mod router;
 mod scopes;
+mod token_cache;
 mod tools;
 mod verifier;
 

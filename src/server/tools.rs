@@ -1,8 +1,8 @@
 //! The MCP tools: `get_name` (the tutorial's, greeting the caller by name from FusionAuth's
 //! userinfo) and `whoami` (the verified token's claims, no network call).
 //!
-//! Tools read the caller from the [`VerifiedToken`] the auth layer put in the HTTP request's
-//! extensions; they never see an unverified token. A request the gate let through without a
+//! Tools read the caller from the [`VerifiedToken`] the auth layer put (shared, as an `Arc`) in
+//! the HTTP request's extensions; they never see an unverified token. A request the gate let through without a
 //! token (protection switched off, or `--no-auth`) carries the [`Unprotected`] marker instead, and
 //! is answered anonymously: the decision is made per request, since protection can be switched. The caller's token is sent to one place only:
 //! its own issuer's userinfo endpoint.
@@ -143,7 +143,8 @@ impl ServerHandler for McpTools {
 fn caller(parts: &Parts) -> Result<&VerifiedToken, ErrorData> {
     parts
         .extensions
-        .get::<VerifiedToken>()
+        .get::<Arc<VerifiedToken>>()
+        .map(|token| &**token)
         .ok_or_else(|| ErrorData::internal_error("the request carries no verified token", None))
 }
 

@@ -49,6 +49,7 @@ mod server {
     mod logging;
     mod mcp;
     mod soak;
+    mod token_cache;
     mod with_stack;
 }
 
