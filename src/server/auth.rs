@@ -30,6 +30,7 @@ use serde_json::{Value, json};
 use super::calls::{CallLog, CallOutcome, NewCall};
 use super::challenge::BearerChallenge;
 use super::config::PublicUrls;
+use super::rpc_summary::RpcSummary;
 use super::scopes::ScopeMode;
 use super::verifier::{Rejection, TokenVerifier, VerifiedToken, printable};
 
@@ -119,44 +120,6 @@ impl OriginPolicy {
             None => false,
         };
         loopback && matches!(url.scheme(), "http" | "https") && url.path() == "/"
-    }
-}
-
-/// What the request asks rmcp to do, as far as the log and the scope check care.
-#[derive(Debug, Default)]
-struct RpcSummary {
-    /// `tools/list`, `tools/call`, … (several for a batch, comma separated).
-    method: Option<String>,
-    /// The tools called.
-    tools: Vec<String>,
-}
-
-impl RpcSummary {
-    fn read(body: &[u8]) -> Self {
-        let Ok(value) = serde_json::from_slice::<Value>(body) else {
-            return Self::default();
-        };
-        let messages = match value {
-            Value::Array(batch) => batch,
-            one => vec![one],
-        };
-        let mut methods = Vec::new();
-        let mut tools = Vec::new();
-        for message in &messages {
-            let Some(method) = message.get("method").and_then(Value::as_str) else {
-                continue;
-            };
-            methods.push(printable(method, 64));
-            if method == "tools/call"
-                && let Some(name) = message.pointer("/params/name").and_then(Value::as_str)
-            {
-                tools.push(name.to_owned());
-            }
-        }
-        Self {
-            method: (!methods.is_empty()).then(|| methods.join(",")),
-            tools,
-        }
     }
 }
 
@@ -400,18 +363,5 @@ mod tests {
         assert!(!allows("http://evil.example:8000"));
         assert!(!allows("http://localhost.evil.example"));
         assert!(!allows("null"));
-    }
-
-    #[test]
-    fn tool_calls_are_found_in_single_and_batched_messages() {
-        let one = RpcSummary::read(
-            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_name"}}"#,
-        );
-        assert_eq!(one.tools, ["get_name"]);
-        let batch = RpcSummary::read(
-            br#"[{"method":"tools/list","id":1},{"method":"tools/call","id":2,"params":{"name":"whoami"}}]"#,
-        );
-        assert_eq!(batch.method.as_deref(), Some("tools/list,tools/call"));
-        assert_eq!(batch.tools, ["whoami"]);
     }
 }

@@ -26,6 +26,7 @@ mod connections;
 mod error;
 mod inspect;
 mod router;
+mod rpc_summary;
 mod scopes;
 mod token_cache;
 mod tools;
