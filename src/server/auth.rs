@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ORIGIN, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
@@ -47,6 +47,34 @@ pub struct Gate {
     pub calls: CallLog,
     /// Whether `/mcp` asks for a token; never true without a verifier.
     protected: AtomicBool,
+    /// What never changes in a 401: written once here, not for every refused request.
+    challenges: Challenges,
+}
+
+/// The 401 answers' fixed parts, for this server's metadata URL and scopes.
+struct Challenges {
+    /// `None` only if the header could not be written (it then is left out, as before).
+    token_required: Option<HeaderValue>,
+    token_required_body: Bytes,
+    invalid_token: Option<HeaderValue>,
+}
+
+impl Challenges {
+    fn new(urls: &PublicUrls, scopes: ScopeMode) -> Self {
+        let scope = scopes.requested().join(" ");
+        let header =
+            |challenge: BearerChallenge| HeaderValue::from_str(&challenge.to_string()).ok();
+        let body = json!({
+            "error": "invalid_request",
+            "error_description": "This MCP server requires a FusionAuth access token \
+                (Authorization: Bearer …)."
+        });
+        Self {
+            token_required: header(BearerChallenge::token_required(&urls.metadata, &scope)),
+            token_required_body: Bytes::from(body.to_string()),
+            invalid_token: header(BearerChallenge::invalid_token(&urls.metadata, &scope)),
+        }
+    }
 }
 
 /// Put in a request's extensions when the gate let it through without a token (protection off
@@ -64,6 +92,7 @@ impl Gate {
     ) -> Self {
         let protected = verifier.is_some() && !start_unprotected;
         Self {
+            challenges: Challenges::new(&urls, scopes),
             verifier,
             scopes,
             urls,
@@ -288,23 +317,27 @@ fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 
 /// 401 for a missing (`None`) or rejected token.
 fn challenge(gate: &Gate, rejection: Option<&Rejection>) -> Response {
-    let scope = gate.scopes.requested().join(" ");
-    let metadata = &gate.urls.metadata;
+    let challenges = &gate.challenges;
     let (header, body) = match rejection {
         None => (
-            BearerChallenge::token_required(metadata, &scope),
-            json!({
-                "error": "invalid_request",
-                "error_description": "This MCP server requires a FusionAuth access token \
-                    (Authorization: Bearer …)."
-            }),
+            challenges.token_required.clone(),
+            Body::from(challenges.token_required_body.clone()),
         ),
         Some(rejection) => (
-            BearerChallenge::invalid_token(metadata, &scope),
-            json!({"error": "invalid_token", "error_description": rejection.description()}),
+            challenges.invalid_token.clone(),
+            Body::from(
+                json!({"error": "invalid_token", "error_description": rejection.description()})
+                    .to_string(),
+            ),
         ),
     };
-    with_challenge(StatusCode::UNAUTHORIZED, &header, body)
+    let mut response = (StatusCode::UNAUTHORIZED, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(header) = header {
+        headers.insert(WWW_AUTHENTICATE, header);
+    }
+    response
 }
 
 /// 403 naming every scope the call needs, so the client can re-authorize with their union.
