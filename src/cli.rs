@@ -18,6 +18,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the OAuth-protected MCP server (Streamable HTTP at `/mcp`) against a FusionAuth.
     Serve(ServeArgs),
+    /// Write `mcp-fa.yaml` here: the project's name, ports, images, license source, scopes and
+    /// clients, for every later command in this folder.
+    Init(InitArgs),
     /// Start FusionAuth and PostgreSQL in Docker, kickstarted with a demo user and an API key.
     Up(UpArgs),
     /// Stop and remove the stack's containers and network (the data is kept unless --volumes).
@@ -36,6 +39,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Look inside an access token: audience, scopes, expiry, and whether this server takes it.
     Token(TokenArgs),
+    /// Write the project out for a shared host (Docker Compose) or a cluster (Kubernetes), with
+    /// the MCP server as a container image.
+    Export(ExportArgs),
+    /// Exit 0 when the MCP server on this machine answers (the container image's health check).
+    #[command(hide = true)]
+    Healthcheck(HealthcheckArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to generate completions for.
@@ -64,21 +73,27 @@ pub struct ServeArgs {
     #[arg(long, env = "MCP_FA_FUSIONAUTH_URL", value_name = "URL")]
     pub fusionauth_url: Option<String>,
 
+    /// The FusionAuth tenant whose tokens this server takes: its discovery document
+    /// (`/.well-known/openid-configuration/<id>`) gives the issuer and keys. Default: the
+    /// instance's default tenant.
+    #[arg(long, env = "MCP_FA_TENANT_ID", value_name = "ID")]
+    pub tenant_id: Option<String>,
+
     /// The address to listen on. Anything but a loopback address needs `--public-url`.
     /// Default: `127.0.0.1:<the stack's MCP port>` when serving the stack, else `127.0.0.1:8000`.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, env = "MCP_FA_BIND", value_name = "ADDR")]
     pub bind: Option<std::net::SocketAddr>,
 
     /// The URL clients use to reach this server, without `/mcp` (e.g.
     /// `https://mcp.example.com`). Tokens must name `<public-url>/mcp` in their audience.
     /// Defaults to `http://localhost:<port>` for a loopback bind.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, env = "MCP_FA_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
 
     /// Which scope guards `get_name`: `standard` uses `profile` (works on every FusionAuth);
     /// `custom` uses the custom `get_name` scope (needs a paid FusionAuth plan). Default:
     /// `custom` when serving a stack started with a license, else `standard`.
-    #[arg(long, value_enum, value_name = "MODE")]
+    #[arg(long, env = "MCP_FA_SCOPES", value_enum, value_name = "MODE")]
     pub scopes: Option<ServeScopes>,
 
     /// Serve without any authentication: the tutorial's unprotected starting point.
@@ -88,19 +103,115 @@ pub struct ServeArgs {
     /// `local` verifies tokens with the issuer's published keys; `fusionauth` asks FusionAuth's
     /// `/api/jwt/validate` for every request, as the tutorial does (audience, issuer and scopes
     /// are still checked here).
-    #[arg(long, value_enum, default_value = "local")]
+    #[arg(long, env = "MCP_FA_VALIDATION", value_enum, default_value = "local")]
     pub validation: ServeValidation,
 
     /// For FusionAuth older than 1.67 (no resource indicators): also accept tokens whose audience
-    /// is this client id instead of this server. Repeat for several clients. Weaker: any token
-    /// for that client is accepted, whichever server it was meant for.
-    #[arg(long = "accept-client-id-audience", value_name = "CLIENT_ID")]
+    /// is this client id instead of this server. Repeat for several clients (comma-separated in
+    /// the environment variable). Weaker: any token for that client is accepted, whichever
+    /// server it was meant for.
+    #[arg(
+        long = "accept-client-id-audience",
+        env = "MCP_FA_ACCEPT_CLIENT_ID_AUDIENCE",
+        value_delimiter = ',',
+        value_name = "CLIENT_ID"
+    )]
     pub accept_client_id_audience: Vec<String>,
 
     /// A browser origin allowed to call `/mcp` besides the public URL's and loopback origins
-    /// (e.g. `https://inspector.example.com`). Repeatable.
-    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    /// (e.g. `https://inspector.example.com`). Repeatable (comma-separated in the environment
+    /// variable).
+    #[arg(
+        long = "allowed-origin",
+        env = "MCP_FA_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
     pub allowed_origins: Vec<String>,
+
+    /// How each log line is written: `text` for people, `json` (one object per line, the
+    /// request's fields as keys) for log collectors.
+    #[arg(long, env = "MCP_FA_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// Keep trying to reach the issuer for up to this many seconds at start, instead of failing
+    /// at once: for a server started beside FusionAuth (Compose, Kubernetes), which may still
+    /// be booting or running its kickstart (until then its discovery document names another
+    /// issuer).
+    #[arg(
+        long,
+        env = "MCP_FA_WAIT_FOR_ISSUER",
+        default_value_t = 0,
+        value_name = "SECS"
+    )]
+    pub wait_for_issuer: u64,
+
+    /// Set by `mcp-fa up --detach` for the background server it starts.
+    #[arg(long, hide = true)]
+    pub detached: bool,
+}
+
+/// `mcp-fa healthcheck`: what the image's `HEALTHCHECK` runs, since a minimal image has no curl.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HealthcheckArgs {
+    /// The address `serve` listens on (its port is asked on 127.0.0.1). Default port: 8000.
+    #[arg(long, env = "MCP_FA_BIND", value_name = "ADDR")]
+    pub bind: Option<std::net::SocketAddr>,
+
+    /// Ask the health endpoint (`/healthz`: the process answers) instead of the Protected
+    /// Resource Metadata (it serves, protected).
+    #[arg(long)]
+    pub liveness: bool,
+
+    /// The URL to ask instead.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+}
+
+/// `mcp-fa init`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// The FusionAuth image to pin.
+    #[arg(long, value_name = "IMAGE")]
+    pub fusionauth_image: Option<String>,
+
+    /// The PostgreSQL image to pin.
+    #[arg(long, value_name = "IMAGE")]
+    pub postgres_image: Option<String>,
+
+    /// The port FusionAuth is published on.
+    #[arg(long, value_name = "PORT")]
+    pub fusionauth_port: Option<u16>,
+
+    /// The port the MCP server listens on.
+    #[arg(long, value_name = "PORT")]
+    pub mcp_port: Option<u16>,
+
+    /// The environment variable that will hold your FusionAuth license id (the id itself never
+    /// goes into the file, which is meant to be committed).
+    #[arg(long, value_name = "VAR")]
+    pub license_env: Option<String>,
+
+    /// Which scope guards `get_name` (default: custom with a license, else standard).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub scopes: Option<ServeScopes>,
+
+    /// An MCP client `up` registers (repeatable): claude-code, claude-desktop, cursor, vscode,
+    /// mcp-remote or inspector. Asked for on a terminal when left out.
+    #[arg(long = "client", value_parser = parse_up_client_kind, value_name = "KIND")]
+    pub clients: Vec<crate::clients::ClientKind>,
+
+    /// With --fusionauth-url: write a remote project (an existing FusionAuth) instead.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+
+    /// A remote project's API key variable (default FUSIONAUTH_API_KEY): its name goes in the
+    /// file, never the key.
+    #[arg(long, value_name = "VAR", requires = "fusionauth_url")]
+    pub api_key_env: Option<String>,
 }
 
 /// See [`ServeArgs::scopes`].
@@ -108,6 +219,13 @@ pub struct ServeArgs {
 pub enum ServeScopes {
     Standard,
     Custom,
+}
+
+/// See [`ServeArgs::log_format`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// See [`ServeArgs::validation`].
@@ -121,14 +239,34 @@ pub enum ServeValidation {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ProjectArg {
     /// Project name: several stacks can run side by side under different names (and ports).
-    #[arg(
-        long,
-        env = "MCP_FA_PROJECT",
-        default_value = "default",
-        value_name = "NAME",
-        global = true
-    )]
-    pub project: ProjectName,
+    /// Default: the `project:` of the `mcp-fa.yaml` in this folder or a parent, else `default`.
+    #[arg(long, env = "MCP_FA_PROJECT", value_name = "NAME", global = true)]
+    pub project: Option<ProjectName>,
+}
+
+/// An existing FusionAuth (self-hosted or FusionAuth Cloud) instead of the stack `mcp-fa up`
+/// started. Its API key is read from the environment, never from a flag.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RemoteArgs {
+    /// Use the existing FusionAuth at URL instead of the stack `mcp-fa up` started. Its API
+    /// key is read from FUSIONAUTH_API_KEY (or the variable the project file's
+    /// `fusionauth.api-key-env` names), never from a flag: a flag's value stays in your shell
+    /// history and shows in the process list. Default: the project file's `fusionauth.url`.
+    #[arg(long, value_name = "URL", global = true)]
+    pub fusionauth_url: Option<String>,
+
+    /// The tenant to work in (its id), sent as FusionAuth's X-FusionAuth-TenantId header; its
+    /// issuer, signing keys and discovery document are the ones used. Needed when the instance
+    /// has several tenants and the API key is not limited to one. Default: the project file's
+    /// `fusionauth.tenant-id`.
+    #[arg(long, value_name = "ID", global = true)]
+    pub tenant_id: Option<String>,
+
+    /// The MCP server's public base URL, as `serve --public-url` names it (the resource tokens
+    /// are issued for is `<URL>/mcp`). Default: the project file's `mcp.public-url`, else
+    /// http://localhost:8000.
+    #[arg(long, value_name = "URL", global = true)]
+    pub public_url: Option<String>,
 }
 
 /// `mcp-fa up`.
@@ -137,25 +275,29 @@ pub struct UpArgs {
     #[command(flatten)]
     pub project: ProjectArg,
 
-    /// The FusionAuth image (a mirror, or another pinned version >= 1.67.0).
-    #[arg(long, env = "MCP_FA_FUSIONAUTH_IMAGE", value_name = "IMAGE",
-          default_value = crate::stack::DEFAULT_FUSIONAUTH_IMAGE)]
-    pub fusionauth_image: String,
+    /// The FusionAuth image (a mirror, or another pinned version >= 1.67.0). Default: the
+    /// project file's, else the one the project was created with, else
+    /// fusionauth/fusionauth-app:1.69.3.
+    #[arg(long, env = "MCP_FA_FUSIONAUTH_IMAGE", value_name = "IMAGE")]
+    pub fusionauth_image: Option<String>,
 
-    /// The PostgreSQL image (keep it at 16: newer images moved the data directory).
-    #[arg(long, env = "MCP_FA_POSTGRES_IMAGE", value_name = "IMAGE",
-          default_value = crate::stack::DEFAULT_POSTGRES_IMAGE)]
-    pub postgres_image: String,
+    /// The PostgreSQL image (keep it at 16: newer images moved the data directory). Default:
+    /// the project file's, else the one the project was created with, else postgres:16.9-alpine.
+    #[arg(long, env = "MCP_FA_POSTGRES_IMAGE", value_name = "IMAGE")]
+    pub postgres_image: Option<String>,
 
-    /// The port FusionAuth is published on (127.0.0.1 only).
-    #[arg(long, default_value_t = crate::stack::DEFAULT_FUSIONAUTH_PORT, value_name = "PORT")]
-    pub fusionauth_port: u16,
+    /// The port FusionAuth is published on (127.0.0.1 only); fixed once the project has data.
+    /// Default: the project file's, else the one the project was created with, else 9011.
+    #[arg(long, value_name = "PORT")]
+    pub fusionauth_port: Option<u16>,
 
-    /// The port the MCP server will listen on (checked to be free).
-    #[arg(long, default_value_t = crate::stack::DEFAULT_MCP_PORT, value_name = "PORT")]
-    pub mcp_port: u16,
+    /// The port the MCP server will listen on (checked to be free). Default: the project
+    /// file's, else the one the project was created with, else 8000.
+    #[arg(long, value_name = "PORT")]
+    pub mcp_port: Option<u16>,
 
     /// A FusionAuth license id, activated by kickstart (needs outbound network access).
+    /// Default: the variable the project file's `license-env` names.
     #[arg(
         long,
         env = "FUSIONAUTH_LICENSE_ID",
@@ -172,7 +314,7 @@ pub struct UpArgs {
     /// Register this MCP client once FusionAuth is ready and print its configuration
     /// (repeatable): claude-code, claude-desktop, cursor, vscode, mcp-remote or inspector.
     /// Each is registered under its kind's name; use `mcp-fa clients add` for other names,
-    /// ports or custom clients.
+    /// ports or custom clients. Default: the project file's `clients:`.
     #[arg(long = "client", value_parser = parse_up_client_kind, value_name = "KIND")]
     pub clients: Vec<crate::clients::ClientKind>,
 
@@ -225,7 +367,8 @@ pub struct StatusArgs {
     #[command(flatten)]
     pub project: ProjectArg,
 
-    /// Output format: text, JSON, or `KEY=value` lines for a .env file.
+    /// Output format: `pretty` (text for people; `text` works too), `json`, or `env`
+    /// (`KEY=value` lines for a .env file).
     #[arg(long, short = 'o', value_enum, default_value = "pretty")]
     pub output: StatusFormat,
 
@@ -237,6 +380,7 @@ pub struct StatusArgs {
 /// See [`StatusArgs::output`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatusFormat {
+    #[value(alias = "text")]
     Pretty,
     Json,
     Env,
@@ -275,6 +419,17 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub project: ProjectArg,
 
+    /// Check an existing FusionAuth (a remote project) instead of the local stack: the API
+    /// key's permissions, the tenant's issuer and signing key, FusionAuth's version and license,
+    /// and the MCP server at its public URL.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+
+    /// Fix what can be fixed without asking: on a remote project, generate an RSA key and make
+    /// it the tenant's token signing key when the tenant still signs with an HMAC key.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
@@ -285,6 +440,9 @@ pub struct DoctorArgs {
 pub struct ClientsArgs {
     #[command(flatten)]
     pub project: ProjectArg,
+
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 
     #[command(subcommand)]
     pub command: ClientsCommand,
@@ -338,12 +496,20 @@ fn parse_client_kind(raw: &str) -> Result<crate::clients::ClientKind, String> {
     raw.parse()
 }
 
-/// As `clients add --kind`, without `custom` (which needs redirect URIs `up` does not take).
+/// As `clients add --kind`, without `custom` (which needs redirect URIs `up` does not take) and
+/// `claude-connector` (which needs a public https server, never a local stack's).
 fn parse_up_client_kind(raw: &str) -> Result<crate::clients::ClientKind, String> {
     match raw.parse()? {
         crate::clients::ClientKind::Custom => Err(
             "a custom client needs its redirect URIs: register it with `mcp-fa clients add \
              --kind custom --redirect-uri URI` once the stack is up"
+                .into(),
+        ),
+        crate::clients::ClientKind::ClaudeConnector => Err(
+            "claude.ai's connector reaches the MCP server from Anthropic's cloud, so it needs \
+             the server at a public https URL, which a local stack's is not: register it with \
+             `mcp-fa clients add --kind claude-connector --fusionauth-url URL --public-url \
+             https://…` against the FusionAuth that protects your deployed server"
                 .into(),
         ),
         kind => Ok(kind),
@@ -398,6 +564,10 @@ pub struct ClientsConfigArgs {
     /// Merge the entry into the client's own config file (a backup is written first).
     #[arg(long)]
     pub write_config: bool,
+
+    /// Also show a confidential client's secret (claude-connector).
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// `mcp-fa tutorial`.
@@ -422,6 +592,11 @@ pub struct TutorialArgs {
     /// failure (for CI, or as a health check of a running stack).
     #[arg(long)]
     pub check: bool,
+
+    /// Walk the remote track (an existing FusionAuth, a deployed server, claude.ai's
+    /// connector) instead of the local one; a remote project walks it anyway.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 /// `mcp-fa check`.
@@ -430,6 +605,11 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub project: ProjectArg,
 
+    /// Check an existing FusionAuth and the MCP server at its public URL instead of the local
+    /// stack: a temporary user (removed afterwards) logs in to a temporary client.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+
     /// Keep the self-test client registered afterwards (it is removed by default).
     #[arg(long)]
     pub keep_client: bool,
@@ -437,6 +617,60 @@ pub struct CheckArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `mcp-fa export`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// `compose`: compose.yaml, .env and the kickstart, with the MCP server image built here
+    /// (no registry needed). `kubernetes`: values for FusionAuth's Helm chart, manifests for the
+    /// MCP server and PostgreSQL, and a README with the order of apply.
+    #[arg(value_enum, value_name = "FORMAT")]
+    pub format: ExportFormatArg,
+
+    #[command(flatten)]
+    pub project: ProjectArg,
+
+    /// The folder to write (created if needed; refused when it holds files, unless --force).
+    /// Default: ./mcp-fa-compose or ./mcp-fa-kubernetes.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Write into a folder that already holds files: exported files are replaced; an existing
+    /// .env or secrets.env is kept (its secrets belong to data that may already exist).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Compose: publish FusionAuth's and the MCP server's ports on every interface instead of
+    /// 127.0.0.1.
+    #[arg(long)]
+    pub public: bool,
+
+    /// A published MCP server image (built from the repository's Dockerfile) instead of the
+    /// one `export compose` builds here from this mcp-fa.
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+
+    /// The URL clients will reach FusionAuth at: the tenant's issuer. Default: the running
+    /// project's, http://localhost:<FusionAuth port>.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// The URL clients will reach the MCP server at, without /mcp. Default: the running
+    /// project's, http://localhost:<MCP port>.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// See [`ExportArgs::format`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    Compose,
+    Kubernetes,
 }
 
 /// `mcp-fa token`.
@@ -460,6 +694,11 @@ pub enum TokenCommand {
 pub struct TokenInspectArgs {
     #[command(flatten)]
     pub project: ProjectArg,
+
+    /// Ask about a server protected by an existing FusionAuth (its tenant's issuer and keys,
+    /// the resource `<public URL>/mcp`) instead of the local stack's.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 
     /// The token, or `-` (the default) to read it from standard input.
     #[arg(value_name = "TOKEN", default_value = "-", hide_default_value = true)]

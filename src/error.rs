@@ -19,6 +19,12 @@ pub enum Error {
     Check(#[from] crate::check::SelfTestError),
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+    #[error(transparent)]
+    ProjectFile(#[from] crate::project::ProjectFileError),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
+    #[error(transparent)]
+    Site(#[from] crate::site::SiteError),
     #[error("could not write to standard output: {0}")]
     Output(#[source] std::io::Error),
     /// A command needs something it was not given and cannot ask for (no terminal).
@@ -43,20 +49,44 @@ impl Error {
             Error::Tutorial(error) => error.code(),
             Error::Check(error) => error.code(),
             Error::State(error) => error.code(),
+            Error::ProjectFile(error) => error.code(),
+            Error::Export(error) => error.code(),
+            Error::Site(error) => error.code(),
             Error::Output(_) | Error::Prompt(_) => "OUTPUT_FAILED",
             Error::InputNeeded(_) => "INVALID_INPUT",
             Error::ConfirmationNeeded { .. } | Error::Cancelled => "NOT_CONFIRMED",
         }
     }
 
-    /// 1 for failures of the work itself; clap uses 2 for usage errors. Stack failures a
-    /// script may want to tell apart have their own codes: 3 Docker unavailable, 4 port in use,
-    /// 5 image pull failed, 6 startup timeout, 7 kickstart failed, 8 container exited,
-    /// 9 Docker out of disk space, 130 interrupted.
+    /// 1 for failures of the work itself; 2 for usage errors, as clap reports its own (a value
+    /// no flag accepts, a step that does not exist, a question without a terminal to ask it
+    /// on). Stack failures a script may want to tell apart have their own codes: 3 Docker
+    /// unavailable, 4 port in use, 5 image pull failed, 6 startup timeout, 7 kickstart failed,
+    /// 8 container exited, 9 Docker out of disk space, 130 interrupted.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Stack(error) => ExitCode::from(error.exit_code()),
+            Error::Stack(error) | Error::Export(crate::export::ExportError::Stack(error)) => {
+                ExitCode::from(error.exit_code())
+            }
+            error if error.is_usage() => ExitCode::from(2),
             _ => ExitCode::FAILURE,
+        }
+    }
+
+    /// The command line asked for something that cannot be: fix the command, not the system.
+    fn is_usage(&self) -> bool {
+        use crate::clients::ClientsError;
+        use crate::tutorial::TutorialError;
+        match self {
+            Error::Site(error) | Error::Clients(ClientsError::Site(error)) => error.is_usage(),
+            Error::Export(error) => error.is_usage(),
+            _ => matches!(
+                self,
+                Error::InputNeeded(_)
+                    | Error::ConfirmationNeeded { .. }
+                    | Error::Tutorial(TutorialError::UnknownStep { .. })
+                    | Error::Clients(ClientsError::Name(_) | ClientsError::RedirectUri(_))
+            ),
         }
     }
 }

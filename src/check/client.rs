@@ -12,7 +12,7 @@ use crate::clients::{
     ClientKind, ClientName, ClientRegistrar, RedirectUri, RegisteredClient, RegistrationError,
     RegistrationRequest,
 };
-use crate::fusionauth::{FusionAuthClient, Timeouts};
+use crate::fusionauth::FusionAuthClient;
 use crate::state::StackState;
 
 use super::error::SelfTestError;
@@ -28,11 +28,6 @@ pub fn is_self_test_client(name: &str) -> bool {
     name == SELF_TEST_CLIENT_NAME
 }
 
-/// FusionAuth as the stack's administrator, the way every command reaches it.
-pub fn fusionauth_for(state: &StackState) -> Result<FusionAuthClient, SelfTestError> {
-    Ok(state.admin_client(Timeouts::default())?)
-}
-
 /// The resource URI the stack's MCP server answers for (what `clients add` registers).
 pub fn stack_resource(state: &StackState) -> String {
     format!("http://localhost:{}/mcp", state.mcp_port)
@@ -44,8 +39,21 @@ pub async fn ensure_self_test_client(
     fusionauth: &FusionAuthClient,
     state: &StackState,
 ) -> Result<RegisteredClient, SelfTestError> {
+    register_self_test_client(
+        fusionauth,
+        stack_resource(state),
+        state.user("demo").map(|user| user.id.clone()),
+    )
+    .await
+}
+
+/// The same for any resource, with `user_id` (who will log in) registered to it.
+pub async fn register_self_test_client(
+    fusionauth: &FusionAuthClient,
+    resource: String,
+    user_id: Option<String>,
+) -> Result<RegisteredClient, SelfTestError> {
     let registrar = ClientRegistrar::new(fusionauth);
-    let resource = stack_resource(state);
     let leftover = registrar
         .list()
         .await?
@@ -69,7 +77,7 @@ pub async fn ensure_self_test_client(
             RedirectUri::parse(SELF_TEST_REDIRECT_URI).expect("the self-test URI is valid"),
         ],
         resource,
-        user_id: state.user("demo").map(|user| user.id.clone()),
+        user_id,
     };
     Ok(registrar.add(&request).await?)
 }

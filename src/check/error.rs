@@ -32,7 +32,7 @@ pub enum SelfTestError {
          (`mcp-fa clients remove {SELF_TEST_CLIENT_NAME}`) and run `mcp-fa check` again"
     )]
     NoRedirectUri { client_id: String },
-    #[error("the demo user's login failed: {0}")]
+    #[error("the login failed: {0}")]
     Login(#[from] LoginError),
     #[error("the self-test stopped at \"{hop}\": {got}")]
     HopFailed {
@@ -43,6 +43,10 @@ pub enum SelfTestError {
     },
     #[error("could not write to standard output: {0}")]
     Output(#[from] std::io::Error),
+    #[error("no randomness for the temporary user's password: {0}")]
+    Random(String),
+    #[error("{0}")]
+    Site(String),
 }
 
 impl SelfTestError {
@@ -58,6 +62,8 @@ impl SelfTestError {
             SelfTestError::Login(error) => error.code(),
             SelfTestError::HopFailed { .. } => "CHECK_FAILED",
             SelfTestError::Output(_) => "OUTPUT_FAILED",
+            SelfTestError::Random(_) => "RANDOM_UNAVAILABLE",
+            SelfTestError::Site(_) => "STATE_CORRUPT",
         }
     }
 }

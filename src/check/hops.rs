@@ -1,70 +1,85 @@
 //! The hops of `mcp-fa check`, in order: FusionAuth ready → the MCP server's 401 challenge →
-//! Protected Resource Metadata → the self-test client → the demo user's login → an MCP client
-//! with the token (tools/list, whoami, get_name) → the self-test client removed (or kept).
+//! Protected Resource Metadata → the self-test client → the user's login → an MCP client with
+//! the token (tools/list, whoami, get_name) → the self-test client removed (or kept).
 //!
-//! Each hop is timed and recorded; the first failure stops the rest (recorded as skipped), and
-//! the self-test client is cleaned up whatever happened, Ctrl-C included.
+//! The same hops for any site: a stack's (its demo user logs in, its server answers on its
+//! loopback port) or an existing FusionAuth's (a temporary user of the self-test's own logs in,
+//! the server answers at the project's public URL, and the tenant's issuer comes from its
+//! discovery document). Each hop is timed and recorded; the first failure stops the rest
+//! (recorded as skipped), and what the run made in FusionAuth is cleaned up whatever happened,
+//! Ctrl-C included.
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
-
-use super::client::SELF_TEST_CLIENT_NAME;
-use super::client::stack_resource;
-use super::client::{ensure_self_test_client, fusionauth_for, remove_self_test_client};
+use super::client::{SELF_TEST_CLIENT_NAME, register_self_test_client, remove_self_test_client};
 use super::error::SelfTestError;
-use super::login::demo_login;
-use super::mcp::{McpClient, McpError, RawAnswer, call_without_token};
+use super::login::log_in;
+use super::mcp::McpClient;
 use super::report::{Hop, HopFailure, HopStatus, Recorder, Report};
-use super::shared::{clip, get_json};
+use super::server_hops::{Place, metadata, probe_or_start};
+use super::temporary_user::TemporaryUser;
+use super::tool_hops::{login_failure, mcp_failure, mcp_tools};
 use crate::clients::RegisteredClient;
-use crate::fusionauth::{FusionAuthClient, FusionAuthError, LoginError};
+use crate::fusionauth::{FusionAuthClient, FusionAuthError, Secret, Timeouts};
 use crate::project::ProjectName;
-use crate::server::{BearerChallenge, ServeConfig, ServerHandle};
-use crate::state::now_secs;
-use crate::state::{StackState, StateStore};
+use crate::server::ServerHandle;
+use crate::site::{Origin, Site};
+use crate::state::StateStore;
 
 const HOP_FUSIONAUTH: &str = "FusionAuth ready";
-const HOP_CHALLENGE: &str = "MCP server answers, challenge 401";
-const HOP_METADATA: &str = "protected resource metadata";
+pub(super) const HOP_CHALLENGE: &str = "MCP server answers, challenge 401";
+pub(super) const HOP_METADATA: &str = "protected resource metadata";
 const HOP_CLIENT: &str = "self-test client";
 const HOP_LOGIN: &str = "demo user logged in (authorize+PKCE)";
+const HOP_TEMPORARY_LOGIN: &str = "temporary user logged in (authorize+PKCE)";
 const HOP_TOOLS: &str = "MCP initialize + tools/list";
-const HOP_WHOAMI: &str = "whoami";
-const HOP_GET_NAME: &str = "get_name";
+pub(super) const HOP_WHOAMI: &str = "whoami";
+pub(super) const HOP_GET_NAME: &str = "get_name";
 const HOP_REMOVED: &str = "self-test client removed";
 const HOP_KEPT: &str = "self-test client kept (--keep-client)";
 
-/// The hops before cleaning up, in order.
-const HOPS: [&str; 8] = [
-    HOP_FUSIONAUTH,
-    HOP_CHALLENGE,
-    HOP_METADATA,
-    HOP_CLIENT,
-    HOP_LOGIN,
-    HOP_TOOLS,
-    HOP_WHOAMI,
-    HOP_GET_NAME,
-];
-
-/// A self-test of one stack, ready to run: the stack is known and has a demo user.
+/// A self-test of one site, ready to run.
 pub struct SelfTest {
-    state: StackState,
+    site: Site,
     keep_client: bool,
 }
 
+/// Who logs in: the stack's demo user, or the temporary user this run made.
+#[derive(Debug, Clone)]
+struct Login {
+    email: String,
+    password: Secret,
+    full_name: String,
+    /// The temporary user's id, to delete at the end.
+    temporary: Option<String>,
+}
+
 /// What the hops learn and hand on.
-struct Run<'a> {
-    state: &'a StackState,
+pub(super) struct Run {
+    /// The site, its tenant named once hop 1 knows it.
+    pub(super) site: Site,
     fusionauth: FusionAuthClient,
-    http: reqwest::Client,
-    /// The server this run started because nothing answered on the stack's port.
-    started_server: Option<ServerHandle>,
-    endpoint: String,
-    resource: String,
+    pub(super) http: reqwest::Client,
+    /// The server this run started because nothing answered on this machine.
+    pub(super) started_server: Option<ServerHandle>,
+    pub(super) endpoint: String,
+    pub(super) resource: String,
+    /// The issuer tokens carry: a stack's URL, or the remote tenant's (learnt in hop 1).
+    pub(super) issuer: String,
     scopes: Vec<String>,
     client: Option<RegisteredClient>,
     client_hop_ran: bool,
+    login: Option<Login>,
+}
+
+impl Run {
+    /// Where the MCP server under test is, as messages name it.
+    pub(super) fn place(&self) -> Place {
+        match self.site.origin {
+            Origin::Stack { mcp_port } => Place::Port(mcp_port),
+            Origin::Remote { .. } => Place::Url(self.site.resource()),
+        }
+    }
 }
 
 impl SelfTest {
@@ -83,14 +98,41 @@ impl SelfTest {
                 project: project.to_owned(),
             });
         }
-        Ok(Self { state, keep_client })
+        let site = Site::from_stack(&state).map_err(|e| SelfTestError::Site(e.to_string()))?;
+        Ok(Self { site, keep_client })
+    }
+
+    /// A self-test of an existing FusionAuth and the MCP server at the site's public URL.
+    /// Nobody of ours can log in there, so the run makes a temporary user in the site's tenant
+    /// (random password, removed at the end, `--keep-client` or not).
+    pub fn for_site(site: Site, keep_client: bool) -> Self {
+        Self { site, keep_client }
+    }
+
+    /// The hops before cleaning up, in order.
+    fn names(&self) -> [&'static str; 8] {
+        [
+            HOP_FUSIONAUTH,
+            HOP_CHALLENGE,
+            HOP_METADATA,
+            HOP_CLIENT,
+            if self.site.demo_user.is_some() {
+                HOP_LOGIN
+            } else {
+                HOP_TEMPORARY_LOGIN
+            },
+            HOP_TOOLS,
+            HOP_WHOAMI,
+            HOP_GET_NAME,
+        ]
     }
 
     /// Runs every hop, handing each to `on_hop` as it ends. A failed hop is in the report, not
     /// an error; an error means the run could not start.
     pub async fn run(self, mut on_hop: impl FnMut(&Hop) + Send) -> Result<Report, SelfTestError> {
-        let state = &self.state;
-        let project = &state.project;
+        let site = &self.site;
+        let project = site.project.clone();
+        let names = self.names();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(15))
@@ -98,25 +140,32 @@ impl SelfTest {
             .build()
             .map_err(FusionAuthError::Client)?;
         let mut run = Run {
-            state,
-            fusionauth: fusionauth_for(state)?,
+            site: site.clone(),
+            fusionauth: site.admin_client(Timeouts::default())?,
             http,
             started_server: None,
-            endpoint: format!("http://127.0.0.1:{}/mcp", state.mcp_port),
-            resource: stack_resource(state),
+            endpoint: site.mcp_endpoint(),
+            resource: site.resource(),
+            issuer: site.known_issuer().unwrap_or_default(),
             scopes: Vec::new(),
             client: None,
             client_hop_ran: false,
+            login: site.demo_user.as_ref().map(|demo| Login {
+                email: demo.email.clone(),
+                password: demo.password.clone(),
+                full_name: demo.full_name.clone(),
+                temporary: None,
+            }),
         };
         let mut recorder = Recorder::new(&mut on_hop);
 
         // Ctrl-C ends the hops, not the run: the self-test client is still cleaned up below.
         let interrupted = tokio::select! {
-            () = hops(&mut recorder, &mut run) => false,
+            () = hops(&mut recorder, &mut run, names[4]) => false,
             _ = tokio::signal::ctrl_c() => true,
         };
         if interrupted {
-            let name = HOPS
+            let name = names
                 .get(recorder.hops.len())
                 .copied()
                 .unwrap_or(HOP_GET_NAME);
@@ -139,142 +188,181 @@ impl SelfTest {
             .take_while(|hop| hop.status == HopStatus::Ok)
             .count();
         // The hop at `completed` failed (when there is one); the rest did not run.
-        for name in HOPS.iter().skip(completed + 1) {
+        for name in names.iter().skip(completed + 1) {
             recorder.skip(name);
         }
-
-        // Clean up whatever this run may have registered, failure or not.
-        if !run.client_hop_ran {
-            recorder.skip(if self.keep_client {
-                HOP_KEPT
-            } else {
-                HOP_REMOVED
-            });
-        } else if self.keep_client {
-            let detail = run
-                .client
-                .as_ref()
-                .map(|c| format!("client id {}", c.client_id))
-                .unwrap_or_default();
-            recorder.hop(HOP_KEPT, async { Ok(((), detail)) }).await;
-        } else {
-            let fusionauth = run.fusionauth.clone();
-            recorder
-                .hop(HOP_REMOVED, async {
-                    remove_self_test_client(&fusionauth)
-                        .await
-                        .map(|()| ((), String::new()))
-                        .map_err(|error| {
-                            HopFailure::new(
-                                error.code(),
-                                "the self-test application deleted from FusionAuth",
-                                error.to_string(),
-                                format!(
-                                    "remove it by hand: `mcp-fa clients remove {SELF_TEST_CLIENT_NAME}{}`",
-                                    project.flag()
-                                ),
-                            )
-                        })
-                })
-                .await;
-        }
+        clean_up(&mut recorder, &run, self.keep_client).await;
         if let Some(server) = run.started_server.take() {
             // It was ours for the duration only.
             let _ = server.shutdown().await;
         }
-        Ok(recorder.finish(project))
+        Ok(recorder.finish(&project))
+    }
+}
+
+/// Removes (or keeps) the self-test client, and deletes the temporary user in any case: its
+/// password was never shown to anyone, so nobody could use it again.
+async fn clean_up(recorder: &mut Recorder<'_>, run: &Run, keep_client: bool) {
+    let project = &run.site.project;
+    let fusionauth = run.fusionauth.clone();
+    let temporary = run.login.as_ref().and_then(|login| login.temporary.clone());
+    let delete_user = async || match &temporary {
+        Some(id) => TemporaryUser::delete(&fusionauth, id)
+            .await
+            .map(|()| " and the temporary user deleted".to_owned()),
+        None => Ok(String::new()),
+    };
+    let user_left = |error: SelfTestError| {
+        HopFailure::new(
+            error.code(),
+            "the temporary user deleted from FusionAuth",
+            error.to_string(),
+            format!(
+                "delete the user mcp-fa-self-test-…@example.com in FusionAuth's admin UI (Users); \
+                 its password was never shown, so nobody can log in with it meanwhile{}",
+                run.site.tenant_flag()
+            ),
+        )
+    };
+    if !run.client_hop_ran {
+        recorder.skip(if keep_client { HOP_KEPT } else { HOP_REMOVED });
+    } else if keep_client {
+        let client = run
+            .client
+            .as_ref()
+            .map(|c| format!("client id {}", c.client_id))
+            .unwrap_or_default();
+        recorder
+            .hop(HOP_KEPT, async {
+                let user = delete_user().await.map_err(user_left)?;
+                Ok(((), format!("{client}{user}")))
+            })
+            .await;
+    } else {
+        recorder
+            .hop(HOP_REMOVED, async {
+                let removed = remove_self_test_client(&fusionauth).await.map_err(|error| {
+                    HopFailure::new(
+                        error.code(),
+                        "the self-test application deleted from FusionAuth",
+                        error.to_string(),
+                        format!(
+                            "remove it by hand: `mcp-fa clients remove {SELF_TEST_CLIENT_NAME}{}`",
+                            project.flag()
+                        ),
+                    )
+                });
+                // The user goes even when the client could not.
+                let user = delete_user().await.map_err(user_left);
+                removed?;
+                Ok(((), user?.trim_start_matches(" and ").to_owned()))
+            })
+            .await;
     }
 }
 
 /// Runs the hops up to and including `get_name`, stopping at the first failure (each hop
 /// records itself).
-async fn hops(recorder: &mut Recorder<'_>, run: &mut Run<'_>) {
-    let project_flag = run.state.project.flag();
+async fn hops(recorder: &mut Recorder<'_>, run: &mut Run, login_hop: &'static str) {
+    let project_flag = run.site.project.flag();
 
-    // 1. FusionAuth answers ready.
-    let fusionauth = run.fusionauth.clone();
-    let url = run.state.fusionauth_url.clone();
-    let ready = recorder
-        .hop(HOP_FUSIONAUTH, async {
-            match fusionauth.status().await {
-                Ok(readiness) if readiness.is_ready() => Ok(((), url)),
-                Ok(readiness) => Err(HopFailure::new(
-                    "FUSIONAUTH_NOT_READY",
-                    format!("{url}/api/status answering 200 with JSON"),
-                    readiness.to_string(),
-                    format!(
-                        "wait for it to finish starting, or see `mcp-fa status{project_flag}` and `mcp-fa logs fusionauth{project_flag}`"
-                    ),
-                )),
-                Err(error) => Err(HopFailure::new(
-                    "FUSIONAUTH_UNREACHABLE",
-                    format!("FusionAuth answering at {url}"),
-                    error.to_string(),
-                    format!("start the stack again with `mcp-fa up{project_flag}`"),
-                )),
-            }
-        })
-        .await;
-    if ready.is_none() {
+    // 1. FusionAuth answers ready (and, for an existing FusionAuth, names its tenant's issuer).
+    let Some((issuer, site)) = fusionauth_ready(recorder, run).await else {
         return;
-    }
+    };
+    run.issuer = issuer;
+    run.fusionauth = run
+        .fusionauth
+        .clone()
+        .with_tenant_id(site.tenant_id.clone());
+    run.site = site;
 
-    // 2. Something answers on the MCP port, with the spec's 401 challenge.
+    // 2. Something answers at the MCP endpoint, with the spec's 401 challenge.
     let Some(metadata_url) = probe_or_start(recorder, run).await else {
         return;
     };
 
-    // 3. The Protected Resource Metadata names this server and this stack's FusionAuth.
+    // 3. The Protected Resource Metadata names this server and this site's issuer.
     let Some(scopes) = metadata(recorder, run, &metadata_url).await else {
         return;
     };
     run.scopes = scopes;
 
-    // 4. The self-test client, registered or reused.
+    // 4. The self-test client, registered or reused (with the temporary user, on an existing
+    //    FusionAuth).
     run.client_hop_ran = true;
     let fusionauth = run.fusionauth.clone();
-    let state = run.state;
-    let client = recorder
+    let resource = run.resource.clone();
+    let demo = run.login.clone();
+    let demo_id = run.site.demo_user.as_ref().map(|demo| demo.id.clone());
+    let tenant_flag = run.site.tenant_flag();
+    // Set as soon as the temporary user exists, so the clean-up deletes it even when the
+    // client then fails.
+    let mut created: Option<Login> = None;
+    let registered = recorder
         .hop(HOP_CLIENT, async {
-            let client = ensure_self_test_client(&fusionauth, state)
+            let failed = |error: SelfTestError| {
+                HopFailure::new(
+                    error.code(),
+                    "the self-test application registered in FusionAuth",
+                    error.to_string(),
+                    format!(
+                        "check the API key and FusionAuth with `mcp-fa doctor{project_flag}{tenant_flag}`"
+                    ),
+                )
+            };
+            let login = match demo {
+                Some(login) => login,
+                None => {
+                    let user = TemporaryUser::create(&fusionauth).await.map_err(failed)?;
+                    let login = Login {
+                        email: user.email,
+                        password: user.password,
+                        full_name: user.full_name,
+                        temporary: Some(user.id),
+                    };
+                    created = Some(login.clone());
+                    login
+                }
+            };
+            let user_id = login.temporary.clone().or(demo_id);
+            let client = register_self_test_client(&fusionauth, resource.clone(), user_id)
                 .await
-                .map_err(|error| {
-                    HopFailure::new(
-                        error.code(),
-                        "the self-test application registered in FusionAuth",
-                        error.to_string(),
-                        format!(
-                            "check the API key and FusionAuth with `mcp-fa doctor{project_flag}`"
-                        ),
-                    )
-                })?;
-            let detail = format!(
+                .map_err(failed)?;
+            let mut detail = format!(
                 "{} {}…",
-                if client.created {
-                    "registered"
-                } else {
-                    "reused"
-                },
+                if client.created { "registered" } else { "reused" },
                 client.client_id.chars().take(8).collect::<String>()
             );
-            Ok((client, detail))
+            if login.temporary.is_some() {
+                detail.push_str(&format!(", temporary user {}", login.email));
+            }
+            Ok(((client, login), detail))
         })
         .await;
-    let Some(client) = client else { return };
+    if let Some(login) = created {
+        run.login = Some(login);
+    }
+    let Some((client, login)) = registered else {
+        return;
+    };
     run.client = Some(client.clone());
 
-    // 5. The demo user logs in through the hosted login form.
+    // 5. The user logs in through the hosted login form.
     let scopes: Vec<&str> = run.scopes.iter().map(String::as_str).collect();
-    let resource = run.resource.clone();
-    let demo_email = state
-        .user("demo")
-        .map(|u| u.email.clone())
-        .unwrap_or_default();
+    let temporary = login.temporary.is_some();
     let tokens = recorder
-        .hop(HOP_LOGIN, async {
-            let tokens = demo_login(&fusionauth, state, &client, &resource, &scopes)
-                .await
-                .map_err(|error| login_failure(&error, &demo_email, &project_flag))?;
+        .hop(login_hop, async {
+            let tokens = log_in(
+                &fusionauth,
+                &client,
+                &login.email,
+                &login.password,
+                &resource,
+                &scopes,
+            )
+            .await
+            .map_err(|error| login_failure(&error, &login.email, &project_flag, temporary))?;
             let granted = tokens.scope.clone().unwrap_or_else(|| scopes.join(" "));
             Ok((tokens, format!("scopes {granted}")))
         })
@@ -312,373 +400,73 @@ async fn hops(recorder: &mut Recorder<'_>, run: &mut Run<'_>) {
         .await;
     let Some(mcp) = mcp else { return };
 
-    let full_name = state
-        .user("demo")
-        .map(|u| u.full_name.clone())
-        .unwrap_or_default();
-    mcp_tools(recorder, &run.resource, &mcp, &full_name).await;
+    mcp_tools(recorder, &run.resource, &mcp, &login.full_name).await;
     mcp.close().await;
 }
 
-/// Hop 2: the stack's MCP port answers with a 401 challenge naming its metadata, or nothing
-/// answers and this run serves the stack itself. Returns the metadata URL.
-async fn probe_or_start(recorder: &mut Recorder<'_>, run: &mut Run<'_>) -> Option<String> {
-    let port = run.state.mcp_port;
-    let project_flag = run.state.project.flag();
-    let http = run.http.clone();
-    let endpoint = run.endpoint.clone();
-    let state = run.state;
-    let (metadata, server) = recorder
-        .hop(HOP_CHALLENGE, async {
-            let probe = || call_without_token(&http, &endpoint, "tools/list", None);
-            let (answer, server) = match probe().await {
-                Ok(answer) => (answer, None),
-                Err(error) if error.is_connect() => {
-                    let config = ServeConfig::for_stack(state).map_err(|e| {
-                        HopFailure::new(
-                            e.code(),
-                            "a configuration to serve the stack",
-                            e.to_string(),
-                            "check the state file",
-                        )
-                    })?;
-                    let server = crate::server::start(config).await.map_err(|e| {
-                        HopFailure::new(
-                            e.code(),
-                            format!("the MCP server serving on port {port}"),
-                            format!("nothing answered, and starting one failed: {e}"),
-                            format!(
-                                "start it with `mcp-fa serve{project_flag}` and see what it says"
-                            ),
-                        )
-                    })?;
-                    match probe().await {
-                        Ok(answer) => (answer, Some(server)),
-                        Err(e) => {
-                            let _ = server.shutdown().await;
-                            return Err(HopFailure::new(
-                                "MCP_UNREACHABLE",
-                                format!("the in-process server answering on port {port}"),
-                                e.without_url().to_string(),
-                                format!("run `mcp-fa serve{project_flag}` and see what it says"),
-                            ));
-                        }
-                    }
-                }
-                Err(error) => {
-                    return Err(HopFailure::new(
-                        "MCP_UNREACHABLE",
-                        format!("an MCP server on port {port}"),
-                        error.without_url().to_string(),
-                        format!("`mcp-fa status{project_flag}` shows whether the server runs"),
-                    ));
-                }
-            };
-            let metadata = match metadata_url(&answer, port, &project_flag) {
-                Ok(url) => url,
-                Err(failure) => {
-                    if let Some(server) = server {
-                        let _ = server.shutdown().await;
-                    }
-                    return Err(failure);
-                }
-            };
-            let detail = if server.is_some() {
-                format!("{endpoint}, started in-process")
-            } else {
-                endpoint.clone()
-            };
-            Ok(((metadata, server), detail))
-        })
-        .await?;
-    if let Some(server) = &server {
-        run.endpoint = server.local_endpoint();
-    }
-    run.started_server = server;
-    Some(metadata)
-}
-
-/// The metadata URL of a 401's challenge, or why there is none (`port`, `project_flag`: for
-/// the fix).
-fn metadata_url(answer: &RawAnswer, port: u16, project_flag: &str) -> Result<String, HopFailure> {
-    let status = answer.status;
-    let found = answer
-        .challenge
-        .as_deref()
-        .filter(|_| status == 401)
-        .and_then(|header| {
-            BearerChallenge::parse(header)
-                .resource_metadata()
-                .map(str::to_owned)
-        });
-    if let Some(url) = found {
-        return Ok(url);
-    }
-    let got = match (status, &answer.challenge) {
-        (200..=299, _) => {
-            format!("HTTP {status} without a token: the server on port {port} is not protected")
-        }
-        (401, Some(challenge)) => {
-            format!("401 with a challenge lacking resource_metadata: {challenge}")
-        }
-        (_, _) => format!("HTTP {status}"),
-    };
-    let fix = if (200..=299).contains(&status) {
+/// Hop 1: FusionAuth answers ready. A stack's issuer is known; an existing FusionAuth's tenant
+/// names its own in its discovery document, which is read here (the tenant named first when
+/// the API key sees only one). Returns the issuer and the site with its tenant named.
+async fn fusionauth_ready(recorder: &mut Recorder<'_>, run: &Run) -> Option<(String, Site)> {
+    let project_flag = run.site.project.flag();
+    let fusionauth = run.fusionauth.clone();
+    let url = run
+        .site
+        .fusionauth_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    let known = run.site.known_issuer();
+    let remote = run.site.is_remote();
+    let mut site = run.site.clone();
+    let start_it = if remote {
         format!(
-            "stop that server (`mcp-fa serve --no-auth`, or the walkthrough's server with protection off) and run `mcp-fa up --detach{project_flag}` or `mcp-fa serve{project_flag}`"
+            "check the URL (--fusionauth-url, or fusionauth.url in mcp-fa.yaml); `mcp-fa doctor{project_flag}` checks the whole setup"
         )
     } else {
-        format!(
-            "something other than this stack's MCP server answers on port {port}; stop it (`lsof -i :{port}` names it)"
-        )
+        format!("start the stack again with `mcp-fa up{project_flag}`")
     };
-    Err(HopFailure::new(
-        "FOREIGN_SERVER",
-        "401 with WWW-Authenticate: Bearer resource_metadata=\"…\"",
-        got,
-        fix,
-    ))
-}
-
-/// Hop 3: the metadata names this server and this stack's FusionAuth. Returns the scopes to
-/// ask for.
-async fn metadata(
-    recorder: &mut Recorder<'_>,
-    run: &Run<'_>,
-    metadata_url: &str,
-) -> Option<Vec<String>> {
-    let project_flag = run.state.project.flag();
-    let issuer = run.state.fusionauth_url.as_str();
-    let resource = run.resource.as_str();
-    let port = run.state.mcp_port;
     recorder
-        .hop(HOP_METADATA, async {
-            let doc = get_json(&run.http, metadata_url).await.map_err(|got| {
+        .hop(HOP_FUSIONAUTH, async {
+            match fusionauth.status().await {
+                Ok(readiness) if readiness.is_ready() => {}
+                Ok(readiness) => return Err(HopFailure::new(
+                    "FUSIONAUTH_NOT_READY",
+                    format!("{url}/api/status answering 200 with JSON"),
+                    readiness.to_string(),
+                    format!(
+                        "wait for it to finish starting, or see `mcp-fa status{project_flag}` and `mcp-fa logs fusionauth{project_flag}`"
+                    ),
+                )),
+                Err(error) => return Err(HopFailure::new(
+                    "FUSIONAUTH_UNREACHABLE",
+                    format!("FusionAuth answering at {url}"),
+                    error.to_string(),
+                    start_it,
+                )),
+            }
+            if let Some(issuer) = known {
+                return Ok(((issuer, site), url));
+            }
+            site.name_the_tenant().await.map_err(|error| {
                 HopFailure::new(
-                    "METADATA_UNREADABLE",
-                    format!("the Protected Resource Metadata at {metadata_url}"),
-                    got,
-                    format!("the server on port {port} is not mcp-fa's; stop it, then run `mcp-fa check{project_flag}` again"),
+                    "FUSIONAUTH_ERROR",
+                    "the tenants this API key sees",
+                    error.to_string(),
+                    format!("`mcp-fa doctor{project_flag}` checks the API key and the tenant"),
                 )
             })?;
-            let servers: Vec<&str> = doc["authorization_servers"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            let issuers_match = servers
-                .iter()
-                .any(|s| s.trim_end_matches('/') == issuer.trim_end_matches('/'));
-            if !issuers_match {
-                return Err(HopFailure::new(
-                    "FOREIGN_SERVER",
-                    format!("authorization_servers [{issuer}] (this stack's FusionAuth)"),
-                    format!("authorization_servers {servers:?}"),
-                    format!(
-                        "the MCP server on port {port} is protected by another FusionAuth (another \
-                         project's server?); stop it, then run `mcp-fa check{project_flag}` again"
-                    ),
-                ));
-            }
-            if doc["resource"].as_str() != Some(resource) {
-                return Err(HopFailure::new(
-                    "FOREIGN_SERVER",
-                    format!("resource {resource}"),
-                    format!("resource {}", doc["resource"]),
-                    format!(
-                        "the server on port {port} was started with another public URL; tokens \
-                         for this stack's clients name {resource}. Restart it with `mcp-fa serve{project_flag}`"
-                    ),
-                ));
-            }
-            let scopes: Vec<String> = doc["scopes_supported"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-                .filter(|s: &Vec<String>| !s.is_empty())
-                .unwrap_or_else(|| vec!["openid".into(), "profile".into()]);
-            Ok((scopes, format!("issuer {issuer}")))
+            let fusionauth = fusionauth.with_tenant_id(site.tenant_id.clone());
+            let discovery = fusionauth.openid_configuration().await.map_err(|error| {
+                HopFailure::new(
+                    "FUSIONAUTH_DISCOVERY",
+                    "the tenant's OpenID discovery document",
+                    error.to_string(),
+                    format!("`mcp-fa doctor{project_flag}` checks the tenant (--tenant-id)"),
+                )
+            })?;
+            let detail = format!("{url}, issuer {}", discovery.issuer);
+            Ok(((discovery.issuer, site), detail))
         })
         .await
-}
-
-/// Hops 7 and 8: `whoami` and `get_name` over the connected MCP client.
-async fn mcp_tools(recorder: &mut Recorder<'_>, resource: &str, mcp: &McpClient, full_name: &str) {
-    let whoami = recorder
-        .hop(HOP_WHOAMI, async {
-            let text = call_text(mcp, "whoami").await?;
-            let claims: Value = serde_json::from_str(&text).map_err(|_| {
-                HopFailure::new(
-                    "MCP_CALL_FAILED",
-                    "whoami answered over MCP with the demo user's token",
-                    format!("an answer that is not JSON: {}", clip(&text, 200)),
-                    MCP_LOG_FIX,
-                )
-            })?;
-            if claims["authenticated"] != json!(true) {
-                return Err(HopFailure::new(
-                    "MCP_NOT_AUTHENTICATED",
-                    "whoami answering for the demo user's token",
-                    clip(&claims.to_string(), 200),
-                    "the server's protection is off; restart it with `mcp-fa serve`",
-                ));
-            }
-            let audience: Vec<String> = match &claims["audience"] {
-                Value::Array(values) => values.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
-                Value::String(one) => vec![one.clone()],
-                _ => Vec::new(),
-            };
-            if !audience.iter().any(|a| a == resource) {
-                return Err(HopFailure::new(
-                    "MCP_WRONG_AUDIENCE",
-                    format!("aud containing {resource}"),
-                    format!("aud {audience:?}"),
-                    "the token was not issued for this server; the self-test client must list it as an authorized resource",
-                ));
-            }
-            if claims["expires_at"].as_u64().is_some_and(|exp| exp <= now_secs()) {
-                return Err(HopFailure::new(
-                    "MCP_TOKEN_EXPIRED",
-                    "an expiry in the future",
-                    format!("expires_at {}", claims["expires_at"]),
-                    "check this machine's clock and FusionAuth's (the container's) clock",
-                ));
-            }
-            Ok(((), format!("aud {resource}")))
-        })
-        .await;
-    if whoami.is_none() {
-        return;
-    }
-    let expected = format!("Hello, {full_name}!");
-    recorder
-        .hop(HOP_GET_NAME, async {
-            let text = call_text(mcp, "get_name").await?;
-            if !text.starts_with("Hello, ") || text.contains("anonymous") {
-                return Err(HopFailure::new(
-                    "MCP_GET_NAME_UNEXPECTED",
-                    format!("a greeting such as \"{expected}\""),
-                    clip(&text, 200),
-                    "see the server's log (`mcp-fa logs mcp`) for the userinfo call it made",
-                ));
-            }
-            Ok(((), text))
-        })
-        .await;
-}
-
-const MCP_LOG_FIX: &str = "see the server's log (`mcp-fa logs mcp`) for the request's outcome";
-
-async fn call_text(mcp: &McpClient, tool: &'static str) -> Result<String, HopFailure> {
-    let answer = mcp.call(tool).await.map_err(|e| mcp_failure(tool, &e))?;
-    if answer.is_error {
-        return Err(HopFailure::new(
-            "MCP_TOOL_ERROR",
-            format!("{tool} answering without an error"),
-            clip(&answer.text, 200),
-            "see the server's log (`mcp-fa logs mcp`)",
-        ));
-    }
-    Ok(answer.text)
-}
-
-fn mcp_failure(what: &str, error: &McpError) -> HopFailure {
-    HopFailure::new(
-        "MCP_CALL_FAILED",
-        format!("{what} answered over MCP with the demo user's token"),
-        error.to_string(),
-        MCP_LOG_FIX,
-    )
-}
-
-fn login_failure(error: &SelfTestError, email: &str, project_flag: &str) -> HopFailure {
-    let fix = match error {
-        SelfTestError::Login(LoginError::WrongCredentials { .. }) => format!(
-            "the demo user {email} must be active with the password in the state file (`mcp-fa \
-             status{project_flag} --show-secrets` shows it); if it was changed or the user \
-             deactivated in FusionAuth, set it back in the admin UI, or recreate the stack with \
-             `mcp-fa down --volumes{project_flag}` and `mcp-fa up{project_flag}`"
-        ),
-        SelfTestError::Login(LoginError::RedirectUriNotRegistered { .. }) => format!(
-            "remove the self-test client (`mcp-fa clients remove {SELF_TEST_CLIENT_NAME}{project_flag}`) \
-             so the next run registers it afresh"
-        ),
-        SelfTestError::Login(LoginError::Authorization { .. })
-        | SelfTestError::Login(LoginError::TokenRefused { .. }) => format!(
-            "remove the self-test client (`mcp-fa clients remove {SELF_TEST_CLIENT_NAME}{project_flag}`) \
-             and run `mcp-fa check{project_flag}` again; if it persists, `mcp-fa doctor{project_flag}`"
-        ),
-        _ => format!("`mcp-fa doctor{project_flag}` checks FusionAuth and the stack"),
-    };
-    // The fix says what to do, so the login error's own advice is not repeated.
-    let got = match error {
-        SelfTestError::Login(LoginError::WrongCredentials { message, .. }) => format!(
-            "FusionAuth showed its login form again{}",
-            message
-                .as_deref()
-                .map(|m| format!(", saying \"{m}\""))
-                .unwrap_or_default()
-        ),
-        other => other.to_string(),
-    };
-    HopFailure::new(
-        error.code(),
-        format!("{email} logged in through FusionAuth's login page, a code exchanged for a token"),
-        got,
-        fix,
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn answer(status: u16, challenge: Option<&str>) -> RawAnswer {
-        RawAnswer {
-            status,
-            challenge: challenge.map(str::to_owned),
-            message: None,
-            body: String::new(),
-        }
-    }
-
-    #[test]
-    fn the_metadata_url_is_read_from_a_401_challenge_only() {
-        let metadata = "http://localhost:8000/.well-known/oauth-protected-resource/mcp";
-        let challenge =
-            format!("Bearer resource_metadata=\"{metadata}\", scope=\"openid profile\"");
-        assert_eq!(
-            metadata_url(&answer(401, Some(&challenge)), 8000, "")
-                .ok()
-                .as_deref(),
-            Some(metadata)
-        );
-        let unprotected = metadata_url(&answer(200, None), 8000, "").expect_err("no challenge");
-        assert_eq!(unprotected.code, "FOREIGN_SERVER");
-        assert!(
-            unprotected.got.contains("is not protected"),
-            "{}",
-            unprotected.got
-        );
-        let bare = metadata_url(
-            &answer(401, Some("Bearer realm=\"x\"")),
-            8000,
-            " --project work",
-        )
-        .expect_err("no metadata");
-        assert!(
-            bare.got.contains("lacking resource_metadata"),
-            "{}",
-            bare.got
-        );
-        assert!(bare.fix.contains("lsof -i :8000"), "{}", bare.fix);
-    }
-
-    #[test]
-    fn a_token_never_reaches_a_hop_failure() {
-        let error = McpError::Failed(crate::check::shared::scrub(
-            "Bearer abc.def rejected",
-            "abc.def",
-        ));
-        let failure = mcp_failure("initialize", &error);
-        assert!(!failure.got.contains("abc.def"), "{}", failure.got);
-    }
 }

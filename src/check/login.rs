@@ -1,12 +1,12 @@
-//! The headless login: the stack's demo user signs in to the self-test client through
-//! FusionAuth's hosted login form (authorization code + PKCE, as a browser would), for one
-//! resource and the scopes asked for.
+//! The headless login: the stack's demo user (or, on an existing FusionAuth, the self-test's
+//! temporary user) signs in to the self-test client through FusionAuth's hosted login form
+//! (authorization code + PKCE, as a browser would), for one resource and the scopes asked for.
 //!
 //! It must not return or log the password, and it never follows the redirect to the client: the
 //! code is read from FusionAuth's answer.
 
 use crate::clients::RegisteredClient;
-use crate::fusionauth::{FusionAuthClient, LoginRequest, Tokens};
+use crate::fusionauth::{FusionAuthClient, LoginRequest, Secret, Tokens};
 use crate::state::StackState;
 
 use super::client::SELF_TEST_REDIRECT_URI;
@@ -25,6 +25,26 @@ pub async fn demo_login(
         .ok_or_else(|| SelfTestError::NoDemoUser {
             project: state.project.clone(),
         })?;
+    log_in(
+        fusionauth,
+        client,
+        &demo.email,
+        &demo.password,
+        resource,
+        scopes,
+    )
+    .await
+}
+
+/// Logs `login_id` in with `client`, asking for `scopes`, for `resource`.
+pub async fn log_in(
+    fusionauth: &FusionAuthClient,
+    client: &RegisteredClient,
+    login_id: &str,
+    password: &Secret,
+    resource: &str,
+    scopes: &[&str],
+) -> Result<Tokens, SelfTestError> {
     let redirect_uri = client
         .redirect_uris
         .iter()
@@ -39,8 +59,8 @@ pub async fn demo_login(
             redirect_uri,
             scopes,
             resource,
-            login_id: &demo.email,
-            password: &demo.password,
+            login_id,
+            password,
         })
         .await?)
 }

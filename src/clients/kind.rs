@@ -21,18 +21,29 @@ pub enum ClientKind {
     VsCode,
     McpRemote,
     Inspector,
+    /// claude.ai's (and Claude Desktop's) "Settings → Connectors": Anthropic's cloud logs in
+    /// and calls the server, so it is a confidential client with a secret, and the server must
+    /// be at a public https URL.
+    ClaudeConnector,
     /// Anything else, with the redirect URIs the user gives.
     Custom,
 }
 
+/// Where claude.ai's connectors (both of Anthropic's domains) receive the authorization code.
+pub const CLAUDE_CONNECTOR_REDIRECT_URIS: [&str; 2] = [
+    "https://claude.ai/api/mcp/auth_callback",
+    "https://claude.com/api/mcp/auth_callback",
+];
+
 impl ClientKind {
-    pub const ALL: [ClientKind; 7] = [
+    pub const ALL: [ClientKind; 8] = [
         ClientKind::ClaudeCode,
         ClientKind::ClaudeDesktop,
         ClientKind::Cursor,
         ClientKind::VsCode,
         ClientKind::McpRemote,
         ClientKind::Inspector,
+        ClientKind::ClaudeConnector,
         ClientKind::Custom,
     ];
 
@@ -44,6 +55,7 @@ impl ClientKind {
             ClientKind::VsCode => "vscode",
             ClientKind::McpRemote => "mcp-remote",
             ClientKind::Inspector => "inspector",
+            ClientKind::ClaudeConnector => "claude-connector",
             ClientKind::Custom => "custom",
         }
     }
@@ -57,8 +69,22 @@ impl ClientKind {
             ClientKind::VsCode => "VS Code",
             ClientKind::McpRemote => "mcp-remote",
             ClientKind::Inspector => "MCP Inspector",
+            ClientKind::ClaudeConnector => "Claude connector (claude.ai, Claude Desktop)",
             ClientKind::Custom => "another MCP client",
         }
+    }
+
+    /// A client that keeps a secret (a server, not a program on a laptop): FusionAuth
+    /// requires it at the token endpoint, and `clients add` shows it once.
+    pub fn is_confidential(self) -> bool {
+        self == ClientKind::ClaudeConnector
+    }
+
+    /// Whether `mcp-fa up --client` (and the project file's `clients:`) may register it: not
+    /// a custom client (it needs redirect URIs) nor a connector (it needs a public https URL,
+    /// which a local stack's server never has).
+    pub fn registered_by_up(self) -> bool {
+        !matches!(self, ClientKind::Custom | ClientKind::ClaudeConnector)
     }
 
     /// The callback port a client listens on when it lets us choose, pinned so the registered
@@ -101,6 +127,10 @@ impl ClientKind {
                 "http://localhost:6274/oauth/callback/debug".into(),
                 "http://127.0.0.1:6276/oauth/callback".into(),
             ],
+            (ClientKind::ClaudeConnector, _) => CLAUDE_CONNECTOR_REDIRECT_URIS
+                .iter()
+                .map(|uri| (*uri).to_owned())
+                .collect(),
             _ => vec![],
         };
         uris.into_iter()

@@ -1,6 +1,7 @@
 //! Registering MCP clients as FusionAuth applications: one application per client, with exactly
 //! the redirect URIs that client uses, bound to this MCP server as a resource (RFC 8707), PKCE
-//! required and no secret for loopback and native clients. Registering is idempotent by name.
+//! required and no secret for loopback and native clients (a confidential client, claude.ai's
+//! connector, gets a secret instead; see `confidential.rs`). Registering is idempotent by name.
 //! Paid features (consent screens, custom scopes) are used when the license allows them and
 //! left out otherwise, so the same command works on a free instance.
 
@@ -8,13 +9,13 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
+use super::confidential::{License, client_policies};
 use super::kind::ClientKind;
 use super::redirect::RedirectUri;
 use crate::fusionauth::{
-    Application, ApplicationOAuthScope, AuthorizedUrlValidationPolicy, ClientAuthenticationPolicy,
-    FusionAuthClient, FusionAuthError, GrantType, LoginRecordSearchCriteria,
-    OAuthApplicationRelationship, OAuthConfiguration, OAuthScopeHandlingPolicy,
-    ProofKeyForCodeExchangePolicy, UnknownScopePolicy, UserRegistration,
+    Application, ApplicationOAuthScope, AuthorizedUrlValidationPolicy, FusionAuthClient,
+    FusionAuthError, GrantType, LoginRecordSearchCriteria, OAuthApplicationRelationship,
+    OAuthConfiguration, OAuthScopeHandlingPolicy, Secret, UnknownScopePolicy, UserRegistration,
 };
 
 /// The custom scope that guards the `get_name` tool on licensed instances.
@@ -94,6 +95,11 @@ pub struct RegisteredClient {
     /// Epoch milliseconds of the newest login, when asked for.
     pub last_login: Option<i64>,
     pub created_at: Option<i64>,
+    /// A confidential client's secret: only right after it was created, or when asked for
+    /// (`clients config --show-secrets`). Never serialized with the rest: whoever shows it
+    /// does so on purpose.
+    #[serde(skip)]
+    pub client_secret: Option<Secret>,
 }
 
 impl serde::Serialize for ClientKind {
@@ -118,6 +124,15 @@ pub enum RegistrationError {
     NoRedirectUris,
     #[error("{kind} does not take --port: its redirect URIs are fixed by the client")]
     PortNotApplicable { kind: ClientKind },
+    #[error(
+        "claude.ai's connector reaches the MCP server from Anthropic's cloud, not from this \
+         machine, so the server must be at a public https:// URL, and {resource} is not one. \
+         Serve it behind HTTPS where the internet reaches it (e.g. `mcp-fa serve --issuer \
+         ISSUER --public-url https://mcp.example.com` behind a TLS proxy), then register the \
+         connector with that URL: --public-url https://mcp.example.com (or mcp.public-url in \
+         mcp-fa.yaml)"
+    )]
+    ConnectorNeedsHttps { resource: String },
 }
 
 /// Registers, lists and removes MCP clients in one FusionAuth.
@@ -137,6 +152,12 @@ impl<'a> ClientRegistrar<'a> {
     ) -> Result<RegisteredClient, RegistrationError> {
         if request.port.is_some() && !request.kind.takes_port() {
             return Err(RegistrationError::PortNotApplicable { kind: request.kind });
+        }
+        if request.kind == ClientKind::ClaudeConnector && !request.resource.starts_with("https://")
+        {
+            return Err(RegistrationError::ConnectorNeedsHttps {
+                resource: request.resource.clone(),
+            });
         }
         let mut redirect_uris: Vec<String> = request
             .kind
@@ -158,52 +179,46 @@ impl<'a> ClientRegistrar<'a> {
             }
             return Ok(existing);
         }
-        let license = self.fusionauth.reactor_status().await?;
-        let third_party = license.allows_third_party_applications();
+        let license = License::read(self.fusionauth).await?;
         let port = request.port.or(request.kind.default_port());
-        let application = Application {
-            name: Some(format!("{} (MCP client)", request.name)),
-            oauth_configuration: Some(OAuthConfiguration {
-                authorized_redirect_urls: Some(redirect_uris),
-                authorized_url_validation_policy: Some(AuthorizedUrlValidationPolicy::ExactMatch),
-                authorized_resource_uris: Some(vec![request.resource.clone()]),
-                client_authentication_policy: Some(
-                    ClientAuthenticationPolicy::NotRequiredWhenUsingPkce,
-                ),
-                proof_key_for_code_exchange_policy: Some(ProofKeyForCodeExchangePolicy::Required),
-                enabled_grants: Some(vec![GrantType::AuthorizationCode, GrantType::RefreshToken]),
-                generate_refresh_tokens: Some(true),
-                scope_handling_policy: Some(OAuthScopeHandlingPolicy::Strict),
-                unknown_scope_policy: Some(UnknownScopePolicy::Reject),
-                relationship: Some(if third_party {
-                    OAuthApplicationRelationship::ThirdParty
-                } else {
-                    OAuthApplicationRelationship::FirstParty
-                }),
-                ..OAuthConfiguration::default()
-            }),
-            data: Some(marker(request.name.as_str(), request.kind, port)),
-            ..Application::default()
+        let mut application = client_application(
+            request.name.as_str(),
+            request.kind,
+            port,
+            redirect_uris,
+            &request.resource,
+            license.third_party(),
+        );
+        let created = match self.fusionauth.create_application(None, &application).await {
+            // A license nobody could read (a tenant-limited key) turned out not to allow
+            // consent screens: the same client without one.
+            Err(error) if license.refused(&error) => {
+                if let Some(oauth) = application.oauth_configuration.as_mut() {
+                    oauth.relationship = Some(OAuthApplicationRelationship::FirstParty);
+                }
+                self.fusionauth
+                    .create_application(None, &application)
+                    .await?
+            }
+            created => created?,
         };
-        let created = self
-            .fusionauth
-            .create_application(None, &application)
-            .await?;
         let client_id = created.id.clone().unwrap_or_default();
-        if license.allows_custom_scopes() {
-            let scope = ApplicationOAuthScope {
-                name: Some(GET_NAME_SCOPE.into()),
-                description: Some("Lets the MCP server's get_name tool read your name".into()),
-                default_consent_message: Some("Read your name".into()),
-                default_consent_detail: Some(
-                    "The MCP server greets you by the name in your FusionAuth profile.".into(),
-                ),
-                required: Some(false),
-                ..ApplicationOAuthScope::default()
-            };
-            self.fusionauth
-                .create_scope(&client_id, None, &scope)
-                .await?;
+        let client_secret = created
+            .oauth_configuration
+            .as_ref()
+            .and_then(|oauth| oauth.client_secret.clone())
+            .filter(|_| request.kind.is_confidential());
+        if license.custom_scopes() {
+            match self
+                .fusionauth
+                .create_scope(&client_id, None, &get_name_scope())
+                .await
+            {
+                Err(error) if license.refused(&error) => {}
+                created => {
+                    created?;
+                }
+            }
         }
         if let Some(user_id) = &request.user_id {
             let registration = UserRegistration {
@@ -219,7 +234,23 @@ impl<'a> ClientRegistrar<'a> {
         let mut client = describe(&self.fusionauth.get_application(&client_id).await?)
             .ok_or(RegistrationError::NotFound(client_id))?;
         client.created = true;
+        client.client_secret = client_secret;
         Ok(client)
+    }
+
+    /// A confidential client's secret, as FusionAuth keeps it (API-key calls may read it);
+    /// `None` for public clients.
+    pub async fn secret_of(
+        &self,
+        client: &RegisteredClient,
+    ) -> Result<Option<Secret>, RegistrationError> {
+        if !client.kind.is_confidential() {
+            return Ok(None);
+        }
+        let application = self.fusionauth.get_application(&client.client_id).await?;
+        Ok(application
+            .oauth_configuration
+            .and_then(|oauth| oauth.client_secret))
     }
 
     /// Every MCP client mcp-fa registered (active ones), oldest first.
@@ -314,6 +345,56 @@ impl<'a> ClientRegistrar<'a> {
     }
 }
 
+/// The application FusionAuth needs for one MCP client: exactly its redirect URIs, bound to
+/// `resource` (RFC 8707), PKCE required and no secret, refresh tokens, strict scopes, and our
+/// marker. What [`ClientRegistrar::add`] creates, and what an exported kickstart creates.
+pub fn client_application(
+    name: &str,
+    kind: ClientKind,
+    port: Option<u16>,
+    redirect_uris: Vec<String>,
+    resource: &str,
+    third_party: bool,
+) -> Application {
+    let (client_authentication, pkce) = client_policies(kind);
+    Application {
+        name: Some(format!("{name} (MCP client)")),
+        oauth_configuration: Some(OAuthConfiguration {
+            authorized_redirect_urls: Some(redirect_uris),
+            authorized_url_validation_policy: Some(AuthorizedUrlValidationPolicy::ExactMatch),
+            authorized_resource_uris: Some(vec![resource.to_owned()]),
+            client_authentication_policy: Some(client_authentication),
+            proof_key_for_code_exchange_policy: Some(pkce),
+            enabled_grants: Some(vec![GrantType::AuthorizationCode, GrantType::RefreshToken]),
+            generate_refresh_tokens: Some(true),
+            scope_handling_policy: Some(OAuthScopeHandlingPolicy::Strict),
+            unknown_scope_policy: Some(UnknownScopePolicy::Reject),
+            relationship: Some(if third_party {
+                OAuthApplicationRelationship::ThirdParty
+            } else {
+                OAuthApplicationRelationship::FirstParty
+            }),
+            ..OAuthConfiguration::default()
+        }),
+        data: Some(marker(name, kind, port)),
+        ..Application::default()
+    }
+}
+
+/// The custom `get_name` scope a licensed instance puts on each client application.
+pub fn get_name_scope() -> ApplicationOAuthScope {
+    ApplicationOAuthScope {
+        name: Some(GET_NAME_SCOPE.into()),
+        description: Some("Lets the MCP server's get_name tool read your name".into()),
+        default_consent_message: Some("Read your name".into()),
+        default_consent_detail: Some(
+            "The MCP server greets you by the name in your FusionAuth profile.".into(),
+        ),
+        required: Some(false),
+        ..ApplicationOAuthScope::default()
+    }
+}
+
 fn marker(name: &str, kind: ClientKind, port: Option<u16>) -> Map<String, Value> {
     let mut data = Map::new();
     let mut ours = json!({"clientName": name, "kind": kind.as_str()});
@@ -346,6 +427,7 @@ fn describe(app: &Application) -> Option<RegisteredClient> {
         created: false,
         last_login: None,
         created_at: app.insert_instant,
+        client_secret: None,
     })
 }
 

@@ -200,6 +200,25 @@ pub fn snippet_for(ctx: &SnippetContext<'_>, client: &RegisteredClient) -> Confi
             container_key: None,
             entry: None,
         },
+        ClientKind::ClaudeConnector => {
+            let secret = match &client.client_secret {
+                Some(secret) => secret.expose().to_owned(),
+                None => format!(
+                    "(not shown: `mcp-fa clients config {} --show-secrets` shows it)",
+                    client.name
+                ),
+            };
+            ConfigSnippet {
+                instructions: "In claude.ai (or Claude Desktop): Settings → Connectors → Add custom connector. Give it a name and the URL, open \"Advanced settings\" and paste the OAuth Client ID and OAuth Client Secret, then Add, and Connect to log in with your FusionAuth account. Keep the secret as you would a password: whoever has it can act as this connector.".into(),
+                text: format!(
+                    "Name:                 {name}\nRemote MCP server URL: {}\nOAuth Client ID:      {}\nOAuth Client Secret:  {secret}",
+                    ctx.server_url, client.client_id
+                ),
+                config_path: None,
+                container_key: None,
+                entry: None,
+            }
+        }
         ClientKind::Custom => ConfigSnippet {
             instructions: "Configure your client with these values (PKCE S256, no client secret, and the resource parameter on both the authorize and token requests).".into(),
             text: pretty(&json!({
@@ -232,6 +251,7 @@ mod tests {
             created: true,
             last_login: None,
             created_at: None,
+            client_secret: None,
         }
     }
 
@@ -318,6 +338,25 @@ mod tests {
         assert!(
             s.instructions
                 .contains("0f8c3f4a-1111-2222-3333-444455556666")
+        );
+    }
+
+    #[test]
+    fn the_connector_shows_its_secret_only_when_it_has_it() {
+        let mut connector = client(ClientKind::ClaudeConnector);
+        let hidden = snippet_for(&ctx(Path::new("/h")), &connector);
+        assert!(hidden.text.contains("--show-secrets"), "{}", hidden.text);
+        assert!(hidden.text.contains("0f8c3f4a-1111-2222-3333-444455556666"));
+        assert!(hidden.instructions.contains("Settings → Connectors"));
+        assert_eq!(hidden.config_path, None);
+        connector.client_secret = Some(crate::fusionauth::Secret::new("connector-secret"));
+        let shown = snippet_for(&ctx(Path::new("/h")), &connector);
+        assert!(
+            shown
+                .text
+                .contains("OAuth Client Secret:  connector-secret"),
+            "{}",
+            shown.text
         );
     }
 }

@@ -1,4 +1,5 @@
-//! `mcp-fa check`: the headless end-to-end self-test of a running stack (see
+//! `mcp-fa check`: the headless end-to-end self-test of a running stack, or of an existing
+//! FusionAuth and the MCP server at a remote project's public URL (see
 //! [`crate::check::SelfTest`]); prints each hop as it ends (text) or one document at the end
 //! (`--json`, which carries the failure too), and fails when a hop did. The report holds no
 //! secret, so nothing printed here can.
@@ -8,15 +9,17 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::output::{error_json, print_document, print_text};
+use super::settings::ProjectContext;
 use crate::check::{Hop, HopStatus, Report, SelfTest, SelfTestError};
 use crate::cli::CheckArgs;
 use crate::error::Error;
-use crate::project::ProjectName;
+use crate::site::Site;
 use crate::state::StateStore;
 
 pub async fn run(args: &CheckArgs) -> Result<(), Error> {
-    let project = args.project.project.clone();
-    let result = check(&project, args).await;
+    let ctx = ProjectContext::load(args.project.project.as_ref())?;
+    let project = ctx.name.clone();
+    let result = check(&ctx, args).await;
     if args.json
         && let Err(error) = &result
         && !matches!(error, Error::Check(SelfTestError::HopFailed { .. }))
@@ -32,11 +35,32 @@ pub async fn run(args: &CheckArgs) -> Result<(), Error> {
     result
 }
 
-async fn check(project: &ProjectName, args: &CheckArgs) -> Result<(), Error> {
-    let store = StateStore::from_env()?;
-    let self_test = SelfTest::prepare(&store, project, args.keep_client)?;
+async fn check(ctx: &ProjectContext, args: &CheckArgs) -> Result<(), Error> {
+    let project = &ctx.name;
+    let (self_test, title) = match ctx.remote(&args.remote)? {
+        Some(remote) => {
+            let site = Site::remote(&remote)?;
+            let title = format!(
+                "mcp-fa check: FusionAuth at {}{} and the MCP server at {}, end to end",
+                site.fusionauth_url.as_str().trim_end_matches('/'),
+                site.tenant_id
+                    .as_deref()
+                    .map(|tenant| format!(" (tenant {tenant})"))
+                    .unwrap_or_default(),
+                site.resource()
+            );
+            (SelfTest::for_site(site, args.keep_client), title)
+        }
+        None => {
+            let store = StateStore::from_env()?;
+            (
+                SelfTest::prepare(&store, project, args.keep_client)?,
+                format!("mcp-fa check: the stack \"{project}\" end to end"),
+            )
+        }
+    };
     if !args.json {
-        line(&format!("mcp-fa check: the stack \"{project}\" end to end"))?;
+        line(&title)?;
     }
     // A write that fails does not stop the run (the self-test client is still cleaned up); the
     // first such failure is the command's error.

@@ -1,13 +1,16 @@
 //! `mcp-fa clients add|list|remove|prune|config`: registering MCP clients in the running stack's
-//! FusionAuth (see [`crate::clients::StackClients`]), printing or writing each client's
-//! configuration. Questions are asked only on a terminal; every question has a flag (`--kind`,
-//! `--yes`). The project's lock is held for the whole command.
+//! FusionAuth, or in an existing one (`--fusionauth-url`, or a remote project file; see
+//! [`crate::clients::StackClients`]), printing or writing each client's configuration.
+//! Questions are asked only on a terminal; every question has a flag (`--kind`, `--yes`). The
+//! project's lock is held for the whole command. A confidential client's secret is printed only
+//! right after it was created, or with `clients config --show-secrets`.
 
 use std::fmt::Write as _;
 
 use serde_json::json;
 
 use super::output::{print_document, print_text};
+use super::settings::ProjectContext;
 use super::terminal::{ask_line, confirm, interactive};
 use crate::cli::{
     ClientsAddArgs, ClientsArgs, ClientsCommand, ClientsConfigArgs, ClientsListArgs,
@@ -19,19 +22,41 @@ use crate::clients::{
 };
 use crate::error::Error;
 use crate::project::ProjectName;
+use crate::site::{RemoteSettings, Site};
 use crate::state::StateStore;
 
 pub async fn run(args: &ClientsArgs) -> Result<(), Error> {
-    let project = &args.project.project;
+    let ctx = ProjectContext::load(args.project.project.as_ref())?;
+    let target = Target {
+        project: ctx.name.clone(),
+        remote: ctx.remote(&args.remote)?,
+    };
     let _lock = StateStore::from_env()?
-        .lock(project, crate::state::LOCK_WAIT)
+        .lock(&target.project, crate::state::LOCK_WAIT)
         .await?;
     match &args.command {
-        ClientsCommand::Add(a) => add(project, a).await,
-        ClientsCommand::List(a) => list(project, a).await,
-        ClientsCommand::Remove(a) => remove(project, a).await,
-        ClientsCommand::Prune(a) => prune(project, a).await,
-        ClientsCommand::Config(a) => config(project, a).await,
+        ClientsCommand::Add(a) => add(&target, a).await,
+        ClientsCommand::List(a) => list(&target, a).await,
+        ClientsCommand::Remove(a) => remove(&target, a).await,
+        ClientsCommand::Prune(a) => prune(&target, a).await,
+        ClientsCommand::Config(a) => config(&target, a).await,
+    }
+}
+
+/// Whose clients: the project's stack, or an existing FusionAuth.
+struct Target {
+    project: ProjectName,
+    remote: Option<RemoteSettings>,
+}
+
+impl Target {
+    /// Opened only once the command's own arguments are known good, so a missing `--kind` is
+    /// said before a missing stack.
+    fn open(&self) -> Result<StackClients, Error> {
+        Ok(match &self.remote {
+            Some(remote) => StackClients::for_site(Site::remote(remote)?)?,
+            None => StackClients::load(&self.project)?,
+        })
     }
 }
 
@@ -69,7 +94,7 @@ fn pick_kind() -> Result<ClientKind, Error> {
     }
 }
 
-async fn add(project: &ProjectName, args: &ClientsAddArgs) -> Result<(), Error> {
+async fn add(target: &Target, args: &ClientsAddArgs) -> Result<(), Error> {
     let kind = match args.kind {
         Some(kind) => kind,
         None => pick_kind()?,
@@ -86,7 +111,7 @@ async fn add(project: &ProjectName, args: &ClientsAddArgs) -> Result<(), Error> 
             .collect::<Result<Vec<_>, _>>()
             .map_err(ClientsError::from)?,
     };
-    let mut clients = StackClients::load(project)?;
+    let mut clients = target.open()?;
     let client = clients.add(&request).await?;
     let snippet = clients.snippet(&client);
     let change = if args.write_config {
@@ -94,14 +119,29 @@ async fn add(project: &ProjectName, args: &ClientsAddArgs) -> Result<(), Error> 
     } else {
         None
     };
+    let warnings: Vec<String> = clients
+        .reachability_warning(kind)
+        .await
+        .into_iter()
+        .collect();
     if args.json {
-        return print_document(
-            &json!({"ok": true, "client": client, "config": snippet, "configChange": change}),
-        );
+        let mut document =
+            json!({"ok": true, "client": client, "config": snippet, "configChange": change});
+        // Shown once, on purpose: FusionAuth keeps it, `clients config --show-secrets` reads it.
+        if let Some(secret) = &client.client_secret {
+            document["clientSecret"] = json!(secret.expose());
+        }
+        if !warnings.is_empty() {
+            document["warnings"] = json!(warnings);
+        }
+        return print_document(&document);
     }
     let mut text = registered_text(&client, &snippet);
     if let Some(change) = change {
         let _ = writeln!(text, "Config: {change}");
+    }
+    for warning in &warnings {
+        let _ = writeln!(text, "Warning: {warning}");
     }
     print_text(&text)
 }
@@ -135,6 +175,24 @@ pub fn registered_text(client: &RegisteredClient, snippet: &ConfigSnippet) -> St
     if !client.scopes.is_empty() {
         let _ = writeln!(text, "  Custom scopes: {}", client.scopes.join(", "));
     }
+    if client.kind.is_confidential() {
+        let _ = writeln!(
+            text,
+            "  Client secret: {}",
+            if client.client_secret.is_some() {
+                format!(
+                    "below, shown this once (`mcp-fa clients config {} --show-secrets` shows it \
+                     again); FusionAuth requires it at the token endpoint",
+                    client.name
+                )
+            } else {
+                format!(
+                    "not shown; `mcp-fa clients config {} --show-secrets` shows it",
+                    client.name
+                )
+            }
+        );
+    }
     text.push_str(&snippet_text(client.kind, snippet));
     text
 }
@@ -152,18 +210,29 @@ fn snippet_text(kind: ClientKind, snippet: &ConfigSnippet) -> String {
     text
 }
 
-async fn list(project: &ProjectName, args: &ClientsListArgs) -> Result<(), Error> {
-    let clients = StackClients::load(project)?.list().await?;
+async fn list(target: &Target, args: &ClientsListArgs) -> Result<(), Error> {
+    let mut opened = target.open()?;
+    let clients = opened.list().await?;
+    let logins_unreadable = opened.logins_unreadable();
+    let flag = target.project.flag();
     if args.output == OutputFormat::Json {
-        return print_document(&json!({"clients": clients}));
+        let mut document = json!({"clients": clients});
+        if logins_unreadable {
+            document["lastLoginUnknown"] = json!(true);
+        }
+        return print_document(&document);
     }
     let mut text = String::new();
     if clients.is_empty() {
-        text.push_str("No MCP clients registered yet; add one with `mcp-fa clients add`.\n");
+        let _ = writeln!(
+            text,
+            "No MCP clients registered yet; add one with `mcp-fa clients add{flag}`."
+        );
     }
     for c in &clients {
         let last = match c.last_login {
             Some(ms) => format_age(now_millis() - ms),
+            None if logins_unreadable => "unknown".to_string(),
             None => "never".to_string(),
         };
         let _ = writeln!(
@@ -172,6 +241,13 @@ async fn list(project: &ProjectName, args: &ClientsListArgs) -> Result<(), Error
             c.name, c.kind, c.client_id
         );
         let _ = writeln!(text, "    redirect URIs: {}", c.redirect_uris.join(", "));
+    }
+    if logins_unreadable {
+        let _ = writeln!(
+            text,
+            "Last logins are unknown: this API key may not search FusionAuth's login records \
+             (a global endpoint, which a key limited to a tenant never may)."
+        );
     }
     print_text(&text)
 }
@@ -190,8 +266,8 @@ fn format_age(millis: i64) -> String {
     }
 }
 
-async fn remove(project: &ProjectName, args: &ClientsRemoveArgs) -> Result<(), Error> {
-    let mut clients = StackClients::load(project)?;
+async fn remove(target: &Target, args: &ClientsRemoveArgs) -> Result<(), Error> {
+    let mut clients = target.open()?;
     let client = clients.find(&args.client).await?;
     confirm(
         &format!(
@@ -208,8 +284,8 @@ async fn remove(project: &ProjectName, args: &ClientsRemoveArgs) -> Result<(), E
     ))
 }
 
-async fn prune(project: &ProjectName, args: &ClientsPruneArgs) -> Result<(), Error> {
-    let mut clients = StackClients::load(project)?;
+async fn prune(target: &Target, args: &ClientsPruneArgs) -> Result<(), Error> {
+    let mut clients = target.open()?;
     confirm(
         &format!(
             "Delete every MCP client nobody has logged in with for {} days?",
@@ -233,9 +309,12 @@ async fn prune(project: &ProjectName, args: &ClientsPruneArgs) -> Result<(), Err
     print_text(&text)
 }
 
-async fn config(project: &ProjectName, args: &ClientsConfigArgs) -> Result<(), Error> {
-    let clients = StackClients::load(project)?;
-    let client = clients.find(&args.client).await?;
+async fn config(target: &Target, args: &ClientsConfigArgs) -> Result<(), Error> {
+    let clients = target.open()?;
+    let mut client = clients.find(&args.client).await?;
+    if args.show_secrets {
+        client = clients.with_secret(client).await?;
+    }
     let snippet = clients.snippet(&client);
     print_text(&snippet_text(client.kind, &snippet))?;
     if args.write_config {

@@ -2,13 +2,14 @@
 //! said, as text or one JSON document.
 
 use super::output::{print_report, print_text};
+use super::settings::project_name;
 use crate::cli::DownArgs;
 use crate::error::Error;
 use crate::stack::DownReport;
 use crate::state::StateStore;
 
 pub async fn run(args: &DownArgs) -> Result<(), Error> {
-    let project = &args.project.project;
+    let project = &project_name(args.project.project.as_ref())?;
     let _lock = StateStore::from_env()?
         .lock(project, crate::state::LOCK_WAIT)
         .await?;

@@ -1,6 +1,7 @@
 //! `mcp-fa logs [fusionauth|db|mcp] [-f] [--tail N]`: a container's output, or the background
 //! MCP server's log, copied to standard output as it is (see [`crate::stack::logs`]).
 
+use super::settings::project_name;
 use crate::cli::{LogService, LogsArgs};
 use crate::error::Error;
 use crate::stack::Service;
@@ -11,14 +12,8 @@ pub async fn run(args: &LogsArgs) -> Result<(), Error> {
         LogService::Db => Service::Db,
         LogService::Mcp => Service::Mcp,
     };
+    let project = project_name(args.project.project.as_ref())?;
     let mut out = std::io::stdout();
-    crate::stack::logs(
-        &args.project.project,
-        service,
-        args.follow,
-        args.tail,
-        &mut out,
-    )
-    .await?;
+    crate::stack::logs(&project, service, args.follow, args.tail, &mut out).await?;
     Ok(())
 }

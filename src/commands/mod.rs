@@ -12,10 +12,13 @@ mod clients;
 mod completions;
 mod doctor;
 mod down;
+mod export;
+mod init;
 mod logs;
 mod output;
 mod progress;
 mod serve;
+mod settings;
 mod status;
 mod terminal;
 mod token;
@@ -45,6 +48,7 @@ pub async fn run(cli: Cli) -> ExitCode {
 async fn dispatch(command: Command) -> Result<(), Error> {
     match command {
         Command::Serve(args) => serve::run(&args).await,
+        Command::Init(args) => init::run(&args),
         Command::Up(args) => up::run(&args).await,
         Command::Down(args) => down::run(&args).await,
         Command::Status(args) => status::run(&args).await,
@@ -56,6 +60,8 @@ async fn dispatch(command: Command) -> Result<(), Error> {
         Command::Token(args) => match &args.command {
             TokenCommand::Inspect(inspect) => token::inspect(inspect).await,
         },
+        Command::Export(args) => export::run(&args).await,
+        Command::Healthcheck(args) => serve::healthcheck(&args).await,
         Command::Completions { shell } => completions::run(shell),
     }
 }
@@ -78,6 +84,7 @@ fn wants_json(command: &Command) -> Json {
         Command::Down(args) => args.json,
         Command::Status(args) => args.output == StatusFormat::Json,
         Command::Doctor(args) => args.json,
+        Command::Export(args) => args.json,
         Command::Clients(args) => match &args.command {
             ClientsCommand::Add(add) => add.json,
             ClientsCommand::List(list) => list.output == OutputFormat::Json,

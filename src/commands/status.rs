@@ -2,12 +2,14 @@
 //! `KEY=value` lines for a `.env` file. Secrets appear only with `--show-secrets`.
 
 use super::output::{print_report, print_text};
+use super::settings::project_name;
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::error::Error;
 use crate::stack::StatusReport;
 
 pub async fn run(args: &StatusArgs) -> Result<(), Error> {
-    let report = crate::stack::status(&args.project.project, args.show_secrets).await?;
+    let project = project_name(args.project.project.as_ref())?;
+    let report = crate::stack::status(&project, args.show_secrets).await?;
     match args.output {
         StatusFormat::Json => print_report(&report),
         StatusFormat::Env => print_text(&env_lines(&report)),
@@ -16,6 +18,7 @@ pub async fn run(args: &StatusArgs) -> Result<(), Error> {
 }
 
 fn render(report: &StatusReport) -> String {
+    let flag = report.project.flag();
     let mut text = format!(
         "Project {}: {}\n",
         report.project,
@@ -49,12 +52,26 @@ fn render(report: &StatusReport) -> String {
     text.push_str(&field("Issuer:", &report.issuer));
     text.push_str(&field("MCP endpoint:", &report.mcp_server_url));
     if let Some(server) = &report.mcp_server {
-        let line = match (server.running, server.pid) {
-            (true, Some(pid)) => format!("running in the background (pid {pid})"),
-            (true, None) => "running (not started by `up --detach`)".to_owned(),
-            (false, _) => {
-                "not running (`mcp-fa up --detach` or `mcp-fa serve` starts it)".to_owned()
+        let protection = match server.protected {
+            Some(true) => ", protected",
+            Some(false) => ", UNPROTECTED (a walkthrough step before protection is on)",
+            None => "",
+        };
+        let line = match (server.mode, server.pid) {
+            ("detached", Some(pid)) => {
+                format!("running in the background (pid {pid}){protection}")
             }
+            ("foreground", Some(pid)) => {
+                format!("running: `mcp-fa up` in a terminal (pid {pid}){protection}")
+            }
+            ("serve", Some(pid)) => format!("running: `mcp-fa serve` (pid {pid}){protection}"),
+            ("walkthrough", Some(pid)) => {
+                format!("running: `mcp-fa tutorial` (pid {pid}){protection}")
+            }
+            ("external", _) => "something mcp-fa did not start answers on the MCP port".to_owned(),
+            _ => format!(
+                "not running (`mcp-fa up --detach{flag}` or `mcp-fa serve{flag}` starts it)"
+            ),
         };
         text.push_str(&format!("  {:<13} {line}\n", "MCP server:"));
     }
@@ -74,7 +91,9 @@ fn render(report: &StatusReport) -> String {
         text.push_str(&format!("  API key:      {key}\n"));
     }
     if report.state_saved && report.clients.is_empty() {
-        text.push_str("  clients:      none registered (`mcp-fa clients add`)\n");
+        text.push_str(&format!(
+            "  clients:      none registered (`mcp-fa clients add{flag}`)\n"
+        ));
     }
     for client in &report.clients {
         text.push_str(&format!(
@@ -100,7 +119,7 @@ fn env_lines(report: &StatusReport) -> String {
             lines.push(format!("{key}={}", quote(value)));
         }
     };
-    push("MCP_FA_PROJECT", Some(&report.project));
+    push("MCP_FA_PROJECT", Some(report.project.as_str()));
     push("FUSIONAUTH_URL", report.fusionauth_url.as_deref());
     push("FUSIONAUTH_ISSUER", report.issuer.as_deref());
     push("MCP_SERVER_URL", report.mcp_server_url.as_deref());

@@ -1,11 +1,12 @@
 //! `mcp-fa token inspect [TOKEN|-]`: reads the token (standard input by default, which keeps it
-//! out of the process list), has [`crate::server::inspect`] decode it and ask the stack's
-//! verifier about it, and prints the report. Never prints the token or its signature. Exit 0
+//! out of the process list), has [`crate::server::inspect`] decode it and ask the stack's (or a
+//! remote project's) verifier about it, and prints the report. Never prints the token or its signature. Exit 0
 //! only when the stack's server accepts the token.
 
 use std::io::{IsTerminal as _, Read as _};
 
 use super::output::{print_document, print_text};
+use super::settings::ProjectContext;
 use crate::cli::TokenInspectArgs;
 use crate::error::Error;
 use crate::server::{HOW_TO_PASS, ServerError};
@@ -15,7 +16,14 @@ const MAX_INPUT_BYTES: u64 = 64 * 1024;
 
 pub async fn inspect(args: &TokenInspectArgs) -> Result<(), Error> {
     let token = read_token(&args.token)?;
-    let inspection = crate::server::inspect(&args.project.project, &token).await?;
+    let ctx = ProjectContext::load(args.project.project.as_ref())?;
+    let inspection = match ctx.remote(&args.remote)? {
+        Some(remote) => {
+            let site = crate::site::Site::remote_without_key(&remote)?;
+            crate::server::inspect_for_site(&site, &token).await?
+        }
+        None => crate::server::inspect(&ctx.name, &token).await?,
+    };
     if args.json {
         print_document(&inspection.json())?;
     } else {

@@ -2,25 +2,34 @@
 //! ([`crate::tutorial::Walkthrough`]), the listing of the steps, or every check without
 //! questions.
 //!
+//! A remote project (an existing FusionAuth: `--fusionauth-url`, or the project file's) walks
+//! the remote track, with no stack and no server of the walkthrough's own.
+//!
 //! It must not take the project's lock while the walkthrough runs: the user runs `mcp-fa
 //! clients add` (which takes it) in another terminal meanwhile.
 
 use super::output::print_text;
+use super::settings::ProjectContext;
 use crate::cli::TutorialArgs;
 use crate::error::Error;
 use crate::project::ProjectName;
+use crate::site::{RemoteSettings, Site};
 use crate::state::StateStore;
+use crate::tutorial::steps::Step;
 use crate::tutorial::{
-    CheckContext, Checker, Mode, Outcome, ProgressFile, StepStatus, TutorialError, Walkthrough,
-    steps,
+    CheckContext, Checker, Ended, Mode, Outcome, ProgressFile, StepStatus, TutorialError,
+    Walkthrough, remote_steps, steps,
 };
 
 pub async fn run(args: &TutorialArgs) -> Result<(), Error> {
-    let project = &args.project.project;
+    let ctx = ProjectContext::load(args.project.project.as_ref())?;
+    let project = &ctx.name;
+    let remote = ctx.remote(&args.remote)?;
+    let track = track(remote.as_ref())?;
     let store = StateStore::from_env()?;
     // A bad `--step` is refused before anything else happens, terminal or not.
     if let Some(wanted) = &args.step {
-        steps::find(&steps::all()?, wanted)?;
+        steps::find(&track, wanted)?;
     }
     let file = ProgressFile::new(&store, project);
     if args.reset {
@@ -32,10 +41,12 @@ pub async fn run(args: &TutorialArgs) -> Result<(), Error> {
         })?;
     }
     if args.list {
-        return list(&store, project);
+        return list(&store, project, &track);
     }
+    // The remote track's checks talk to FusionAuth with the project's API key.
+    let site = remote.as_ref().map(Site::remote).transpose()?;
     if args.check {
-        return check_all(&store, project, args.step.as_deref()).await;
+        return check_all(&store, project, &track, site, args.step.as_deref()).await;
     }
     if !super::terminal::interactive() {
         if args.reset {
@@ -43,18 +54,55 @@ pub async fn run(args: &TutorialArgs) -> Result<(), Error> {
         }
         return Err(TutorialError::NotATerminal.into());
     }
-    let mut walk = Walkthrough::new(project, &store, args.step.as_deref(), None, true)?;
+    let mut walk = match site {
+        Some(site) => Walkthrough::remote(site, &store, args.step.as_deref())?,
+        None => Walkthrough::new(project, &store, args.step.as_deref(), None, true)?,
+    };
     let ended = walk.run().await;
     if let Some(server) = walk.server.take() {
-        server.shutdown().await?;
+        server.handle.shutdown().await?;
+        drop(server.claim);
+    }
+    // The background server the walkthrough stopped to serve the port itself comes back, unless
+    // the walkthrough took the stack down.
+    let stack_removed = matches!(
+        ended,
+        Ok(Ended::Finished {
+            stack_removed: true
+        })
+    );
+    if walk.stopped_detached
+        && !stack_removed
+        && let Some(state) = store.load(project)?
+    {
+        let flag = project.flag();
+        print_text(
+            &match crate::stack::mcp_server::spawn_detached(&store, &state).await {
+                Ok(record) => format!(
+                    "Started this project's background MCP server again (pid {}).\n",
+                    record.pid
+                ),
+                Err(error) => format!(
+                    "The background MCP server the walkthrough stopped could not start again \
+                     ({error}); `mcp-fa up --detach{flag}` starts it.\n"
+                ),
+            },
+        )?;
     }
     ended?;
     Ok(())
 }
 
+/// The steps of the project's track: the remote one for a remote project.
+fn track(remote: Option<&RemoteSettings>) -> Result<Vec<Step>, Error> {
+    Ok(match remote {
+        Some(_) => remote_steps::all()?,
+        None => steps::all()?,
+    })
+}
+
 /// `--list`: every step with its state.
-fn list(store: &StateStore, project: &ProjectName) -> Result<(), Error> {
-    let steps = steps::all()?;
+fn list(store: &StateStore, project: &ProjectName, steps: &[Step]) -> Result<(), Error> {
     let progress = ProgressFile::new(store, project).load()?;
     let ids: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
     let current = (progress.current.is_some()
@@ -99,11 +147,12 @@ fn list(store: &StateStore, project: &ProjectName) -> Result<(), Error> {
 async fn check_all(
     store: &StateStore,
     project: &ProjectName,
+    steps: &[Step],
+    site: Option<Site>,
     from: Option<&str>,
 ) -> Result<(), Error> {
-    let steps = steps::all()?;
     let start = match from {
-        Some(wanted) => steps::find(&steps, wanted)?.number - 1,
+        Some(wanted) => steps::find(steps, wanted)?.number - 1,
         None => 0,
     };
     let ctx = CheckContext {
@@ -113,7 +162,7 @@ async fn check_all(
         server: None,
         calls_since: 0,
     };
-    let mut checker = Checker::new();
+    let mut checker = Checker::for_site(site);
     let (mut ok, mut manual) = (0, 0);
     let mut failure = None;
     for step in &steps[start..] {
@@ -153,8 +202,9 @@ async fn check_all(
         return Err(failure.into());
     }
     print_text(&format!(
-        "Every check ran: {ok} ok, {manual} that only a person can confirm (`mcp-fa tutorial` \
-         walks through them).\n"
+        "Every check ran: {ok} ok, {manual} that only a person can confirm (`mcp-fa tutorial{}` \
+         walks through them).\n",
+        project.flag()
     ))
 }
 

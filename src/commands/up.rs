@@ -12,14 +12,16 @@ use serde::Serialize;
 
 use super::output::{print_report, print_text};
 use super::progress::Reporter;
+use super::settings::ProjectContext;
 use crate::cli::UpArgs;
-use crate::clients::ClientSetup;
+use crate::clients::{ClientKind, ClientSetup};
 use crate::error::Error;
 use crate::fusionauth::Secret;
 use crate::server::{ServeConfig, ServerHandle};
-use crate::stack::{McpServerReport, ReadyStack, Silent, UpOptions, UpReport, mcp_server};
-use crate::state::StateStore;
-use crate::tutorial::{Ended, ServerMode, Walkthrough};
+use crate::stack::mcp_server::{self, ServerClaim};
+use crate::stack::{McpServerReport, ReadyStack, Silent, UpOptions, UpReport};
+use crate::state::{ServerOwner, StackState, StateStore, StopReason};
+use crate::tutorial::{Ended, ServerMode, Walkthrough, WalkthroughServer};
 
 /// What `up` prints: the stack's report, then the MCP server and the clients.
 #[derive(Debug, Serialize)]
@@ -35,27 +37,15 @@ struct UpOutput {
 }
 
 pub async fn run(args: &UpArgs) -> Result<(), Error> {
-    let project = &args.project.project;
-    let lock = StateStore::from_env()?
-        .lock(project, crate::state::LOCK_WAIT)
-        .await?;
-    let options = UpOptions {
-        project: project.clone(),
-        fusionauth_image: args.fusionauth_image.clone(),
-        postgres_image: args.postgres_image.clone(),
-        fusionauth_port: args.fusionauth_port,
-        mcp_port: args.mcp_port,
-        license_id: args
-            .license_id
-            .clone()
-            .filter(|id| !id.trim().is_empty())
-            .map(Secret::new),
-        timeout: Duration::from_secs(args.timeout),
-        demo_passwords: args.demo_passwords,
-        kickstart_template: std::env::var_os("MCP_FA_KICKSTART_TEMPLATE")
-            .filter(|path| !path.is_empty())
-            .map(Into::into),
-        passthrough_env: UpOptions::passthrough_from_process(),
+    let context = ProjectContext::load(args.project.project.as_ref())?;
+    let project = &context.name;
+    let store = StateStore::from_env()?;
+    let lock = store.lock(project, crate::state::LOCK_WAIT).await?;
+    let options = options(args, &context, store.load(project)?.as_ref())?;
+    let clients = if args.clients.is_empty() {
+        context.clients()?
+    } else {
+        args.clients.clone()
     };
     let mut ready = if args.json {
         crate::stack::up(options, &Silent).await?
@@ -82,8 +72,14 @@ pub async fn run(args: &UpArgs) -> Result<(), Error> {
     let start_unprotected = walkthrough
         .as_ref()
         .is_some_and(|w| w.resume_mode() == ServerMode::Unprotected);
-    let (output, foreground) =
-        after_ready(&mut ready, args, walkthrough.is_some(), start_unprotected).await?;
+    let (output, foreground) = after_ready(
+        &mut ready,
+        args,
+        &clients,
+        walkthrough.is_some(),
+        start_unprotected,
+    )
+    .await?;
     if args.json {
         print_report(&output)?;
     } else {
@@ -91,25 +87,22 @@ pub async fn run(args: &UpArgs) -> Result<(), Error> {
     }
     // Released before the walkthrough: its steps run `mcp-fa clients add` and `down`.
     drop(lock);
-    let Some(mut handle) = foreground else {
+    let Some((mut handle, mut claim)) = foreground else {
         return Ok(());
     };
     let flag = ready.state.project.flag();
     if let Some(mut walkthrough) = walkthrough.take() {
-        walkthrough.server = Some(handle);
+        walkthrough.server = Some(WalkthroughServer { handle, claim });
         let ended = walkthrough.run().await;
         // The walkthrough only borrows the server; it is always there to take back.
         let Some(back) = walkthrough.server.take() else {
             return Ok(());
         };
-        handle = back;
+        (handle, claim) = (back.handle, back.claim);
         match ended {
             Ok(Ended::Interrupted) => {
                 handle.shutdown().await?;
-                eprintln!(
-                    "The MCP server stopped. FusionAuth is still running: `mcp-fa up{flag}` \
-                     serves again (and continues the walkthrough), `mcp-fa down{flag}` stops it."
-                );
+                eprintln!("{}", stopped_message(&claim, &flag, true));
                 return Ok(());
             }
             Ok(Ended::Finished {
@@ -127,6 +120,7 @@ pub async fn run(args: &UpArgs) -> Result<(), Error> {
         }
         if !handle.is_protected() {
             handle.set_protected(true);
+            claim.set_protected(true);
         }
         eprintln!("Protection is on.");
     }
@@ -136,11 +130,81 @@ pub async fn run(args: &UpArgs) -> Result<(), Error> {
         handle.resource()
     );
     crate::server::serve_until_signal(handle).await?;
-    eprintln!(
-        "The MCP server stopped. FusionAuth is still running: `mcp-fa up{flag}` serves again, \
-         `mcp-fa down{flag}` stops it."
-    );
+    eprintln!("{}", stopped_message(&claim, &flag, false));
     Ok(())
+}
+
+/// What a foreground `up` says when its server stops: true to what stopped it.
+fn stopped_message(claim: &ServerClaim, flag: &str, walkthrough: bool) -> String {
+    if claim.stop_reason() == Some(StopReason::Down) {
+        return format!(
+            "The MCP server stopped: `mcp-fa down{flag}` is taking the stack down. `mcp-fa \
+             up{flag}` brings it back."
+        );
+    }
+    let again = if walkthrough {
+        "serves again (and continues the walkthrough)"
+    } else {
+        "serves again"
+    };
+    format!(
+        "The MCP server stopped. FusionAuth is still running: `mcp-fa up{flag}` {again}, \
+         `mcp-fa down{flag}` stops it."
+    )
+}
+
+/// What `up` was asked for: each setting from the command line, else the project file, else
+/// what the project was created with, else the default.
+fn options(
+    args: &UpArgs,
+    context: &ProjectContext,
+    saved: Option<&StackState>,
+) -> Result<UpOptions, Error> {
+    let file = context.file();
+    let defaults = UpOptions::new(context.name.clone());
+    let license_id = match &args.license_id {
+        Some(id) => Some(id.clone()),
+        None => file
+            .fusionauth
+            .license_env
+            .as_deref()
+            .and_then(|name| std::env::var(name).ok()),
+    };
+    Ok(UpOptions {
+        fusionauth_image: args
+            .fusionauth_image
+            .clone()
+            .or(file.fusionauth.image)
+            .or_else(|| saved.map(|s| s.fusionauth_image.clone()))
+            .unwrap_or(defaults.fusionauth_image),
+        postgres_image: args
+            .postgres_image
+            .clone()
+            .or(file.database.image)
+            .or_else(|| saved.map(|s| s.postgres_image.clone()))
+            .unwrap_or(defaults.postgres_image),
+        fusionauth_port: args
+            .fusionauth_port
+            .or(file.fusionauth.port)
+            .or_else(|| saved.map(|s| s.fusionauth_port))
+            .unwrap_or(defaults.fusionauth_port),
+        mcp_port: args
+            .mcp_port
+            .or(file.mcp.port)
+            .or_else(|| saved.map(|s| s.mcp_port))
+            .unwrap_or(defaults.mcp_port),
+        license_id: license_id
+            .filter(|id| !id.trim().is_empty())
+            .map(Secret::new),
+        scopes: file.mcp.scopes,
+        timeout: Duration::from_secs(args.timeout),
+        demo_passwords: args.demo_passwords,
+        kickstart_template: std::env::var_os("MCP_FA_KICKSTART_TEMPLATE")
+            .filter(|path| !path.is_empty())
+            .map(Into::into),
+        passthrough_env: UpOptions::passthrough_from_process(),
+        ..defaults
+    })
 }
 
 /// `up` hands over to the walkthrough when a person is there to follow it (standard input and
@@ -156,58 +220,52 @@ fn hands_over_to_tutorial(args: &UpArgs) -> bool {
 async fn after_ready(
     ready: &mut ReadyStack,
     args: &UpArgs,
+    kinds: &[ClientKind],
     walkthrough: bool,
     start_unprotected: bool,
-) -> Result<(UpOutput, Option<ServerHandle>), Error> {
-    let clients =
-        crate::clients::register_for_stack(&ready.store, &mut ready.state, &args.clients).await?;
+) -> Result<(UpOutput, Option<(ServerHandle, ServerClaim)>), Error> {
+    let clients = crate::clients::register_for_stack(&ready.store, &mut ready.state, kinds).await?;
     let state = &ready.state;
     let endpoint = mcp_server::endpoint(state);
     let flag = state.project.flag();
-    let report =
-        |mode, running, pid, log_file: Option<&std::path::Path>, already_running| McpServerReport {
-            mode,
-            running,
-            endpoint: endpoint.clone(),
-            pid,
-            log_file: log_file.map(|path| path.display().to_string()),
-            already_running,
-        };
+    let not_running = |mode| McpServerReport {
+        mode,
+        running: false,
+        endpoint: endpoint.clone(),
+        pid: None,
+        protected: None,
+        log_file: None,
+        already_running: false,
+    };
     let mut foreground = None;
     let server = if args.no_server {
-        report("none", false, None, None, false)
-    } else if let Some(running) = mcp_server::running(state) {
-        // `up` on a stack whose detached server runs: a fast no-op for the server too.
-        report(
-            "detached",
-            true,
-            Some(running.pid),
-            Some(&running.log_file),
-            true,
-        )
+        not_running("none")
+    } else if let Some(running) = mcp_server::current(&ready.store, &state.project) {
+        // `up` on a stack whose server runs: a fast no-op for the server too.
+        if running.owner != ServerOwner::Detached {
+            ready.report.notes.push(format!(
+                "The project's MCP server already runs: {} (pid {}); it was left alone.",
+                running.owner.describe(),
+                running.pid
+            ));
+        }
+        McpServerReport::recorded(&running, true)
     } else if mcp_server::answers(state.mcp_port).await {
         ready.report.notes.push(format!(
-            "An MCP server mcp-fa did not start (a foreground `mcp-fa up` or `mcp-fa serve`?) \
-             already answers at {endpoint}; it was left alone."
+            "An MCP server mcp-fa did not start already answers at {endpoint}; it was left alone."
         ));
-        report("external", true, None, None, true)
+        McpServerReport {
+            running: true,
+            already_running: true,
+            ..not_running("external")
+        }
     } else if args.detach {
         let process = mcp_server::spawn_detached(&ready.store, state).await?;
-        let mut saved = state.clone();
-        saved.mcp_server = Some(process.clone());
-        ready.store.save(&saved)?;
-        ready.state = saved;
         ready.report.next_steps.insert(
             0,
             format!("mcp-fa logs mcp{flag} -f   # the MCP server's requests"),
         );
-        report(
-            "detached",
-            true,
-            Some(process.pid),
-            Some(&process.log_file),
-            false,
-        )
+        McpServerReport::recorded(&process, false)
     } else {
         if walkthrough {
             // The walkthrough owns the terminal; request lines go where `logs mcp` reads them.
@@ -224,10 +282,24 @@ async fn after_ready(
         let mut config = ServeConfig::for_stack(state)?;
         // The walkthrough's early steps show the server before protection is switched on.
         config.start_unprotected = walkthrough && start_unprotected;
+        let claim = ServerClaim::claim(
+            &ready.store,
+            &state.project,
+            ServerOwner::Foreground,
+            state.mcp_port,
+            !config.start_unprotected,
+            walkthrough.then(|| ready.store.mcp_log_path(&state.project)),
+        )?;
         let handle = crate::server::start(config).await?;
         crate::server::log_notes(&handle);
-        foreground = Some(handle);
-        report("foreground", true, None, None, false)
+        let report = McpServerReport {
+            running: true,
+            pid: Some(std::process::id()),
+            protected: Some(handle.is_protected()),
+            ..not_running("foreground")
+        };
+        foreground = Some((handle, claim));
+        report
     };
     let walks = walkthrough && foreground.is_some();
     for (index, step) in next_steps(&clients, &flag, walks).into_iter().enumerate() {
@@ -294,7 +366,14 @@ fn render(output: &UpOutput) -> String {
                 },
                 server.log_file.as_deref().unwrap_or("-")
             ),
-            ("foreground", _) => "ready in this terminal".to_owned(),
+            ("foreground", _) if !server.already_running => "ready in this terminal".to_owned(),
+            ("foreground", Some(pid)) => {
+                format!("already running: `mcp-fa up` in another terminal (pid {pid})")
+            }
+            ("serve", Some(pid)) => format!("already running: `mcp-fa serve` (pid {pid})"),
+            ("walkthrough", Some(pid)) => {
+                format!("already running: `mcp-fa tutorial` (pid {pid})")
+            }
             ("external", _) => {
                 "something mcp-fa did not start already answers on its port".to_owned()
             }

@@ -35,7 +35,7 @@ const PULL_ATTEMPTS: u32 = 3;
 /// A connected, version-negotiated Docker daemon.
 #[derive(Clone)]
 pub struct Docker {
-    inner: bollard::Docker,
+    pub(super) inner: bollard::Docker,
     pub connection: Connection,
 }
 

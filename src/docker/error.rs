@@ -1,3 +1,6 @@
+//! What talking to Docker can fail with, in words a user can act on: no daemon answering (with
+//! what was tried and how to start the runtimes found), a pull that failed, an API error.
+
 use super::endpoint::Runtime;
 
 /// What went wrong talking to Docker, in words the stack can act on. bollard's error stays
@@ -118,7 +121,21 @@ fn describe_unavailable(
              at, or unset {variable} to let mcp-fa look for a local Docker."
         ));
     }
-    if installed.is_empty() {
+    let refused: Vec<&str> = tried
+        .iter()
+        .filter(|(_, why)| why.to_ascii_lowercase().contains("permission denied"))
+        .map(|(host, _)| host.as_str())
+        .collect();
+    if !refused.is_empty() {
+        // The daemon runs; this user may not talk to it. Starting it again would not help.
+        text.push_str(&format!(
+            "\nDocker refused this user access to {}: the daemon is there, but its socket \
+             belongs to root and the `docker` group. Add yourself to that group (`sudo usermod \
+             -aG docker $USER`, then log out and back in, or run `newgrp docker`), or use a \
+             rootless Docker, Docker Desktop, colima or podman, whose socket is your own.",
+            refused.join(", ")
+        ));
+    } else if installed.is_empty() {
         text.push_str(
             "\nInstall and start a Docker runtime (Docker Desktop, colima, OrbStack, podman or \
              Docker Engine), or point DOCKER_HOST at a running daemon.",
@@ -158,6 +175,21 @@ pub(super) fn short_reason(error: &(dyn std::error::Error + 'static)) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_socket_that_refuses_this_user_asks_for_the_docker_group_not_a_restart() {
+        let text = describe_unavailable(
+            &[(
+                "unix:///var/run/docker.sock".into(),
+                "error trying to connect: Permission denied (os error 13)".into(),
+            )],
+            &[Runtime::DockerEngine],
+            &[],
+            &None,
+        );
+        assert!(text.contains("usermod -aG docker"), "{text}");
+        assert!(!text.contains("Start Docker with"), "{text}");
+    }
 
     #[test]
     fn enospc_is_recognised_in_dockers_words_and_in_container_logs() {

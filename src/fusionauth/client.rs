@@ -5,6 +5,13 @@
 //! It never follows a redirect (FusionAuth's API has none; one means a proxy or maintenance
 //! page), retries only 401s while a new API key may still be activating, and never puts the key,
 //! a token or a query string (which can carry e-mail addresses) into an error or `Debug` output.
+//!
+//! With a tenant ([`FusionAuthClient::with_tenant_id`]) every API-key call is scoped to it by
+//! FusionAuth's `X-FusionAuth-TenantId` header, except the calls to FusionAuth's global
+//! endpoints (the license, login records, the key master): FusionAuth refuses those with an empty
+//! 401 as soon as a request names a tenant (fusionauth-issues #3452), so they go without it.
+//! Discovery is the tenant's own document. The calls only a remote setup's preflight and the
+//! self-test make live in `admin.rs`.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,7 +41,10 @@ use super::secret::Secret;
 type Result<T> = std::result::Result<T, FusionAuthError>;
 
 const USER_AGENT: &str = concat!("mcp-fa/", env!("CARGO_PKG_VERSION"));
-const JSON: &str = "application/json";
+pub(super) const JSON: &str = "application/json";
+/// Scopes an API-key request to one tenant; required as soon as an instance has several and the
+/// key is not itself limited to one.
+const TENANT_HEADER: &str = "X-FusionAuth-TenantId";
 
 const FIRST_RETRY_DELAY: Duration = Duration::from_millis(100);
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(2);
@@ -75,6 +85,7 @@ pub struct FusionAuthClient {
     http: reqwest::Client,
     base_url: Url,
     api_key: Option<Secret>,
+    tenant_id: Option<String>,
     new_key_grace: Option<Arc<NewKeyGrace>>,
 }
 
@@ -83,6 +94,7 @@ impl fmt::Debug for FusionAuthClient {
         f.debug_struct("FusionAuthClient")
             .field("base_url", &self.base_url.as_str())
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("tenant_id", &self.tenant_id)
             .field(
                 "new_key_grace",
                 &self.new_key_grace.as_ref().map(|grace| grace.window),
@@ -120,6 +132,7 @@ impl FusionAuthClient {
             http,
             base_url,
             api_key: None,
+            tenant_id: None,
             new_key_grace: None,
         })
     }
@@ -132,6 +145,18 @@ impl FusionAuthClient {
             .new_key_grace
             .map(|grace| Arc::new(NewKeyGrace::new(grace.window)));
         self
+    }
+
+    /// Scopes the client to one tenant (`None`: FusionAuth's default, or the one the API key is
+    /// limited to): API-key calls carry the tenant header, except the global ones (see the
+    /// module's notes), and discovery reads the tenant's own document.
+    pub fn with_tenant_id(mut self, tenant_id: Option<String>) -> Self {
+        self.tenant_id = tenant_id;
+        self
+    }
+
+    pub fn tenant_id(&self) -> Option<&str> {
+        self.tenant_id.as_deref()
     }
 
     /// Retries 401s on API-key requests for up to `grace` after the first request.
@@ -175,8 +200,10 @@ impl FusionAuthClient {
         Ok(self.read::<TenantsResponse>(&call).await?.tenants)
     }
 
+    /// The key master is global: asked without the tenant header (a tenant-limited key cannot
+    /// read it at all).
     pub async fn get_key(&self, key_id: &str) -> Result<Key> {
-        let call = self.api(Method::GET, &["api", "key", key_id]);
+        let call = self.global_api(Method::GET, &["api", "key", key_id]);
         Ok(self.read::<KeyResponse>(&call).await?.key)
     }
 
@@ -272,9 +299,10 @@ impl FusionAuthClient {
         Ok(self.read::<RegistrationResponse>(&call).await?.registration)
     }
 
-    /// `GET /api/reactor`: what the license allows.
+    /// `GET /api/reactor`: what the license allows. A global endpoint: asked without the tenant
+    /// header, and a tenant-limited key gets 401.
     pub async fn reactor_status(&self) -> Result<ReactorStatus> {
-        let call = self.api(Method::GET, &["api", "reactor"]);
+        let call = self.global_api(Method::GET, &["api", "reactor"]);
         Ok(self.read::<ReactorResponse>(&call).await?.status)
     }
 
@@ -289,12 +317,14 @@ impl FusionAuthClient {
         Ok(self.read::<ValidateResponse>(&call).await?.jwt)
     }
 
+    /// The discovery document: the tenant's own (`/.well-known/openid-configuration/{tenantId}`)
+    /// when the client has a tenant, so its issuer is that tenant's.
     pub async fn openid_configuration(&self) -> Result<OpenIdConfiguration> {
-        let call = Call::new(
-            Method::GET,
-            self.url(&[".well-known", "openid-configuration"]),
-            Auth::Anonymous,
-        );
+        let segments: Vec<&str> = [".well-known", "openid-configuration"]
+            .into_iter()
+            .chain(self.tenant_id.as_deref())
+            .collect();
+        let call = Call::new(Method::GET, self.url(&segments), Auth::Anonymous);
         self.read(&call).await
     }
 
@@ -318,13 +348,13 @@ impl FusionAuthClient {
         self.read(&call).await
     }
 
-    /// `GET /api/system/login-record/search` (needs a global API key). Asks for the total too, so
-    /// the caller can tell whether more pages exist.
+    /// `GET /api/system/login-record/search` (needs a global API key, and no tenant header).
+    /// Asks for the total too, so the caller can tell whether more pages exist.
     pub async fn search_login_records(
         &self,
         criteria: &LoginRecordSearchCriteria,
     ) -> Result<LoginRecordSearchResponse> {
-        let mut call = self.api(Method::GET, &["api", "system", "login-record", "search"]);
+        let mut call = self.global_api(Method::GET, &["api", "system", "login-record", "search"]);
         {
             let mut query = call.url.query_pairs_mut();
             let mut optional = |name: &str, value: Option<String>| {
@@ -346,7 +376,7 @@ impl FusionAuthClient {
         self.read(&call).await
     }
 
-    fn url(&self, segments: &[&str]) -> Url {
+    pub(super) fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.base_url.clone();
         // Each segment is percent-encoded on its own, so an id can never change the path.
         url.path_segments_mut()
@@ -356,12 +386,17 @@ impl FusionAuthClient {
         url
     }
 
-    fn api(&self, method: Method, segments: &[&str]) -> Call<'static> {
+    pub(super) fn api(&self, method: Method, segments: &[&str]) -> Call<'static> {
         Call::new(method, self.url(segments), Auth::ApiKey)
     }
 
+    /// A call to one of FusionAuth's global endpoints, which refuse any request naming a tenant.
+    pub(super) fn global_api(&self, method: Method, segments: &[&str]) -> Call<'static> {
+        Call::new(method, self.url(segments), Auth::GlobalApiKey)
+    }
+
     /// Sends `call` and decodes a 2xx JSON answer.
-    async fn read<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T> {
+    pub(super) async fn read<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T> {
         let response = self.send(call).await?;
         let status = response.status();
         let body = response
@@ -376,7 +411,7 @@ impl FusionAuthClient {
     }
 
     /// Sends `call`, for endpoints whose 2xx answer has no body worth reading.
-    async fn run(&self, call: &Call<'_>) -> Result<()> {
+    pub(super) async fn run(&self, call: &Call<'_>) -> Result<()> {
         let response = self.send(call).await?;
         let status = response.status();
         if status.is_success() {
@@ -390,9 +425,9 @@ impl FusionAuthClient {
     }
 
     /// Sends `call`, retrying 401s while a new API key may still be activating.
-    async fn send(&self, call: &Call<'_>) -> Result<reqwest::Response> {
+    pub(super) async fn send(&self, call: &Call<'_>) -> Result<reqwest::Response> {
         let grace = match call.auth {
-            Auth::ApiKey => self.new_key_grace.as_deref(),
+            Auth::ApiKey | Auth::GlobalApiKey => self.new_key_grace.as_deref(),
             Auth::Bearer(_) | Auth::Anonymous => None,
         };
         let Some(grace) = grace else {
@@ -427,7 +462,7 @@ impl FusionAuthClient {
             .request(call.method.clone(), call.url.clone())
             .header(ACCEPT, JSON);
         match call.auth {
-            Auth::ApiKey => {
+            Auth::ApiKey | Auth::GlobalApiKey => {
                 let key = self
                     .api_key
                     .as_ref()
@@ -435,6 +470,11 @@ impl FusionAuthClient {
                         endpoint: call.endpoint(),
                     })?;
                 request = request.header(AUTHORIZATION, sensitive_header(key.expose(), "API key")?);
+                if let (Auth::ApiKey, Some(tenant_id)) = (call.auth, &self.tenant_id) {
+                    let value = HeaderValue::from_str(tenant_id)
+                        .map_err(|_| FusionAuthError::InvalidHeader { what: "tenant id" })?;
+                    request = request.header(TENANT_HEADER, value);
+                }
             }
             Auth::Bearer(token) => {
                 let value = sensitive_header(&format!("Bearer {token}"), "token")?;
@@ -460,7 +500,12 @@ impl FusionAuthClient {
         Ok(response)
     }
 
-    fn error_for(&self, call: &Call<'_>, status: StatusCode, body: &[u8]) -> FusionAuthError {
+    pub(super) fn error_for(
+        &self,
+        call: &Call<'_>,
+        status: StatusCode,
+        body: &[u8],
+    ) -> FusionAuthError {
         let mut sent_secrets: Vec<&str> = Vec::new();
         sent_secrets.extend(self.api_key.as_ref().map(Secret::expose));
         if let Auth::Bearer(token) = call.auth {
@@ -491,9 +536,11 @@ fn sensitive_header(value: &str, what: &'static str) -> Result<HeaderValue> {
 
 /// How a request proves who it is.
 #[derive(Clone, Copy)]
-enum Auth<'a> {
+pub(super) enum Auth<'a> {
     /// The client's API key, plus its tenant header.
     ApiKey,
+    /// The client's API key alone, for FusionAuth's global endpoints.
+    GlobalApiKey,
     /// A user's token, for the endpoints that check a token instead of an API key.
     Bearer(&'a str),
     Anonymous,
@@ -502,28 +549,28 @@ enum Auth<'a> {
 impl Auth<'_> {
     fn credential(self) -> Credential {
         match self {
-            Self::ApiKey => Credential::ApiKey,
+            Self::ApiKey | Self::GlobalApiKey => Credential::ApiKey,
             Self::Bearer(_) => Credential::BearerToken,
             Self::Anonymous => Credential::None,
         }
     }
 }
 
-struct Body {
-    content_type: &'static str,
-    bytes: Vec<u8>,
+pub(super) struct Body {
+    pub(super) content_type: &'static str,
+    pub(super) bytes: Vec<u8>,
 }
 
 /// One request, kept whole so it can be sent again after a 401.
-struct Call<'a> {
-    method: Method,
-    url: Url,
-    auth: Auth<'a>,
-    body: Option<Body>,
+pub(super) struct Call<'a> {
+    pub(super) method: Method,
+    pub(super) url: Url,
+    pub(super) auth: Auth<'a>,
+    pub(super) body: Option<Body>,
 }
 
 impl<'a> Call<'a> {
-    fn new(method: Method, url: Url, auth: Auth<'a>) -> Self {
+    pub(super) fn new(method: Method, url: Url, auth: Auth<'a>) -> Self {
         Self {
             method,
             url,
@@ -532,20 +579,28 @@ impl<'a> Call<'a> {
         }
     }
 
-    fn json(mut self, body: &impl Serialize) -> Result<Self> {
+    pub(super) fn json(self, body: &impl Serialize) -> Result<Self> {
+        self.with_body(JSON, body)
+    }
+
+    pub(super) fn with_body(
+        mut self,
+        content_type: &'static str,
+        body: &impl Serialize,
+    ) -> Result<Self> {
         let bytes = serde_json::to_vec(body).map_err(|source| FusionAuthError::Encode {
             endpoint: self.endpoint(),
             source,
         })?;
         self.body = Some(Body {
-            content_type: JSON,
+            content_type,
             bytes,
         });
         Ok(self)
     }
 
     /// `METHOD url` without the query string, which may carry an e-mail address.
-    fn endpoint(&self) -> String {
+    pub(super) fn endpoint(&self) -> String {
         format!("{} {}", self.method, self.url_without_query())
     }
 
@@ -555,7 +610,7 @@ impl<'a> Call<'a> {
         url
     }
 
-    fn transport_error(&self, source: reqwest::Error) -> FusionAuthError {
+    pub(super) fn transport_error(&self, source: reqwest::Error) -> FusionAuthError {
         let kind = if source.is_timeout() {
             TransportKind::Timeout
         } else if source.is_connect() {
@@ -627,7 +682,9 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_api_key() {
-        let client = client().with_api_key("super-secret-api-key-0123456789");
+        let client = client()
+            .with_api_key("super-secret-api-key-0123456789")
+            .with_tenant_id(Some("tenant-1".into()));
         let shown = format!("{client:?}");
         assert!(!shown.contains("super-secret"), "{shown}");
         assert!(shown.contains("[redacted]"), "{shown}");

@@ -6,6 +6,7 @@
 //! what an application is for and what the user is told. It never puts an API key, a token or a
 //! license id into an error or `Debug` output.
 
+mod admin;
 mod client;
 mod error;
 mod login;
@@ -13,6 +14,7 @@ mod models;
 mod readiness;
 mod secret;
 
+pub use admin::Access;
 pub use client::{FusionAuthClient, Timeouts};
 pub use error::{ApiError, ApiErrors, FusionAuthError, TransportKind};
 pub use login::{LoginError, LoginRequest, Tokens, html};

@@ -10,6 +10,7 @@ use super::error::ServerError;
 use super::scopes::ScopeMode;
 use super::verifier::{ValidationMode, VerifierSettings};
 use crate::project::ProjectName;
+use crate::site::{Origin, Site};
 use crate::state::{StackState, StateStore};
 
 /// Where `serve` listens when neither `--bind` nor a stack says otherwise.
@@ -22,6 +23,8 @@ pub struct ServeRequest {
     pub issuer: Option<String>,
     pub project: ProjectName,
     pub fusionauth_url: Option<String>,
+    /// The FusionAuth tenant whose discovery document (issuer, keys) the server uses.
+    pub tenant_id: Option<String>,
     pub bind: Option<SocketAddr>,
     pub public_url: Option<String>,
     pub scopes: Option<ScopeMode>,
@@ -38,6 +41,9 @@ pub struct ServeConfig {
     pub issuer: Option<String>,
     /// Where discovery, JWKS, userinfo and JWT validation are fetched from.
     pub fusionauth_url: Option<Url>,
+    /// The tenant whose discovery document names the issuer and its keys (`None`: FusionAuth's
+    /// default tenant).
+    pub tenant_id: Option<String>,
     pub bind: SocketAddr,
     /// The origin clients reach this server at (no path). `None`: `http://localhost:<port>`,
     /// decided after binding so an OS-chosen port works.
@@ -71,6 +77,7 @@ impl ServeConfig {
         Ok(Self {
             issuer: Some(issuer.to_owned()),
             fusionauth_url: Some(url),
+            tenant_id: None,
             bind: SocketAddr::from(DEFAULT_BIND),
             public_url: None,
             scopes: ScopeMode::Standard,
@@ -108,15 +115,37 @@ impl ServeConfig {
     }
 
     /// The server for a stack `mcp-fa up` started: its FusionAuth as the issuer, listening on
-    /// `127.0.0.1:<its MCP port>`, and the custom `get_name` scope when it has a license.
+    /// `127.0.0.1:<its MCP port>`, and the scope mode the project chose (by default the custom
+    /// `get_name` scope when it has a license).
     pub fn for_stack(state: &StackState) -> Result<Self, ServerError> {
         let mut config = Self::new(&state.fusionauth_url)?;
         config.bind = SocketAddr::from(([127, 0, 0, 1], state.mcp_port));
-        config.scopes = if state.license_id.is_some() {
-            ScopeMode::Custom
-        } else {
-            ScopeMode::Standard
-        };
+        config.scopes = ScopeMode::from(state.scope_choice());
+        Ok(config)
+    }
+
+    /// The server for any site: its FusionAuth and tenant, and the resource its public URL
+    /// names, listening on 127.0.0.1 (a stack's MCP port, or the public URL's port for a remote
+    /// project's server run on this machine). A remote tenant's issuer is read from its
+    /// discovery document at start.
+    pub fn for_site(site: &Site) -> Result<Self, ServerError> {
+        let mut config = Self::new(site.fusionauth_url.as_str())?;
+        config.issuer = site.known_issuer();
+        config.tenant_id = site.tenant_id.clone();
+        config.scopes = ScopeMode::from(site.scopes);
+        match site.origin {
+            Origin::Stack { mcp_port } => {
+                config.bind = SocketAddr::from(([127, 0, 0, 1], mcp_port));
+            }
+            Origin::Remote { .. } => {
+                let port = site
+                    .public_url
+                    .port_or_known_default()
+                    .unwrap_or(DEFAULT_BIND.1);
+                config.bind = SocketAddr::from(([127, 0, 0, 1], port));
+                config.public_url = Some(site.public_url.clone());
+            }
+        }
         Ok(config)
     }
 
@@ -168,6 +197,14 @@ impl ServeConfig {
             }
         };
         config.no_auth = args.no_auth;
+        if !args.no_auth {
+            config.tenant_id = args
+                .tenant_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|tenant| !tenant.is_empty())
+                .map(str::to_owned);
+        }
         config.bind = args
             .bind
             .or(stack.as_ref().map(|s| s.bind))
@@ -208,7 +245,7 @@ fn load_stack(store: &StateStore, project: &ProjectName) -> Result<StackState, S
         .load(project)
         .map_err(ServerError::State)?
         .ok_or_else(|| ServerError::NoStack {
-            project: project.to_string(),
+            project: project.clone(),
             state_file: store.path(project).display().to_string(),
         })
 }

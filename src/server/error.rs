@@ -1,3 +1,6 @@
+//! Why the MCP server could not be configured or started, or refused a token: each message says
+//! what to do next, and [`ServerError::code`] is the stable name scripts see.
+
 use crate::fusionauth::FusionAuthError;
 
 /// Why the MCP server could not be configured or started. Each message says what to do.
@@ -13,10 +16,14 @@ pub enum ServerError {
     /// Neither an issuer nor a stack to take it from.
     #[error(
         "no issuer given and no mcp-fa stack named `{project}` is known here ({state_file} does \
-         not exist): start one with `mcp-fa up` or pass --issuer URL (the tenant's issuer, e.g. \
-         http://localhost:9011)"
+         not exist): start one with `mcp-fa up{}` or pass --issuer URL (the tenant's issuer, e.g. \
+         http://localhost:9011)",
+        .project.flag()
     )]
-    NoStack { project: String, state_file: String },
+    NoStack {
+        project: crate::project::ProjectName,
+        state_file: String,
+    },
 
     #[error(transparent)]
     State(crate::state::StateError),
@@ -88,6 +95,10 @@ pub enum ServerError {
 
     #[error("could not write to standard output: {0}")]
     Output(#[source] std::io::Error),
+
+    /// `mcp-fa healthcheck`: the server did not answer its health endpoint with 200.
+    #[error("{url} is not healthy: {reason}")]
+    Unhealthy { url: String, reason: String },
 }
 
 impl ServerError {
@@ -110,6 +121,7 @@ impl ServerError {
             Self::TokenRefused { .. } => "TOKEN_REFUSED",
             Self::TokenUnverified { .. } => "TOKEN_UNVERIFIED",
             Self::Output(_) => "OUTPUT_FAILED",
+            Self::Unhealthy { .. } => "SERVE_UNHEALTHY",
         }
     }
 }

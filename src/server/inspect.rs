@@ -1,6 +1,7 @@
 //! `mcp-fa token inspect`: reads an access token, decodes its header and claims without trusting
 //! them, then asks the verifier this stack's MCP server uses whether it would accept the token,
-//! and which tools its scopes open.
+//! and which tools its scopes open. For a remote project, the server is the one protected by
+//! that FusionAuth's tenant at the project's public URL.
 //!
 //! It owns the report (text or JSON, returned for the command to print). The report never holds
 //! the token or its signature, and the token goes nowhere but the stack's own FusionAuth (and
@@ -21,6 +22,7 @@ use super::scopes::{GET_NAME, ScopeMode, WHOAMI};
 use super::verifier::{Rejection, TokenVerifier, now_secs, printable};
 use crate::fusionauth::{FusionAuthClient, Timeouts};
 use crate::project::ProjectName;
+use crate::site::Site;
 use crate::state::StateStore;
 
 /// How to hand a token over, for every error that lacks one.
@@ -65,12 +67,23 @@ impl Inspection {
 pub async fn inspect(project: &ProjectName, token: &str) -> Result<Inspection, ServerError> {
     let decoded = Decoded::read(token)?;
     let verdict = verdict_for_stack(project, token).await;
-    let report = Report::new(&decoded, &verdict, now_secs());
-    Ok(Inspection {
+    Ok(inspection(&decoded, verdict))
+}
+
+/// The same for the server of any site (a remote project's).
+pub async fn inspect_for_site(site: &Site, token: &str) -> Result<Inspection, ServerError> {
+    let decoded = Decoded::read(token)?;
+    let verdict = verdict_for_site(site, token).await;
+    Ok(inspection(&decoded, verdict))
+}
+
+fn inspection(decoded: &Decoded, verdict: Verdict) -> Inspection {
+    let report = Report::new(decoded, &verdict, now_secs());
+    Inspection {
         report,
         outcome: verdict.outcome,
         resource: verdict.resource,
-    })
+    }
 }
 
 /// The token's header and claims, as they claim to be (nothing checked yet).
@@ -180,13 +193,17 @@ struct Verdict {
     verified_scopes: Option<Vec<String>>,
 }
 
-async fn verdict_for_stack(project: &ProjectName, token: &str) -> Verdict {
-    let unverified = |reason: String| Verdict {
+/// Why the token could not be checked, before anything about the server is known.
+fn unverified(reason: String) -> Verdict {
+    Verdict {
         outcome: Outcome::Unverified(reason),
         resource: None,
         scopes: None,
         verified_scopes: None,
-    };
+    }
+}
+
+async fn verdict_for_stack(project: &ProjectName, token: &str) -> Verdict {
     let store = match StateStore::from_env() {
         Ok(store) => store,
         Err(error) => return unverified(format!("the stack's state is unreadable: {error}")),
@@ -196,17 +213,26 @@ async fn verdict_for_stack(project: &ProjectName, token: &str) -> Verdict {
         Ok(None) => {
             return unverified(format!(
                 "no mcp-fa stack named `{project}` is known here ({} does not exist); start one \
-                 with `mcp-fa up` (or name it with --project)",
-                store.path(project).display()
+                 with `mcp-fa up{}` (or name another with --project)",
+                store.path(project).display(),
+                project.flag()
             ));
         }
         Err(error) => return unverified(format!("the stack's state is unreadable: {error}")),
     };
-    let config = match ServeConfig::for_stack(&state) {
+    match Site::from_stack(&state) {
+        Ok(site) => verdict_for_site(&site, token).await,
+        Err(error) => unverified(error.to_string()),
+    }
+}
+
+async fn verdict_for_site(site: &Site, token: &str) -> Verdict {
+    let project = &site.project;
+    let config = match ServeConfig::for_site(site) {
         Ok(config) => config,
         Err(error) => return unverified(error.to_string()),
     };
-    // The resource `mcp-fa up` serves this stack as: no public URL, the stack's MCP port.
+    // The resource the site's server serves: its public URL's, or the stack's MCP port.
     let urls = PublicUrls::new(
         config.public_url.as_ref(),
         SocketAddr::from(([127, 0, 0, 1], config.bind.port())),
@@ -227,12 +253,20 @@ async fn verdict_for_stack(project: &ProjectName, token: &str) -> Verdict {
     };
     let discovered = match FusionAuthClient::new(base, timeouts) {
         Ok(fusionauth) => {
+            let fusionauth = fusionauth.with_tenant_id(config.tenant_id.clone());
             TokenVerifier::discover(fusionauth, config.verifier_settings(&urls.resource)).await
         }
         Err(error) => Err(ServerError::Discovery(error)),
     };
     let discovered = match discovered {
         Ok(discovered) => discovered,
+        Err(error) if site.is_remote() => {
+            verdict.outcome = Outcome::Unverified(format!(
+                "{error} (`mcp-fa doctor` checks the FusionAuth at {})",
+                site.fusionauth_url
+            ));
+            return verdict;
+        }
         Err(error) => {
             verdict.outcome = Outcome::Unverified(format!(
                 "{error} (is the stack running? `mcp-fa status --project {project}`)"

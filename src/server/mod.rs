@@ -24,6 +24,7 @@ mod challenge;
 mod config;
 mod connections;
 mod error;
+mod health;
 mod inspect;
 mod log_writer;
 mod router;
@@ -45,7 +46,8 @@ pub use calls::{CALL_LOG_CAPACITY, CallLog, CallOutcome, CallRecord};
 pub use challenge::BearerChallenge;
 pub use config::{PublicUrls, ServeConfig, ServeRequest};
 pub use error::ServerError;
-pub use inspect::{HOW_TO_PASS, Inspection, inspect};
+pub use health::{HEALTH_PATH, probe};
+pub use inspect::{HOW_TO_PASS, Inspection, inspect, inspect_for_site};
 pub use scopes::ScopeMode;
 pub use tools::greeting;
 pub use verifier::{Rejection, TokenVerifier, ValidationMode, VerifiedToken, VerifierSettings};
@@ -199,7 +201,9 @@ pub async fn start(config: ServeConfig) -> Result<ServerHandle, ServerError> {
             connect: Duration::from_secs(5),
             request: Duration::from_secs(10),
         };
-        let fusionauth = FusionAuthClient::new(base, timeouts).map_err(ServerError::Discovery)?;
+        let fusionauth = FusionAuthClient::new(base, timeouts)
+            .map_err(ServerError::Discovery)?
+            .with_tenant_id(config.tenant_id.clone());
         let discovered =
             TokenVerifier::discover(fusionauth.clone(), config.verifier_settings(&urls.resource))
                 .await?;
@@ -309,19 +313,25 @@ pub async fn serve_until_signal(mut handle: ServerHandle) -> Result<(), ServerEr
 /// Start-up notes and one line per request to stderr. rmcp's own session chatter is kept to
 /// warnings: the request line already says what happened.
 pub fn init_logging() {
-    init_logging_with(std::io::stderr());
+    init_logging_with(std::io::stderr(), false);
+}
+
+/// The same lines as JSON objects, one per line (the request's fields as keys), for log
+/// collectors: what `serve --log-format json` and the container image write.
+pub fn init_json_logging() {
+    init_logging_with(std::io::stderr(), true);
 }
 
 /// The same lines written to `file` instead: where the walkthrough's in-process
 /// server logs, so its requests do not interleave with the walkthrough's text and `mcp-fa logs
 /// mcp -f` can follow them from another terminal.
 pub fn init_logging_to(file: std::fs::File) {
-    init_logging_with(file);
+    init_logging_with(file, false);
 }
 
 /// The request lines are written by a thread of their own ([`log_writer`]), off the requests'
 /// path. Like `try_init`, it leaves an already installed subscriber alone.
-fn init_logging_with<W: std::io::Write + Send + 'static>(sink: W) {
+fn init_logging_with<W: std::io::Write + Send + 'static>(sink: W, json: bool) {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     use tracing_subscriber::{Layer as _, filter::Targets, fmt};
@@ -332,13 +342,20 @@ fn init_logging_with<W: std::io::Write + Send + 'static>(sink: W) {
     if tracing::dispatcher::has_been_set() {
         return;
     }
+    let writer = log_writer::LogWriter::start(sink);
+    // Each format is a layer type of its own; boxed, they are one.
+    let layer = if json {
+        fmt::layer()
+            .with_writer(writer)
+            .with_target(false)
+            .json()
+            .flatten_event(true)
+            .boxed()
+    } else {
+        fmt::layer().with_writer(writer).with_target(false).boxed()
+    };
     let _ = tracing_subscriber::registry()
-        .with(
-            fmt::layer()
-                .with_writer(log_writer::LogWriter::start(sink))
-                .with_target(false)
-                .with_filter(filter),
-        )
+        .with(layer.with_filter(filter))
         .try_init();
 }
 

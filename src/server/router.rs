@@ -1,5 +1,6 @@
 //! The HTTP surface: `/mcp` (rmcp's Streamable HTTP service behind the auth gate) and the
-//! Protected Resource Metadata at both well-known paths, each with the CORS browser clients need.
+//! Protected Resource Metadata at both well-known paths, each with the CORS browser clients need,
+//! and the health endpoint (`super::health`), outside the auth gate.
 //! While protection is switched off the metadata routes answer 404: a client that found them
 //! would start an OAuth login the server does not ask for.
 
@@ -80,10 +81,14 @@ pub fn build(
         .max_age(Duration::from_secs(600));
 
     let gate_for_metadata = gate.clone();
+    let health = Router::new()
+        .route(super::health::HEALTH_PATH, get(super::health::health))
+        .with_state(gate.clone());
     let mcp_routes = Router::new()
         .route_service("/mcp", mcp)
         .layer(axum::middleware::from_fn_with_state(gate, auth::protect))
-        .layer(mcp_cors);
+        .layer(mcp_cors)
+        .merge(health);
 
     let Some(metadata) = metadata else {
         return mcp_routes;

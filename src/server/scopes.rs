@@ -11,6 +11,8 @@
 //! one that sees it, calls it and gets `403 insufficient_scope` re-authorizes with the union of
 //! scopes, as the MCP specification intends.
 
+use crate::project::ScopeChoice;
+
 /// Which scope guards `get_name`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScopeMode {
@@ -22,6 +24,15 @@ pub enum ScopeMode {
 
 pub const GET_NAME: &str = "get_name";
 pub const WHOAMI: &str = "whoami";
+
+impl From<ScopeChoice> for ScopeMode {
+    fn from(choice: ScopeChoice) -> Self {
+        match choice {
+            ScopeChoice::Standard => ScopeMode::Standard,
+            ScopeChoice::Custom => ScopeMode::Custom,
+        }
+    }
+}
 
 impl ScopeMode {
     /// Every scope `tool` needs, in a stable order; empty for an unknown tool (rmcp answers it).

@@ -8,7 +8,7 @@ use super::error::StackError;
 use super::project::PROJECT_LABEL;
 use crate::docker::{Docker, Environment};
 use crate::project::ProjectName;
-use crate::state::StateStore;
+use crate::state::{StateStore, StopReason};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,16 +31,12 @@ const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 pub async fn down(project: &ProjectName, volumes: bool) -> Result<DownReport, StackError> {
     let store = StateStore::from_env()?;
     let name = project.as_str();
-    // The detached MCP server first: it must not outlive the FusionAuth it verifies tokens for.
-    let mut stopped_mcp_server = None;
-    if let Some(mut state) = store.load(project)?
-        && let Some(server) = state.mcp_server.take()
-    {
-        if super::mcp_server::stop(&server, name).await? {
-            stopped_mcp_server = Some(server.pid);
-        }
-        store.save(&state)?;
-    }
+    // The MCP server first, whoever runs it: it must not outlive the FusionAuth it verifies
+    // tokens for. Found by its own record, so a damaged or missing state file does not hide it.
+    let stopped_mcp_server = super::mcp_server::stop(&store, project, StopReason::Down)
+        .await?
+        .first()
+        .copied();
     let docker = Docker::connect(&Environment::from_process()).await?;
 
     let removed_containers = docker.containers_labelled(PROJECT_LABEL, name).await?;
@@ -59,8 +55,11 @@ pub async fn down(project: &ProjectName, volumes: bool) -> Result<DownReport, St
     } else {
         (Vec::new(), labelled_volumes)
     };
-    // The state file holds the only copy of the API key for a kept database: it goes with it.
-    let state_file_removed = volumes && store.remove(project)?;
+    // The state file holds the only copy of the API key for a kept database: it goes with it,
+    // and so does everything else that belonged to that data (the walkthrough's progress, the
+    // server's log, the lock file).
+    let state_file = store.path(project);
+    let state_file_removed = volumes && store.forget(project, true)?.contains(&state_file);
     Ok(DownReport {
         project: project.clone(),
         removed_containers,
@@ -68,7 +67,7 @@ pub async fn down(project: &ProjectName, volumes: bool) -> Result<DownReport, St
         removed_volumes,
         kept_volumes,
         state_file_removed,
-        state_file: store.path(project).display().to_string(),
+        state_file: state_file.display().to_string(),
         stopped_mcp_server,
     })
 }

@@ -1,9 +1,11 @@
 //! What the stack's operations fail with: one variant per situation a user can act on, each
 //! message saying what happened and what to do next, each with a stable code and exit code.
 
+use super::kickstart_log::KickstartFailure;
 use crate::docker::DockerError;
 use crate::fusionauth::FusionAuthError;
 use crate::project::ProjectName;
+use crate::redact::Redactor;
 use crate::state::StateError;
 
 /// Everything `up`, `down`, `status`, `logs` and `doctor` can fail with. Each variant's message
@@ -25,13 +27,32 @@ pub enum StackError {
         flag: &'static str,
     },
 
+    #[error("{}", describe_missing(.images))]
+    ImagePull { images: Vec<MissingImage> },
+
     #[error(
-        "could not get image `{image}`: {reason}\nCheck the name and your network (a local image is \
-         used when present: `docker pull {image}` or `docker load`), or pick another with {flag}"
+        "port {port} ({purpose}) is a privileged port: only root may listen below 1024. Choose \
+         a port from 1024 up with {flag} <PORT>"
     )]
-    ImagePull {
-        image: String,
-        reason: String,
+    PortPrivileged {
+        port: u16,
+        purpose: &'static str,
+        flag: &'static str,
+    },
+
+    #[error(
+        "project `{project}` keeps its data from when it was created, and its {setting} cannot \
+         change under that data: it is {kept}, this run asks for {asked}. Either keep {kept} \
+         (leave out {flag}, or put it back in mcp-fa.yaml), or start afresh with `mcp-fa \
+         down{} --volumes` (this deletes the project's data: users, clients, keys), then `mcp-fa \
+         up{}` again",
+        .project.flag(), .project.flag()
+    )]
+    KeptDataSetting {
+        project: ProjectName,
+        setting: &'static str,
+        kept: String,
+        asked: String,
         flag: &'static str,
     },
 
@@ -52,12 +73,14 @@ pub enum StackError {
     },
 
     #[error(
-        "FusionAuth's kickstart failed: {request}\nKickstart stops at the first failed request, so \
-         the stack is incomplete and was removed.{}\nNext: fix the kickstart (see `kickstart/`), \
-         then run `mcp-fa up` again",
+        "{failure}{}\nNext: fix the kickstart (see `kickstart/`) or the license id, then run \
+         `mcp-fa up` again",
         last_lines(.lines)
     )]
-    KickstartFailed { request: String, lines: Vec<String> },
+    KickstartFailed {
+        failure: KickstartFailure,
+        lines: Vec<String>,
+    },
 
     #[error(
         "{container} exited with code {code} while starting.{}{}\nNext: check the image \
@@ -135,6 +158,18 @@ pub enum StackError {
     NoMcpLogs { project: String, log_file: String },
 
     #[error(
+        "the MCP server of project `{project}` already runs: {owner} (pid {pid}). Stop it first \
+         (Ctrl-C in its terminal, or `mcp-fa down{}` to stop the whole stack), then run this \
+         again",
+        .project.flag()
+    )]
+    ServerRunning {
+        project: ProjectName,
+        pid: u32,
+        owner: &'static str,
+    },
+
+    #[error(
         "the MCP server did not start: {reason}.{}\nIts log: {log_file}. The stack itself is up; \
          `mcp-fa serve` runs the server in the foreground, `mcp-fa down` stops the stack",
         last_lines(.lines)
@@ -186,6 +221,8 @@ impl StackError {
             Self::DockerUnavailable(_) => "DOCKER_UNAVAILABLE",
             Self::PortInUse { .. } => "PORT_IN_USE",
             Self::ImagePull { .. } => "IMAGE_PULL_FAILED",
+            Self::PortPrivileged { .. } => "PORT_PRIVILEGED",
+            Self::KeptDataSetting { .. } => "KEPT_DATA_CONFLICT",
             Self::StartupTimeout { .. } => "STARTUP_TIMEOUT",
             Self::KickstartFailed { .. } => "KICKSTART_FAILED",
             Self::ContainerExited { .. } => "CONTAINER_EXITED",
@@ -197,6 +234,7 @@ impl StackError {
             Self::NotRunning { .. } => "NOT_RUNNING",
             Self::NoMcpLogs { .. } => "NO_MCP_LOGS",
             Self::McpServerStart { .. } => "MCP_SERVER_FAILED",
+            Self::ServerRunning { .. } => "SERVER_RUNNING",
             Self::Interrupted { .. } => "INTERRUPTED",
             Self::DoctorFailed { .. } => "DOCTOR_FAILED",
             Self::Random(_) => "RANDOM_UNAVAILABLE",
@@ -224,6 +262,103 @@ impl StackError {
     }
 }
 
+/// An image `up` could neither find locally nor pull.
+#[derive(Debug, Clone)]
+pub struct MissingImage {
+    pub image: String,
+    pub reason: String,
+    /// The flag that picks another.
+    pub flag: &'static str,
+}
+
+fn describe_missing(images: &[MissingImage]) -> String {
+    let mut text = match images {
+        [one] => format!("could not get image `{}`: {}", one.image, one.reason),
+        _ => {
+            let mut text = String::from("could not get these images:");
+            for missing in images {
+                text.push_str(&format!("\n  `{}`: {}", missing.image, missing.reason));
+            }
+            text
+        }
+    };
+    let pulls: Vec<String> = images
+        .iter()
+        .map(|missing| format!("`docker pull {}`", missing.image))
+        .collect();
+    let flags: Vec<&str> = images.iter().map(|missing| missing.flag).collect();
+    text.push_str(&format!(
+        "\nCheck the names and your network (a local image is used when present: {} or \
+         `docker load`), or pick others with {}",
+        pulls.join(", "),
+        flags.join(" / ")
+    ));
+    text
+}
+
+impl StackError {
+    /// The same error with the stack's secrets blanked out of every log line it quotes:
+    /// FusionAuth logs a failed kickstart request as it was sent, passwords included.
+    pub fn redacted(self, redactor: &Redactor) -> Self {
+        match self {
+            Self::StartupTimeout {
+                waiting_for,
+                timeout_secs,
+                container,
+                service,
+                lines,
+                project_flag,
+            } => Self::StartupTimeout {
+                waiting_for,
+                timeout_secs,
+                container,
+                service,
+                lines: redactor.lines(&lines),
+                project_flag,
+            },
+            Self::KickstartFailed { failure, lines } => Self::KickstartFailed {
+                failure: failure.redacted(redactor),
+                lines: redactor.lines(&lines),
+            },
+            Self::ContainerExited {
+                container,
+                code,
+                meaning,
+                lines,
+                project_flag,
+            } => Self::ContainerExited {
+                container,
+                code,
+                meaning,
+                lines: redactor.lines(&lines),
+                project_flag,
+            },
+            Self::Unhealthy {
+                container,
+                check,
+                lines,
+            } => Self::Unhealthy {
+                container,
+                check,
+                lines: redactor.lines(&lines),
+            },
+            Self::McpServerStart {
+                reason,
+                log_file,
+                lines,
+            } => Self::McpServerStart {
+                reason,
+                log_file,
+                lines: redactor.lines(&lines),
+            },
+            Self::DiskFull { said } => Self::DiskFull {
+                said: redactor.text(&said),
+            },
+            other => other,
+        }
+    }
+}
+
 fn last_lines(lines: &[String]) -> String {
     if lines.is_empty() {
         return String::new();
@@ -247,6 +382,28 @@ fn removed_list(removed: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_log_lines_lose_the_stacks_secrets() {
+        let key = crate::fusionauth::Secret::new("ApiKeyApiKeyApiKeyApiKey");
+        let redactor = Redactor::new([&key]);
+        let timeout = StackError::StartupTimeout {
+            waiting_for: "FusionAuth to answer /api/status",
+            timeout_secs: 1,
+            container: "c".into(),
+            service: "fusionauth",
+            lines: vec!["key ApiKeyApiKeyApiKeyApiKey used".into()],
+            project_flag: String::new(),
+        }
+        .redacted(&redactor);
+        let text = timeout.to_string();
+        assert!(text.contains("key [redacted] used"), "{text}");
+        let full = StackError::DiskFull {
+            said: "db logged: ApiKeyApiKeyApiKeyApiKey".into(),
+        }
+        .redacted(&redactor);
+        assert!(!full.to_string().contains("ApiKey"), "{full}");
+    }
 
     #[test]
     fn a_full_disk_from_docker_is_disk_full_with_the_message_verbatim_and_a_hint() {

@@ -1,17 +1,22 @@
 //! The last lines each container wrote, followed from the second it starts, so that a failure can
-//! be explained with what the container said, and a failed kickstart request is noticed the
-//! moment FusionAuth logs it rather than when the deadline passes.
+//! be explained with what the container said, and a failed kickstart is noticed the moment
+//! FusionAuth logs it (see `kickstart_log`) rather than when the deadline passes.
+//!
+//! Lines are kept as the container wrote them, secrets included: whoever shows them redacts.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 
+use super::kickstart_log::{KickstartFailure, KickstartLog};
 use crate::docker::Docker;
 
 const CAPACITY: usize = 400;
-/// What FusionAuth logs when a kickstart request answers non-2xx; kickstart stops there.
-pub const KICKSTART_FAILURE: &str = "Failed to execute request to";
+/// How long after a kickstart failure's first line its remaining parts (FusionAuth's error
+/// response comes as a second log record) are waited for before it is reported as it stands.
+const KICKSTART_SETTLE: Duration = Duration::from_secs(3);
 
 /// A ring buffer of one container's log lines, filled by a background task.
 #[derive(Clone, Default)]
@@ -23,8 +28,7 @@ pub struct LogBuffer {
 struct Inner {
     lines: VecDeque<String>,
     partial: String,
-    /// The first kickstart failure line, and the response body line after it when one came.
-    kickstart_failure: Option<Vec<String>>,
+    kickstart: KickstartLog,
 }
 
 impl LogBuffer {
@@ -54,10 +58,11 @@ impl LogBuffer {
         lines
     }
 
-    /// FusionAuth's line for a failed kickstart request, with the response body line if logged.
-    pub fn kickstart_failure(&self) -> Option<Vec<String>> {
+    /// The kickstart failure FusionAuth logged, once it has logged all of it (or a moment has
+    /// passed since its first line).
+    pub fn kickstart_failure(&self) -> Option<KickstartFailure> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.kickstart_failure.clone()
+        inner.kickstart.failure(KICKSTART_SETTLE)
     }
 
     /// Follows `container`'s output into this buffer until the container stops or the task is
@@ -75,15 +80,7 @@ impl LogBuffer {
 
 impl Inner {
     fn record(&mut self, line: String) {
-        if let Some(failure) = &mut self.kickstart_failure
-            && failure.len() == 1
-            && line.contains("Response body")
-        {
-            failure.push(line.clone());
-        }
-        if self.kickstart_failure.is_none() && line.contains(KICKSTART_FAILURE) {
-            self.kickstart_failure = Some(vec![line.clone()]);
-        }
+        self.kickstart.feed(&line);
         if self.lines.len() == CAPACITY {
             self.lines.pop_front();
         }
@@ -118,16 +115,20 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_kickstart_request_is_caught_with_its_body() {
+    fn a_failed_kickstart_request_is_caught_with_fusionauths_answer() {
         let buffer = LogBuffer::default();
         buffer.push("INFO starting\n");
         assert_eq!(buffer.kickstart_failure(), None);
         buffer.push(
             "ERROR KickstartRunner - Failed to execute request to [POST][/api/user] Status [400]\n\
-             ERROR KickstartRunner - Response body: {\"fieldErrors\":{}}\nINFO stopped\n",
+             Request body:\n{\"user\":{}}\nERROR KickstartRunner - Error response:\n\
+             {\"generalErrors\":[{\"code\":\"[blank]user\",",
         );
+        assert_eq!(buffer.kickstart_failure(), None, "the answer is incomplete");
+        buffer.push("\"message\":\"m\"}]}\nINFO stopped\n");
         let failure = buffer.kickstart_failure().expect("caught");
-        assert!(failure[0].contains("[POST][/api/user] Status [400]"));
-        assert!(failure[1].contains("Response body"));
+        let text = failure.to_string();
+        assert!(text.contains("[POST][/api/user] Status [400]"), "{text}");
+        assert!(text.contains("[blank]user (m)"), "{text}");
     }
 }

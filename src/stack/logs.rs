@@ -62,8 +62,7 @@ async fn mcp_logs(
     use std::io::{Read, Seek, SeekFrom};
 
     let store = StateStore::from_env()?;
-    let state = store.load(project.project_name())?;
-    let path = super::mcp_server::log_path(&store, state.as_ref(), project.project_name());
+    let path = store.mcp_log_path(project.project_name());
     let no_log = || StackError::NoMcpLogs {
         project: project.name().to_owned(),
         log_file: path.display().to_string(),

@@ -13,6 +13,7 @@ mod doctor;
 mod down;
 mod error;
 mod kickstart;
+mod kickstart_log;
 mod log_buffer;
 mod logs;
 pub mod mcp_server;
@@ -27,8 +28,11 @@ mod wait;
 
 pub use doctor::{Check, DoctorReport, Verdict, doctor};
 pub use down::{DownReport, down};
-pub use error::StackError;
-pub use kickstart::{DEMO_PASSWORD, TEMPLATE as KICKSTART_TEMPLATE};
+pub use error::{MissingImage, StackError};
+pub use kickstart::{
+    DEMO_PASSWORD, KickstartValues, RenderedKickstart, TEMPLATE as KICKSTART_TEMPLATE,
+    render as render_kickstart,
+};
 pub use logs::{Service, logs};
 pub use mcp_server::McpServerReport;
 pub use plan::{
@@ -37,5 +41,6 @@ pub use plan::{
 };
 pub use progress::{Progress, PullProgress, Silent};
 pub use project::PROJECT_LABEL;
+pub use secrets::{token as random_token, uuid as random_uuid};
 pub use status::{StatusReport, status};
 pub use up::{ReadyStack, ReportedUser, UpReport, up};

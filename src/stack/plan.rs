@@ -7,11 +7,12 @@ use std::time::Duration;
 use super::project::{CONFIG_HASH_LABEL, Project};
 use crate::docker::{ContainerSpec, HealthCheck, PublishedPort};
 use crate::fusionauth::Secret;
-use crate::project::ProjectName;
+use crate::project::{ProjectName, ScopeChoice};
 
-/// FusionAuth >= 1.67.0 (resource indicators); 1.69.0 is the version whose API this tool was
-/// written against.
-pub const DEFAULT_FUSIONAUTH_IMAGE: &str = "fusionauth/fusionauth-app:1.69.0";
+/// FusionAuth's latest release (1.69.3, 2026-09-28; 1.69.2 fixed a critical account takeover).
+/// 1.67.0 is the oldest that works (resource indicators); 1.69 adds `iss` to the authorize
+/// redirect. The README lists what each version brings.
+pub const DEFAULT_FUSIONAUTH_IMAGE: &str = "fusionauth/fusionauth-app:1.69.3";
 /// A pinned PostgreSQL 16: 18 moved the data directory, so the tag must not float.
 pub const DEFAULT_POSTGRES_IMAGE: &str = "postgres:16.9-alpine";
 pub const DEFAULT_FUSIONAUTH_PORT: u16 = 9011;
@@ -41,6 +42,8 @@ pub struct UpOptions {
     pub fusionauth_port: u16,
     pub mcp_port: u16,
     pub license_id: Option<Secret>,
+    /// Which scope guards `get_name`; `None`: custom with a license, else standard.
+    pub scopes: Option<ScopeChoice>,
     pub timeout: Duration,
     pub demo_passwords: bool,
     /// Another kickstart template (`MCP_FA_KICKSTART_TEMPLATE`).
@@ -59,6 +62,7 @@ impl UpOptions {
             fusionauth_port: DEFAULT_FUSIONAUTH_PORT,
             mcp_port: DEFAULT_MCP_PORT,
             license_id: None,
+            scopes: None,
             timeout: DEFAULT_TIMEOUT,
             demo_passwords: false,
             kickstart_template: None,

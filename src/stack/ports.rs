@@ -12,6 +12,8 @@ pub enum PortCheck {
     Ours,
     /// Held by something else, described for the user.
     Taken(String),
+    /// Below 1024, and this process may not listen there (not root).
+    Privileged,
 }
 
 pub async fn check(
@@ -19,8 +21,13 @@ pub async fn check(
     project: &Project,
     port: u16,
 ) -> Result<PortCheck, DockerError> {
-    if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-        return Ok(PortCheck::Free);
+    match std::net::TcpListener::bind(("127.0.0.1", port)) {
+        Ok(_) => return Ok(PortCheck::Free),
+        // Not "in use": nobody may listen there without privileges, whatever holds it.
+        Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Ok(PortCheck::Privileged);
+        }
+        Err(_) => {}
     }
     // Docker's proxy holds published ports, so ask Docker before looking at processes.
     if let Some((name, labels)) = docker.container_publishing(port).await? {

@@ -4,16 +4,17 @@
 use serde::Serialize;
 
 use super::error::StackError;
+use super::mcp_server::{self, McpServerReport};
 use super::project::Project;
 use crate::docker::{Docker, Environment, Health, RunState};
 use crate::fusionauth::Timeouts;
 use crate::project::ProjectName;
-use crate::state::StateStore;
+use crate::state::{StackState, StateStore};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusReport {
-    pub project: String,
+    pub project: ProjectName,
     /// Both containers run and FusionAuth answers `/api/status` with 200 + JSON.
     pub running: bool,
     pub containers: Vec<ContainerStatus>,
@@ -26,7 +27,7 @@ pub struct StatusReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// The MCP server on the stack's port (absent without a state file).
-    pub mcp_server: Option<super::mcp_server::McpServerReport>,
+    pub mcp_server: Option<McpServerReport>,
     pub clients: Vec<crate::state::RegisteredClient>,
     pub state_file: String,
     pub state_saved: bool,
@@ -110,13 +111,10 @@ pub async fn status(project: &ProjectName, show_secrets: bool) -> Result<StatusR
         });
     }
     let running = all_running && fusionauth_status.as_deref() == Some("ready");
-    let mcp_server = match &state {
-        Some(saved) => Some(mcp_server_status(saved).await),
-        None => None,
-    };
+    let mcp_server = mcp_server_status(&store, project.project_name(), state.as_ref()).await;
 
     Ok(StatusReport {
-        project: project.name().to_owned(),
+        project: project.project_name().clone(),
         running,
         containers,
         fusionauth_status,
@@ -151,21 +149,25 @@ pub async fn status(project: &ProjectName, show_secrets: bool) -> Result<StatusR
     })
 }
 
-/// Whether an MCP server answers on the stack's port, and whether it is the detached one `up`
-/// recorded.
-async fn mcp_server_status(state: &crate::state::StackState) -> super::mcp_server::McpServerReport {
-    let detached = super::mcp_server::running(state);
-    let running = super::mcp_server::answers(state.mcp_port).await;
-    super::mcp_server::McpServerReport {
-        mode: match (detached, running) {
-            (Some(_), _) => "detached",
-            (None, true) => "external",
-            (None, false) => "none",
-        },
-        running,
-        endpoint: super::mcp_server::endpoint(state),
-        pid: detached.map(|server| server.pid),
-        log_file: detached.map(|server| server.log_file.display().to_string()),
-        already_running: false,
+/// The project's MCP server: the one its record names (whoever runs it), else whether
+/// something else answers on the stack's port. Absent with neither a record nor a state file.
+async fn mcp_server_status(
+    store: &StateStore,
+    project: &ProjectName,
+    state: Option<&StackState>,
+) -> Option<McpServerReport> {
+    if let Some(record) = mcp_server::current(store, project) {
+        return Some(McpServerReport::recorded(&record, false));
     }
+    let state = state?;
+    let running = mcp_server::answers(state.mcp_port).await;
+    Some(McpServerReport {
+        mode: if running { "external" } else { "none" },
+        running,
+        endpoint: state.mcp_endpoint(),
+        pid: None,
+        protected: None,
+        log_file: None,
+        already_running: false,
+    })
 }

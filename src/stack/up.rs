@@ -19,7 +19,10 @@ use super::secrets;
 use super::wait::{WaitContext, WaitFor, Watch};
 use crate::docker::{ContainerInfo, ContainerSpec, Docker, Environment, RunState};
 use crate::fusionauth::{FusionAuthClient, Secret, Timeouts};
-use crate::state::{PendingKickstart, StackState, StateStore, UserCredentials};
+use crate::redact::Redactor;
+use crate::state::{
+    PendingKickstart, ServerOwner, StackState, StateStore, StopReason, UserCredentials,
+};
 
 /// What `up` did, for the user and for `--json`. Holds no secret.
 #[derive(Debug, Clone, Serialize)]
@@ -73,13 +76,20 @@ pub async fn up(options: UpOptions, reporter: &dyn Progress) -> Result<ReadyStac
     ));
     let saved = store.load(project.project_name())?;
     let existing = Existing::inspect(&docker, &project).await?;
+    if let Some(state) = &saved
+        && existing.volume
+    {
+        refuse_changes_to_kept_data(state, &plan)?;
+    }
 
     if let (Some(state), true) = (&saved, existing.up_to_date(&plan)) {
         reporter.step("the stack is already running with this configuration");
         let ready = wait_running(&docker, &plan, state, &options, started).await;
         if ready.is_ok() {
             let mut state = state.clone();
-            if state.pending_kickstart.take().is_some() {
+            let scopes = options.scopes.or(state.scopes);
+            if state.pending_kickstart.take().is_some() || state.scopes != scopes {
+                state.scopes = scopes;
                 store.save(&state)?;
             }
             let mut report = report(&plan, &state, &store, started, true, "skipped");
@@ -95,13 +105,15 @@ pub async fn up(options: UpOptions, reporter: &dyn Progress) -> Result<ReadyStac
 
     // A detached MCP server from an earlier run would hold the MCP port and verify tokens for
     // the FusionAuth being replaced: stop it; the command starts a new one.
-    if let Some(server) = saved.as_ref().and_then(|state| state.mcp_server.as_ref())
-        && super::mcp_server::stop(server, project.name()).await?
+    if super::mcp_server::current(&store, project.project_name())
+        .is_some_and(|record| record.owner == ServerOwner::Detached)
     {
-        reporter.step(&format!(
-            "stopped the MCP server of the previous run (pid {})",
-            server.pid
-        ));
+        for pid in super::mcp_server::stop(&store, project.project_name(), StopReason::Down).await?
+        {
+            reporter.step(&format!(
+                "stopped the MCP server of the previous run (pid {pid})"
+            ));
+        }
     }
 
     check_ports(&docker, &project, &plan).await?;
@@ -133,12 +145,13 @@ pub async fn up(options: UpOptions, reporter: &dyn Progress) -> Result<ReadyStac
             docker.stop(&container, Duration::from_secs(10)).await?;
             docker.remove_container(&container).await?;
         }
-        ensure_image(&docker, reporter, &plan.postgres_image, "--postgres-image").await?;
-        ensure_image(
+        ensure_images(
             &docker,
             reporter,
-            &plan.fusionauth_image,
-            "--fusionauth-image",
+            &[
+                (&plan.postgres_image, "--postgres-image"),
+                (&plan.fusionauth_image, "--fusionauth-image"),
+            ],
         )
         .await?;
         create_and_wait(
@@ -195,13 +208,6 @@ pub async fn up(options: UpOptions, reporter: &dyn Progress) -> Result<ReadyStac
              key and users were reused."
                 .into(),
         );
-        if state.fusionauth_port != plan.fusionauth_port {
-            notes.push(format!(
-                "The tenant issuer is still {} (set when the database was created); run \
-                 `mcp-fa down --volumes` to start afresh on the new port.",
-                state.fusionauth_url
-            ));
-        }
     }
     let mut report = report(&plan, &state, &store, started, false, kickstart);
     report.notes.extend(notes);
@@ -287,42 +293,149 @@ async fn check_ports(
         (plan.mcp_port, "the MCP server", "--mcp-port"),
     ];
     for (port, purpose, flag) in wanted {
-        if let PortCheck::Taken(holder) = ports::check(docker, project, port).await? {
-            return Err(StackError::PortInUse {
-                port,
-                purpose,
-                holder,
-                flag,
-            });
+        match ports::check(docker, project, port).await? {
+            PortCheck::Taken(holder) => {
+                return Err(StackError::PortInUse {
+                    port,
+                    purpose,
+                    holder,
+                    flag,
+                });
+            }
+            PortCheck::Privileged => {
+                return Err(StackError::PortPrivileged {
+                    port,
+                    purpose,
+                    flag,
+                });
+            }
+            PortCheck::Free | PortCheck::Ours => {}
         }
     }
     Ok(())
 }
 
-/// Uses the local image when present (offline works), pulls it otherwise.
-async fn ensure_image(
+/// Uses the local images when present (offline works) and pulls the others. Every image is
+/// tried before failing, so one message names every image that cannot be had, rather than
+/// one per run.
+async fn ensure_images(
     docker: &Docker,
     reporter: &dyn Progress,
-    image: &str,
-    flag: &'static str,
+    images: &[(&String, &'static str)],
 ) -> Result<(), StackError> {
-    if docker.image_present(image).await? {
-        return Ok(());
+    let mut missing = Vec::new();
+    for (image, flag) in images {
+        if !docker.image_present(image).await? {
+            missing.push((image.as_str(), *flag));
+        }
     }
-    reporter.step(&format!("pulling {image}"));
-    let mut progress = reporter.pull(image);
-    let pulled = docker.pull(image, |event| progress.event(event)).await;
-    progress.finish(if pulled.is_ok() { "done" } else { "failed" });
-    pulled.map_err(|error| match error {
-        // A pull that fills the disk is not a wrong image name: say so, with the hint.
-        error if error.is_disk_full() => error.into(),
-        crate::docker::DockerError::Pull { image, reason } => StackError::ImagePull {
-            image,
-            reason,
+    let mut failed = Vec::new();
+    for (image, flag) in missing {
+        reporter.step(&format!("pulling {image}"));
+        let mut progress = reporter.pull(image);
+        let pulled = docker.pull(image, |event| progress.event(event)).await;
+        progress.finish(if pulled.is_ok() { "done" } else { "failed" });
+        match pulled {
+            Ok(()) => {}
+            // A pull that fills the disk is not a wrong image name: say so, with the hint.
+            Err(error) if error.is_disk_full() => return Err(error.into()),
+            Err(crate::docker::DockerError::Pull { image, reason }) => {
+                failed.push(super::error::MissingImage {
+                    image,
+                    reason,
+                    flag,
+                });
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(StackError::ImagePull { images: failed })
+    }
+}
+
+/// A kept database was created for one FusionAuth URL (the tenant's issuer names its port) and
+/// one PostgreSQL major version (the data directory's format): a run asking for another is
+/// refused before anything changes, with the two ways forward.
+fn refuse_changes_to_kept_data(state: &StackState, plan: &StackPlan) -> Result<(), StackError> {
+    let refuse = |setting: &'static str, kept: String, asked: String, flag: &'static str| {
+        StackError::KeptDataSetting {
+            project: state.project.clone(),
+            setting,
+            kept,
+            asked,
             flag,
-        },
-        other => other.into(),
-    })
+        }
+    };
+    if state.fusionauth_port != plan.fusionauth_port {
+        return Err(refuse(
+            "FusionAuth port (part of the tenant's issuer)",
+            state.fusionauth_port.to_string(),
+            plan.fusionauth_port.to_string(),
+            "--fusionauth-port",
+        ));
+    }
+    for (setting, kept, asked, flag) in [
+        (
+            "PostgreSQL major version",
+            &state.postgres_image,
+            &plan.postgres_image,
+            "--postgres-image",
+        ),
+        (
+            "FusionAuth major version",
+            &state.fusionauth_image,
+            &plan.fusionauth_image,
+            "--fusionauth-image",
+        ),
+    ] {
+        if let (Some(before), Some(after)) = (major_version(kept), major_version(asked))
+            && before != after
+        {
+            return Err(refuse(setting, kept.clone(), asked.clone(), flag));
+        }
+    }
+    Ok(())
+}
+
+/// The major version an image's tag names (`postgres:16.9-alpine` → 16, `1.69.3` → 1), when
+/// it names one: digits, then the end or a `.`, `-` or `_`. `latest`, a digest or a hash-like
+/// tag (`34bb58cd`) names none, and is never refused on these grounds.
+fn major_version(image: &str) -> Option<u32> {
+    let image = image.split_once('@').map_or(image, |(name, _)| name);
+    let tag = image.rsplit_once(':')?.1;
+    if tag.contains('/') {
+        // A registry port, not a tag: `localhost:5000/fusionauth`.
+        return None;
+    }
+    let digits: String = tag.chars().take_while(char::is_ascii_digit).collect();
+    match tag[digits.len()..].chars().next() {
+        None | Some('.' | '-' | '_') => digits.parse().ok(),
+        Some(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::major_version;
+
+    #[test]
+    fn major_versions_are_read_from_version_tags_only() {
+        assert_eq!(major_version("postgres:16.9-alpine"), Some(16));
+        assert_eq!(major_version("postgres:17"), Some(17));
+        assert_eq!(major_version("fusionauth/fusionauth-app:1.69.3"), Some(1));
+        assert_eq!(major_version("registry:5000/postgres:16.2"), Some(16));
+        assert_eq!(
+            major_version("mcp-fa-test/postgres-standin:34bb58cd4da1"),
+            None
+        );
+        assert_eq!(major_version("postgres:latest"), None);
+        assert_eq!(major_version("postgres"), None);
+        assert_eq!(major_version("localhost:5000/postgres"), None);
+        assert_eq!(major_version("postgres@sha256:abc"), None);
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -344,10 +457,10 @@ async fn create_and_wait(
     let state = match reuse {
         Some(state) => {
             let mut state = state.clone();
-            state.mcp_server = None;
             state.fusionauth_image = plan.fusionauth_image.clone();
             state.postgres_image = plan.postgres_image.clone();
             state.config_hash = plan.config_hash.clone();
+            state.scopes = options.scopes.or(state.scopes);
             state
         }
         None => {
@@ -359,6 +472,10 @@ async fn create_and_wait(
             let rendered = kickstart::render(&template.1, &template.0, &values)?;
             let database_password = Secret::new(secrets::token(32)?);
             let mut state = new_state(plan, &values, &rendered, database_password);
+            state.scopes = options.scopes;
+            // A new database starts a new story: the walkthrough begins at step 1 again, and
+            // the MCP log of the old one goes.
+            store.forget(project.project_name(), false)?;
             state.pending_kickstart = Some(PendingKickstart {
                 contents: Secret::new(String::from_utf8_lossy(&rendered.contents).into_owned()),
                 finished_probe: rendered.finished_probe.clone(),
@@ -418,6 +535,7 @@ async fn create_and_wait(
         deadline,
         timeout: options.timeout,
         project_flag: project.flag(),
+        redactor: Redactor::for_state(&state),
     };
     let announce = |wait: &WaitFor| reporter.step(&format!("waiting for {}", wait.describe()));
     context
@@ -500,6 +618,7 @@ async fn wait_running(
         deadline: started + options.timeout.min(Duration::from_secs(10)),
         timeout: options.timeout.min(Duration::from_secs(10)),
         project_flag: project.flag(),
+        redactor: Redactor::for_state(state),
     };
     // A kickstart still pending (an earlier `up` died while FusionAuth was starting) is done
     // when its own last object is readable.
@@ -615,9 +734,9 @@ fn new_state(
             },
         ],
         license_id: values.license_id.clone(),
+        scopes: None,
         clients: Vec::new(),
         pending_kickstart: None,
-        mcp_server: None,
         config_hash: plan.config_hash.clone(),
         created_at: crate::state::now_secs(),
     }

@@ -1,6 +1,9 @@
 //! Readiness as data: the chain `up` waits through is a list of [`WaitFor`]s under ONE deadline.
 //! Between polls every wait also checks for the failures that make waiting pointless: a
-//! container that exited, or FusionAuth logging a failed kickstart request.
+//! container that exited, or FusionAuth logging a failed kickstart.
+//!
+//! Every error leaves through [`WaitContext::wait_for_all`], which blanks the stack's secrets out
+//! of the log lines it quotes.
 
 use std::time::Duration;
 
@@ -10,6 +13,7 @@ use super::error::StackError;
 use super::log_buffer::LogBuffer;
 use crate::docker::{Docker, Health, RunState, mentions_disk_full};
 use crate::fusionauth::{FusionAuthClient, FusionAuthError};
+use crate::redact::Redactor;
 
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// Lines of a container's log shown with a failure.
@@ -76,6 +80,8 @@ pub struct WaitContext<'a> {
     pub timeout: Duration,
     /// ` --project <name>` for the next steps in messages; empty for the default project.
     pub project_flag: String,
+    /// The stack's secrets, blanked out of the log lines an error quotes.
+    pub redactor: Redactor,
 }
 
 impl WaitContext<'_> {
@@ -87,7 +93,9 @@ impl WaitContext<'_> {
     ) -> Result<(), StackError> {
         for wait in waits {
             on_wait(wait);
-            self.wait_for(wait).await?;
+            self.wait_for(wait)
+                .await
+                .map_err(|error| error.redacted(&self.redactor))?;
         }
         Ok(())
     }
@@ -179,7 +187,7 @@ impl WaitContext<'_> {
                 return Err(full);
             }
             return Err(StackError::KickstartFailed {
-                request: failure.join("\n  "),
+                failure,
                 lines: fusionauth.log.last(LINES_SHOWN),
             });
         }
@@ -230,9 +238,14 @@ impl WaitContext<'_> {
 
 /// The last lines a (stopped) container wrote.
 pub async fn tail(docker: &Docker, container: &str) -> Vec<String> {
+    last_logged(docker, container, LINES_SHOWN).await
+}
+
+/// The last `count` lines `container` wrote, as it wrote them (secrets included).
+pub async fn last_logged(docker: &Docker, container: &str, count: usize) -> Vec<String> {
     use futures_util::StreamExt;
     let mut text = String::new();
-    let mut stream = Box::pin(docker.logs(container, false, Some(LINES_SHOWN)));
+    let mut stream = Box::pin(docker.logs(container, false, Some(count)));
     while let Some(Ok(chunk)) = stream.next().await {
         text.push_str(&chunk.text);
     }

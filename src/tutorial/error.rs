@@ -35,6 +35,9 @@ pub enum TutorialError {
     PortTaken { port: u16, project_flag: String },
     #[error("could not stop this project's background MCP server: {0}")]
     StopDetached(String),
+    /// Another process serves the project (named with its pid), or its record cannot be kept.
+    #[error(transparent)]
+    Stack(#[from] crate::stack::StackError),
     #[error("the walkthrough's MCP server could not start: {0}")]
     Server(#[from] crate::server::ServerError),
     #[error("could not talk to the terminal: {0}")]
@@ -62,6 +65,7 @@ impl TutorialError {
             TutorialError::State(error) => error.code(),
             TutorialError::PortTaken { .. } => "TUTORIAL_PORT_TAKEN",
             TutorialError::StopDetached(_) => "TUTORIAL_STOP_SERVER_FAILED",
+            TutorialError::Stack(error) => error.code(),
             TutorialError::Server(error) => error.code(),
             TutorialError::Terminal(_) => "TUTORIAL_TERMINAL_ERROR",
             TutorialError::NotATerminal => "TUTORIAL_NOT_A_TERMINAL",

@@ -9,6 +9,10 @@
 //! unattended checks log in and call the server with the pieces of [`crate::check`] (the
 //! self-test client, the demo user's login, MCP calls).
 //!
+//! Two tracks: the local one (a stack `mcp-fa up` starts) and the remote one
+//! ([`remote_steps`]: an existing FusionAuth, a deployed server, claude.ai's connector), which a
+//! remote project walks.
+//!
 //! The walkthrough: [`steps`] reads the embedded step files and fills in their placeholders,
 //! `render` turns them into terminal text, `progress` keeps where each project got to, `runner`
 //! holds the conversation (and the in-process server's protection switch). The command layer
@@ -17,7 +21,9 @@
 
 mod checks;
 mod error;
+mod keys;
 mod progress;
+pub mod remote_steps;
 mod render;
 mod runner;
 pub mod steps;
@@ -25,5 +31,5 @@ pub mod steps;
 pub use checks::{CheckContext, Checker, Mode, Outcome, Verdict, Verify};
 pub use error::TutorialError;
 pub use progress::{ProgressFile, StepStatus};
-pub use runner::{Ended, Walkthrough};
+pub use runner::{Ended, Walkthrough, WalkthroughServer};
 pub use steps::ServerMode;

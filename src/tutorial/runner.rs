@@ -8,18 +8,19 @@
 //! saves and stops cleanly. Standard input is read line by line on a thread of its own, so a
 //! signal is noticed even while nobody types.
 
-use std::io::{BufRead, Write};
-
-use tokio::sync::mpsc;
+use std::io::Write;
 
 use super::checks::{CheckContext, Checker, Mode, Outcome, Verdict, Verify};
 use super::error::TutorialError;
+use super::keys::{Keys, Pressed, Signals};
 use super::progress::{Progress, ProgressFile, StepStatus};
 use super::render::{self, Style};
 use super::steps::{self, Placeholders, ServerMode, Step};
 use crate::project::ProjectName;
 use crate::server::{ServeConfig, ServerError, ServerHandle};
-use crate::state::{StackState, StateStore};
+use crate::site::Site;
+use crate::stack::mcp_server::{self, ServerClaim};
+use crate::state::{ServerOwner, StackState, StateStore, StopReason};
 
 /// How the walkthrough ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,91 +36,18 @@ pub enum Ended {
     Interrupted,
 }
 
-/// Lines typed on standard input, read on a thread of its own (a blocking read cannot be
-/// cancelled, and a thread that is not a runtime task never holds up the process's exit).
-pub struct Input {
-    lines: mpsc::UnboundedReceiver<String>,
-}
-
-impl Input {
-    pub fn stdin() -> Self {
-        let (sender, lines) = mpsc::unbounded_channel();
-        std::thread::Builder::new()
-            .name("tutorial-stdin".into())
-            .spawn(move || {
-                let stdin = std::io::stdin();
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    match stdin.lock().read_line(&mut line) {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) => {
-                            if sender.send(line.trim().to_owned()).is_err() {
-                                break;
-                            }
-                        }
-                    }
-                }
-                // Dropping the sender tells the reader: end of input.
-            })
-            .expect("a thread for standard input");
-        Self { lines }
-    }
-}
-
-/// Ctrl-C and SIGTERM, listened for from the walkthrough's start (a signal that arrives while
-/// nobody waits for it is kept until the next wait, not lost).
-struct Signals {
-    #[cfg(unix)]
-    interrupt: Option<tokio::signal::unix::Signal>,
-    #[cfg(unix)]
-    term: Option<tokio::signal::unix::Signal>,
-}
-
-impl Signals {
-    fn new() -> Self {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Self {
-                interrupt: signal(SignalKind::interrupt()).ok(),
-                term: signal(SignalKind::terminate()).ok(),
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            Self {}
-        }
-    }
-
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        {
-            async fn one(signal: &mut Option<tokio::signal::unix::Signal>) {
-                match signal {
-                    Some(signal) => {
-                        signal.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            }
-            tokio::select! {
-                () = one(&mut self.interrupt) => {}
-                () = one(&mut self.term) => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
 /// What one wait for the user gave.
 enum Answer {
-    Line(String),
+    Key(Pressed),
     EndOfInput,
     Signal,
+}
+
+/// The MCP server the walkthrough serves, with the project's server record it holds (so
+/// `status` sees its protection switch and `down` can stop it).
+pub struct WalkthroughServer {
+    pub handle: ServerHandle,
+    pub claim: ServerClaim,
 }
 
 /// Everything one run of the walkthrough needs.
@@ -130,17 +58,23 @@ pub struct Walkthrough {
     progress_file: ProgressFile,
     progress: Progress,
     style: Style,
-    input: Input,
+    input: Keys,
     signals: Signals,
     /// The in-process MCP server (the walkthrough's own, or `up`'s). Taken back by the caller
     /// when the walkthrough ends.
-    pub server: Option<ServerHandle>,
+    pub server: Option<WalkthroughServer>,
+    /// The background server (`up --detach`) this run stopped to serve the port itself: the
+    /// command starts it again when the walkthrough ends.
+    pub stopped_detached: bool,
     /// Standalone `mcp-fa tutorial`: the runner starts the server itself once the stack exists.
     /// Under `up` the server is `up`'s and is never replaced.
     may_start_server: bool,
     checker: Checker,
     /// Steps that passed in this run (for the summary and the clean-up case).
     passed_now: Vec<String>,
+    /// The remote track's project: its steps, placeholders and checks are the remote ones, and
+    /// there is no stack or server of the walkthrough's own.
+    site: Option<Site>,
 }
 
 impl Walkthrough {
@@ -150,7 +84,7 @@ impl Walkthrough {
         project: &ProjectName,
         store: &StateStore,
         start_at: Option<&str>,
-        server: Option<ServerHandle>,
+        server: Option<WalkthroughServer>,
         may_start_server: bool,
     ) -> Result<Self, TutorialError> {
         let steps = steps::all()?;
@@ -166,13 +100,32 @@ impl Walkthrough {
             progress_file,
             progress,
             style: Style::for_stdout(),
-            input: Input::stdin(),
+            input: Keys::from_terminal(),
             signals: Signals::new(),
             server,
+            stopped_detached: false,
             may_start_server,
             checker: Checker::new(),
             passed_now: Vec::new(),
+            site: None,
         })
+    }
+
+    /// The remote track for `site` (a remote project): an existing FusionAuth and a deployed
+    /// server; the walkthrough starts no server of its own.
+    pub fn remote(
+        site: Site,
+        store: &StateStore,
+        start_at: Option<&str>,
+    ) -> Result<Self, TutorialError> {
+        let mut walk = Self::new(&site.project, store, None, None, false)?;
+        walk.steps = super::remote_steps::all()?;
+        if let Some(wanted) = start_at {
+            walk.progress.current = Some(steps::find(&walk.steps, wanted)?.id.clone());
+        }
+        walk.checker = Checker::for_site(Some(site.clone()));
+        walk.site = Some(site);
+        Ok(walk)
     }
 
     /// The protection the step to resume at needs (what `up` starts its server with).
@@ -230,10 +183,11 @@ impl Walkthrough {
             project: &self.project,
             store: &self.store,
             mode: Mode::Interactive,
-            server: self.server.as_ref(),
+            server: self.server.as_ref().map(|server| &server.handle),
             calls_since: 0,
         };
-        let checker = std::mem::replace(&mut self.checker, Checker::new());
+        let fresh = self.checker.fresh();
+        let checker = std::mem::replace(&mut self.checker, fresh);
         checker.finish(&ctx).await;
     }
 
@@ -301,7 +255,13 @@ impl Walkthrough {
         }
         let stack_removed = self.passed_now.iter().any(|id| id == "clean-up");
         text.push_str("What next:\n");
-        if stack_removed {
+        if self.site.is_some() {
+            text.push_str(&format!(
+                "  mcp-fa check{flag}              # the whole path end to end, any time\n  \
+                 mcp-fa doctor{flag}             # what FusionAuth and the server need, checked\n  \
+                 mcp-fa tutorial{flag} --check  # every automatable step, without questions\n"
+            ));
+        } else if stack_removed {
             text.push_str(&format!(
                 "  mcp-fa up{flag}                 # bring the stack back (kept data is reused)\n"
             ));
@@ -324,12 +284,13 @@ impl Walkthrough {
             && self.may_start_server
             && let Some(state) = self.load_state()
         {
-            let (server, notes) = start_for_stack(&self.store, &state, step.server).await?;
-            self.server = server;
-            for note in notes {
+            let started = start_for_stack(&self.store, &state, step.server).await?;
+            self.server = started.server;
+            self.stopped_detached |= started.stopped_detached;
+            for note in started.notes {
                 self.say(&format!("{note}\n"))?;
             }
-            if let Some(server) = &self.server {
+            if let Some(WalkthroughServer { handle: server, .. }) = &self.server {
                 self.say(&format!(
                     "{}\n",
                     self.style.dim(&format!(
@@ -344,10 +305,14 @@ impl Walkthrough {
                 ))?;
             }
         }
-        if let Some(server) = &self.server
+        if let Some(WalkthroughServer {
+            handle: server,
+            claim,
+        }) = &mut self.server
             && server.is_protected() != protected
         {
             server.set_protected(protected);
+            claim.set_protected(protected);
             let line = if protected {
                 format!(
                     "Protection is ON: {} now answers only requests with a valid token.",
@@ -373,7 +338,10 @@ impl Walkthrough {
         self.say("\n")?;
         self.prepare_server(&step).await?;
         let state = self.load_state();
-        let values = Placeholders::new(&self.project, state.as_ref());
+        let values = match &self.site {
+            Some(site) => Placeholders::remote(site),
+            None => Placeholders::new(&self.project, state.as_ref()),
+        };
         let body = steps::body(&step, &values)?;
         let mut text = render::header(step.number, total, &step.title, &self.style);
         text.push('\n');
@@ -383,7 +351,7 @@ impl Walkthrough {
             .iter()
             .position(|s| needs_stack(&s.verify))
             .unwrap_or(total);
-        if state.is_none() && index >= first_needing_stack {
+        if state.is_none() && self.site.is_none() && index >= first_needing_stack {
             let flag = self.flag();
             text.push_str(&format!(
                 "\n{}\n",
@@ -395,7 +363,10 @@ impl Walkthrough {
             ));
         }
         self.say(&text)?;
-        let calls_since = self.server.as_ref().map_or(0, |s| s.calls().last_seq());
+        let calls_since = self
+            .server
+            .as_ref()
+            .map_or(0, |s| s.handle.calls().last_seq());
         let hint = steps::hint(&step, &values);
 
         let mut manual = false;
@@ -410,32 +381,40 @@ impl Walkthrough {
             };
             self.say(&format!("\n{} ", self.style.bold(&format!("{prompt} >"))))?;
             let answer = tokio::select! {
-                line = self.input.lines.recv() => match line {
-                    Some(line) => Answer::Line(line),
+                key = self.input.keys.recv() => match key {
+                    Some(key) => Answer::Key(key),
                     None => Answer::EndOfInput,
                 },
                 () = self.signals.recv() => Answer::Signal,
             };
-            let line = match answer {
-                Answer::Line(line) => line.to_ascii_lowercase(),
+            let key = match answer {
+                Answer::Key(key) => key,
                 Answer::EndOfInput => {
                     self.say("\n")?;
                     return self.stop(Ended::Quit);
                 }
                 Answer::Signal => {
                     self.say("\n")?;
+                    if self.release_server_for_down().await? {
+                        continue;
+                    }
                     return self.stop(Ended::Interrupted);
                 }
             };
-            match line.as_str() {
-                "" | "v" | "r" => {
+            // Keys do not echo: show which one was taken.
+            self.say(&match &key {
+                Pressed::Enter => "\n".to_owned(),
+                Pressed::Char(c) => format!("{c}\n"),
+            })?;
+            match key {
+                Pressed::Enter | Pressed::Char('v' | 'r') => {
                     self.say(&format!("{}\n", self.style.dim("Checking…")))?;
                     let verdict = {
                         let ctx = CheckContext {
                             project: &self.project,
                             store: &self.store,
                             mode: Mode::Interactive,
-                            server: self.server.as_ref(),
+                            server: self.server.as_ref().map(|server| &server.handle),
                             calls_since,
                         };
                         tokio::select! {
@@ -444,6 +423,9 @@ impl Walkthrough {
                         }
                     };
                     let Some(verdict) = verdict else {
+                        if self.release_server_for_down().await? {
+                            continue;
+                        }
                         return self.stop(Ended::Interrupted);
                     };
                     self.say(&self.verdict_text(&verdict))?;
@@ -463,13 +445,13 @@ impl Walkthrough {
                         Outcome::Manual => manual = true,
                     }
                 }
-                "d" | "done" if manual => {
+                Pressed::Char('d') if manual => {
                     self.progress.mark(&step.id, StepStatus::Passed);
                     self.passed_now.push(step.id.clone());
                     self.save()?;
                     return Ok(Move::Next);
                 }
-                "h" | "hint" => {
+                Pressed::Char('h') => {
                     let text = match &hint {
                         Some(hint) => self.hint_text(hint),
                         None => "No hint for this step: the text above says what to do, and a \
@@ -478,28 +460,54 @@ impl Walkthrough {
                     };
                     self.say(&text)?;
                 }
-                "s" | "skip" => {
+                Pressed::Char('s') => {
                     self.progress.mark(&step.id, StepStatus::Skipped);
                     self.save()?;
                     self.say(&format!("Skipped step {}.\n", step.number))?;
                     return Ok(Move::Next);
                 }
-                "b" | "back" => {
+                Pressed::Char('b') => {
                     if index == 0 {
                         self.say("This is the first step.\n")?;
                     } else {
                         return Ok(Move::Back);
                     }
                 }
-                "q" | "quit" | "exit" => return self.stop(Ended::Quit),
-                other => {
+                Pressed::Char('q') => return self.stop(Ended::Quit),
+                Pressed::Char(other) => {
                     let done = if manual { "d, " } else { "" };
                     self.say(&format!(
-                        "`{other}` is not an answer here: press Enter, or type {done}h, s, b or q, then Enter.\n"
+                        "`{other}` is not an answer here: press Enter, or one of {done}h, s, b, q.\n"
                     ))?;
                 }
             }
         }
+    }
+
+    /// When the signal came from `mcp-fa down` (it marks the server's record before asking it
+    /// to stop), the stack is going away, not the walkthrough: the server stops and releases the
+    /// port, the reader is told, and the walkthrough goes on (its clean-up step checks exactly
+    /// this). Returns false for any other signal.
+    async fn release_server_for_down(&mut self) -> Result<bool, TutorialError> {
+        let by_down = self
+            .server
+            .as_ref()
+            .is_some_and(|server| server.claim.stop_reason() == Some(StopReason::Down));
+        if !by_down {
+            return Ok(false);
+        }
+        if let Some(server) = self.server.take() {
+            server.handle.shutdown().await?;
+            drop(server.claim);
+        }
+        self.may_start_server = false;
+        self.say(&format!(
+            "{}\n",
+            self.style.yellow(
+                "`mcp-fa down` is taking the stack down, so the walkthrough's MCP server stopped."
+            )
+        ))?;
+        Ok(true)
     }
 
     fn stop(&mut self, ended: Ended) -> Result<Move, TutorialError> {
@@ -578,28 +586,45 @@ fn indent_wrapped(text: &str, indent: &str, width: usize) -> String {
     out
 }
 
+/// What starting the walkthrough's own server did.
+struct Started {
+    server: Option<WalkthroughServer>,
+    /// The project's background server was stopped to free the port.
+    stopped_detached: bool,
+    /// What the reader should be told.
+    notes: Vec<String>,
+}
+
 /// Starts the walkthrough's own server for a stack: the project's background server is stopped
-/// first (it holds the port), and anything else holding the port is an error saying how to
-/// free it. A FusionAuth that does not answer is not an error here: the walkthrough goes on
-/// without a server and tries again at the next step. Returns the server, if it started, and
-/// what the reader should be told.
+/// first (it holds the port), and a server someone runs in a terminal, or anything else
+/// holding the port, is an error saying how to free it. A FusionAuth that does not answer is
+/// not an error here: the walkthrough goes on without a server and tries again at the next step.
 async fn start_for_stack(
     store: &StateStore,
     state: &StackState,
     mode: ServerMode,
-) -> Result<(Option<ServerHandle>, Vec<String>), TutorialError> {
+) -> Result<Started, TutorialError> {
     let flag = state.project.flag();
-    let mut notes = Vec::new();
-    if let Some(pid) = crate::stack::mcp_server::stop_detached(store, &state.project)
-        .await
-        .map_err(|e| TutorialError::StopDetached(e.to_string()))?
+    let mut started = Started {
+        server: None,
+        stopped_detached: false,
+        notes: Vec::new(),
+    };
+    if mcp_server::current(store, &state.project)
+        .is_some_and(|record| record.owner == ServerOwner::Detached)
     {
-        notes.push(format!(
-            "Stopped this project's background MCP server (pid {pid}): the walkthrough serves \
-             http://localhost:{}/mcp itself while it runs. `mcp-fa up --detach{flag}` starts \
-             the background one again afterwards.",
-            state.mcp_port
-        ));
+        let stopped = mcp_server::stop(store, &state.project, StopReason::Walkthrough)
+            .await
+            .map_err(|e| TutorialError::StopDetached(e.to_string()))?;
+        for pid in stopped {
+            started.stopped_detached = true;
+            started.notes.push(format!(
+                "Stopped this project's background MCP server (pid {pid}): the walkthrough \
+                 serves http://localhost:{}/mcp itself while it runs, and starts the \
+                 background one again when it ends.",
+                state.mcp_port
+            ));
+        }
     }
     // Request lines go to the project's MCP log (`mcp-fa logs mcp -f`), not over the text.
     // Once per process: a later start (after `mcp-fa up` in another terminal) keeps the file.
@@ -610,20 +635,28 @@ async fn start_for_stack(
     }
     let mut config = ServeConfig::for_stack(state)?;
     config.start_unprotected = mode == ServerMode::Unprotected;
+    let claim = ServerClaim::claim(
+        store,
+        &state.project,
+        ServerOwner::Walkthrough,
+        state.mcp_port,
+        !config.start_unprotected,
+        Some(store.mcp_log_path(&state.project)),
+    )?;
     match crate::server::start(config).await {
-        Ok(handle) => Ok((Some(handle), notes)),
-        Err(ServerError::Bind { .. }) => Err(TutorialError::PortTaken {
-            port: state.mcp_port,
-            project_flag: flag,
-        }),
-        Err(error) => {
-            notes.push(format!(
-                "The walkthrough's MCP server could not start yet ({error}); is the stack up? \
-                 `mcp-fa up{flag}` brings it up. The walkthrough tries again at the next step."
-            ));
-            Ok((None, notes))
+        Ok(handle) => started.server = Some(WalkthroughServer { handle, claim }),
+        Err(ServerError::Bind { .. }) => {
+            return Err(TutorialError::PortTaken {
+                port: state.mcp_port,
+                project_flag: flag,
+            });
         }
+        Err(error) => started.notes.push(format!(
+            "The walkthrough's MCP server could not start yet ({error}); is the stack up? \
+             `mcp-fa up{flag}` brings it up. The walkthrough tries again at the next step."
+        )),
     }
+    Ok(started)
 }
 
 #[cfg(test)]

@@ -112,7 +112,14 @@ struct FrontMatter {
 
 /// Every embedded step, in order.
 pub fn all() -> Result<Vec<Step>, TutorialError> {
-    let steps = FILES
+    parse_all(FILES)
+}
+
+/// `files`' steps, numbered in order, their ids unique.
+pub(super) fn parse_all(
+    files: &[(&'static str, &'static str)],
+) -> Result<Vec<Step>, TutorialError> {
+    let steps = files
         .iter()
         .enumerate()
         .map(|(index, (file, text))| parse(index + 1, file, text))
@@ -129,7 +136,7 @@ pub fn all() -> Result<Vec<Step>, TutorialError> {
 }
 
 /// Reads one file: `---`, YAML, `---`, then the Markdown body.
-fn parse(number: usize, file: &'static str, text: &str) -> Result<Step, TutorialError> {
+pub(super) fn parse(number: usize, file: &'static str, text: &str) -> Result<Step, TutorialError> {
     let bad = |reason: String| TutorialError::BadStep {
         file: file.to_owned(),
         reason,
@@ -204,7 +211,7 @@ pub fn find<'a>(steps: &'a [Step], wanted: &str) -> Result<&'a Step, TutorialErr
 /// The values the step texts may use, each `{{name}}` replaced by what this project needs.
 #[derive(Debug, Clone)]
 pub struct Placeholders {
-    values: Vec<(&'static str, String)>,
+    pub(super) values: Vec<(&'static str, String)>,
 }
 
 /// The names [`Placeholders`] knows, with what each becomes.
@@ -239,6 +246,18 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "get_name_guard",
         "the scope that guards get_name: `profile`, or `get_name` with a license",
     ),
+    (
+        "public_url",
+        "remote track: the MCP server's public URL (without `/mcp`)",
+    ),
+    (
+        "tenant_flag",
+        "remote track: ` --tenant-id <id>`, or nothing when no tenant is named",
+    ),
+    (
+        "api_key_env",
+        "remote track: the environment variable holding the API key",
+    ),
 ];
 
 impl Placeholders {
@@ -260,12 +279,7 @@ impl Placeholders {
             None,
             std::net::SocketAddr::from(([127, 0, 0, 1], mcp_port)),
         );
-        let guard = scopes
-            .required_for("get_name")
-            .iter()
-            .copied()
-            .find(|scope| *scope != "openid")
-            .unwrap_or("profile");
+        let guard = get_name_guard(scopes);
         Self {
             values: vec![
                 ("mcp_url", urls.resource),
@@ -324,6 +338,52 @@ impl Placeholders {
     }
 }
 
+/// Fails unless `files` are exactly the step files of `tutorial/<subdir>` (README.md aside), in
+/// file-name order, each embedded from its file: a step file added and not listed, or listed
+/// out of order, fails the build's tests (both tracks use it).
+#[cfg(test)]
+pub(super) fn assert_embedded(subdir: &str, files: &[(&str, &str)]) {
+    let tutorial = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tutorial");
+    let prefix = if subdir.is_empty() {
+        String::new()
+    } else {
+        format!("{subdir}/")
+    };
+    let mut on_disk: Vec<String> = std::fs::read_dir(tutorial.join(subdir))
+        .expect("the step folder is readable")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".md") && name != "README.md")
+        .map(|name| format!("{prefix}{name}"))
+        .collect();
+    on_disk.sort();
+    let embedded: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        on_disk, embedded,
+        "every step file in tutorial/{subdir} must be listed, in file-name order"
+    );
+    for (name, text) in files {
+        let current = std::fs::read_to_string(tutorial.join(name)).expect("readable");
+        assert_eq!(&current, text, "{name} is embedded from another file");
+    }
+}
+
+/// The scope that guards `get_name` besides `openid`: `profile`, or `get_name` with custom
+/// scopes.
+pub(super) fn get_name_guard(scopes: ScopeMode) -> &'static str {
+    scopes
+        .required_for("get_name")
+        .iter()
+        .copied()
+        .find(|scope| *scope != "openid")
+        .unwrap_or("profile")
+}
+
 /// A step's body with its placeholders filled in.
 pub fn body(step: &Step, values: &Placeholders) -> Result<String, TutorialError> {
     values
@@ -347,28 +407,7 @@ mod tests {
 
     #[test]
     fn every_file_in_tutorial_is_embedded_in_order() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tutorial");
-        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
-            .expect("tutorial/ is readable")
-            .map(|entry| {
-                entry
-                    .expect("entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .filter(|name| name.ends_with(".md") && name != "README.md")
-            .collect();
-        on_disk.sort();
-        let embedded: Vec<&str> = FILES.iter().map(|(name, _)| *name).collect();
-        assert_eq!(
-            on_disk, embedded,
-            "every step file in tutorial/ must be listed in FILES, in file-name order"
-        );
-        for (name, text) in FILES {
-            let current = std::fs::read_to_string(dir.join(name)).expect("readable");
-            assert_eq!(&current, text, "{name} is embedded from another file");
-        }
+        assert_embedded("", FILES);
     }
 
     #[test]

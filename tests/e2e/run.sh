@@ -10,6 +10,12 @@
 # skipped without it unless CI=true). E2E_ONLY=ts-sdk,mcp-remote,inspector,python-sdk,negative,
 # up-detach picks cases; E2E_KEEP_LOGS=1 keeps the logs in artifacts/ on success too.
 #
+# Real-image mode: with MCP_FA_TEST_FUSIONAUTH_IMAGE set (and MCP_FA_TEST_POSTGRES_IMAGE, else
+# mcp-fa's default PostgreSQL image) FusionAuth is not the stand-in process but a stack
+# `mcp-fa up` starts from those images (Docker required), with the same short-lived access
+# tokens; MCP_FA_TEST_LICENSE_ID, when set, is activated (consent screens, custom scopes).
+# MCP_FA_STARTUP_TIMEOUT (default 300) bounds its start.
+#
 # Needs: `npm ci` and the venv (.ci/run installs both), Debian's chromium at /usr/bin/chromium.
 # Nothing is fetched here: npx resolves the pinned packages from tests/e2e/node_modules.
 set -euo pipefail
@@ -27,11 +33,13 @@ mkdir -p "$E2E_ARTIFACTS"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/mcp-fa-e2e.XXXXXX")"
 PIDS=()
 UP_PROJECT=""
+MAIN_PROJECT=""
 cleanup() {
     local code=$?
-    if [ -n "$UP_PROJECT" ]; then
-        "$MCP_FA" down --project "$UP_PROJECT" --volumes >"$WORK/mcp-fa-down.log" 2>&1 || true
-    fi
+    for project in "$UP_PROJECT" "$MAIN_PROJECT"; do
+        [ -n "$project" ] || continue
+        "$MCP_FA" down --project "$project" --volumes >>"$WORK/mcp-fa-down.log" 2>&1 || true
+    done
     for pid in "${PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
     done
@@ -68,16 +76,56 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
 read -r FA_PORT MCP_PORT OTHER_MCP_PORT TS_PORT DESKTOP_PORT PY_PORT WRONG_PORT UP_FA_PORT UP_MCP_PORT <<<"$(free_ports 9)"
-ISSUER="http://127.0.0.1:$FA_PORT"
+REAL_FA_IMAGE="${MCP_FA_TEST_FUSIONAUTH_IMAGE:-}"
+REAL_PG_IMAGE="${MCP_FA_TEST_POSTGRES_IMAGE:-}"
+if [ -n "$REAL_FA_IMAGE" ]; then
+    # `mcp-fa up` makes the tenant's issuer its public URL.
+    ISSUER="http://localhost:$FA_PORT"
+else
+    ISSUER="http://127.0.0.1:$FA_PORT"
+fi
 RESOURCE="http://localhost:$MCP_PORT/mcp"
 export E2E_ISSUER="$ISSUER" E2E_SERVER_URL="$RESOURCE" E2E_WORK="$WORK"
+# Access tokens live TOKEN_TTL seconds, so the TypeScript client sees one expire and refreshes.
+TOKEN_TTL="${E2E_TOKEN_TTL:-5}"
+export MCP_FA_STATE_DIR="$WORK/state"
+mkdir -p -m 700 "$MCP_FA_STATE_DIR"
+state_value() { # project, JavaScript expression on the state document `s`
+    node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1])); console.log(eval(process.argv[2]) ?? "")' \
+        "$MCP_FA_STATE_DIR/$1.json" "$2"
+}
 
+if [ -n "$REAL_FA_IMAGE" ]; then
+# ---- real FusionAuth: the stack `mcp-fa up` starts from the real images -------------------------
+docker info >/dev/null 2>&1 || { echo "real-image mode needs Docker" >&2; exit 1; }
+# mcp-fa's own kickstart, with the short access-token lifetime added to its tenant request.
+node -e '
+const fs = require("fs");
+const template = JSON.parse(fs.readFileSync(process.argv[1]));
+for (const request of template.requests) {
+  const jwt = request.body?.tenant?.jwtConfiguration;
+  if (jwt) jwt.timeToLiveInSeconds = Number(process.argv[2]);
+}
+fs.writeFileSync(process.argv[3], JSON.stringify(template, null, 2));
+' "$ROOT/kickstart/kickstart.json" "$TOKEN_TTL" "$WORK/kickstart.json"
+up_args=(up --project e2e --no-server --no-tutorial --demo-passwords -y
+    --fusionauth-image "$REAL_FA_IMAGE" --fusionauth-port "$FA_PORT" --mcp-port "$MCP_PORT"
+    --timeout "${MCP_FA_STARTUP_TIMEOUT:-300}")
+[ -z "$REAL_PG_IMAGE" ] || up_args+=(--postgres-image "$REAL_PG_IMAGE")
+[ -z "${MCP_FA_TEST_LICENSE_ID:-}" ] || up_args+=(--license-id "$MCP_FA_TEST_LICENSE_ID")
+MAIN_PROJECT=e2e
+MCP_FA_KICKSTART_TEMPLATE="$WORK/kickstart.json" "$MCP_FA" "${up_args[@]}" >"$WORK/mcp-fa-up.log" 2>&1 \
+    || { echo "mcp-fa up with $REAL_FA_IMAGE failed:" >&2; cat "$WORK/mcp-fa-up.log" >&2; exit 1; }
+API_KEY="$(state_value e2e 's.apiKey')"
+USER_ID="$(state_value e2e 's.users.find((u) => u.role === "demo").id')"
+KEY_ID="$(state_value e2e 's.signingKeyId')"
+LICENSE_JSON="$(state_value e2e 'JSON.stringify(s.licenseId ?? null)')"
+else
 # ---- the stand-in, kickstarted the way `mcp-fa up` kickstarts FusionAuth -----------------------
 API_KEY="e2e-$(cat /proc/sys/kernel/random/uuid)-$(cat /proc/sys/kernel/random/uuid)"
 USER_ID="$(cat /proc/sys/kernel/random/uuid)"
 KEY_ID="$(cat /proc/sys/kernel/random/uuid)"
-# Access tokens live TOKEN_TTL seconds, so the TypeScript client sees one expire and refreshes.
-TOKEN_TTL="${E2E_TOKEN_TTL:-5}"
+LICENSE_JSON='"e2e-license-0123456789abcdef"'
 cat >"$WORK/kickstart.json" <<JSON
 {
   "variables": {"apiKey": "$API_KEY", "userId": "$USER_ID", "keyId": "$KEY_ID"},
@@ -111,10 +159,9 @@ for _ in $(seq 1 150); do
     sleep 0.1
 done
 [ -n "$ready" ] || { echo "the stand-in never finished kickstart:" >&2; cat "$WORK/fusionauth-sim.log" >&2; exit 1; }
+fi
 
 # ---- state files, as `mcp-fa up` writes them, so `mcp-fa clients` registers the clients --------
-export MCP_FA_STATE_DIR="$WORK/state"
-mkdir -p -m 700 "$MCP_FA_STATE_DIR"
 write_state() { # project mcp-port
     cat >"$MCP_FA_STATE_DIR/$1.json" <<JSON
 {
@@ -125,13 +172,14 @@ write_state() { # project mcp-port
   "signingKeyId": "$KEY_ID",
   "users": [{"id": "$USER_ID", "email": "test@example.com", "fullName": "Test User",
              "password": "password", "role": "demo"}],
-  "licenseId": "e2e-license-0123456789abcdef", "clients": [],
+  "licenseId": $LICENSE_JSON, "clients": [],
   "configHash": "e2e", "createdAt": $(date +%s)
 }
 JSON
     chmod 600 "$MCP_FA_STATE_DIR/$1.json"
 }
-write_state e2e "$MCP_PORT"
+# (`mcp-fa up` wrote project e2e's in real-image mode.)
+[ -n "$REAL_FA_IMAGE" ] || write_state e2e "$MCP_PORT"
 write_state e2e-other "$OTHER_MCP_PORT"
 
 add_client() { # project name kind [args...] → prints the client id
@@ -222,12 +270,19 @@ if want up-detach; then
     if docker info >/dev/null 2>&1; then
         up_detach() {
             set -euo pipefail
-            bash "$ROOT/tests/fusionauth-sim/build-image.sh" >"$WORK/build-image.log" 2>&1
-            local tag
-            tag="$(sha256sum "$SIM" | cut -c1-12)"
-            "$MCP_FA" up --project "$UP_PROJECT" --detach --no-tutorial --demo-passwords -y \
-                --fusionauth-image "mcp-fa-test/fusionauth-standin:$tag" \
-                --postgres-image "mcp-fa-test/postgres-standin:$tag" \
+            local images
+            if [ -n "$REAL_FA_IMAGE" ]; then
+                images=(--fusionauth-image "$REAL_FA_IMAGE")
+                [ -z "$REAL_PG_IMAGE" ] || images+=(--postgres-image "$REAL_PG_IMAGE")
+            else
+                bash "$ROOT/tests/fusionauth-sim/build-image.sh" >"$WORK/build-image.log" 2>&1
+                local tag
+                tag="$(sha256sum "$SIM" | cut -c1-12)"
+                images=(--fusionauth-image "mcp-fa-test/fusionauth-standin:$tag"
+                    --postgres-image "mcp-fa-test/postgres-standin:$tag")
+            fi
+            "$MCP_FA" up --project "$UP_PROJECT" --detach --no-tutorial --demo-passwords -y "${images[@]}" \
+                --timeout "${MCP_FA_STARTUP_TIMEOUT:-300}" \
                 --fusionauth-port "$UP_FA_PORT" --mcp-port "$UP_MCP_PORT" --client claude-desktop
             "$MCP_FA" clients --project "$UP_PROJECT" config claude-desktop >"$WORK/up-claude-desktop-config.txt"
             E2E_ISSUER="http://localhost:$UP_FA_PORT" E2E_SERVER_URL="http://localhost:$UP_MCP_PORT/mcp" \
@@ -237,8 +292,9 @@ if want up-detach; then
         # The trap brings the stack down too, whatever happens.
         UP_PROJECT="e2e-up-$$"
         export -f up_detach
-        export ROOT SIM MCP_FA WORK UP_PROJECT UP_FA_PORT UP_MCP_PORT
-        run_client "mcp-remote via mcp-fa up --detach (Docker)" 240 bash -c up_detach
+        export ROOT SIM MCP_FA WORK UP_PROJECT UP_FA_PORT UP_MCP_PORT REAL_FA_IMAGE REAL_PG_IMAGE
+        run_client "mcp-remote via mcp-fa up --detach (Docker)" "$((${MCP_FA_STARTUP_TIMEOUT:-300} + 240))" \
+            bash -c up_detach
     elif [ "${CI:-}" = true ]; then
         FAILED=$((FAILED + 1))
         echo "FAIL mcp-remote via mcp-fa up --detach (Docker) (0.0s)"

@@ -1,5 +1,5 @@
 //! `mcp-fa check` as a user runs it: the real binary against a stack `mcp-fa up` started from the
-//! stand-in images, with the MCP server detached in the background or not running at all (then
+//! test images (the stand-in's, or real ones in real-image mode), with the MCP server detached in the background or not running at all (then
 //! `check` serves the stack itself for the duration). It must pass hop by hop, clean up its
 //! client (or keep it with `--keep-client` and reuse it next time), stop with a clear FAIL line,
 //! skipped hops and a non-zero exit when the demo user cannot log in or a foreign server holds
@@ -310,8 +310,11 @@ fn check_answers_the_consent_page_and_asks_for_the_custom_scope_on_a_licensed_st
     if !docker_available() {
         return;
     }
+    let Some(license) = support::docker::license_id(support::LICENSE_ID) else {
+        return;
+    };
     let project = TestProject::new("chl");
-    up_with(&project, false, &["--license-id", support::LICENSE_ID]);
+    up_with(&project, false, &["--license-id", &license]);
     let _down = DownOnDrop(&project);
 
     let run = project.run(&["check", "--keep-client"]);
@@ -336,7 +339,7 @@ fn check_answers_the_consent_page_and_asks_for_the_custom_scope_on_a_licensed_st
     assert!(login.contains("get_name"), "{login}");
     assert!(hop_line(&run, "get_name").contains("Hello, Test User!"));
     assert_no_secret(&project, &run);
-    assert!(!run.stdout.contains(support::LICENSE_ID));
+    assert!(!run.stdout.contains(&license));
 }
 
 #[test]

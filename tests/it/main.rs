@@ -29,11 +29,40 @@ mod docker {
     mod restart;
 }
 
+/// `mcp-fa export`: the project on Compose and Kubernetes, and the MCP server's image.
+mod export {
+    mod compose;
+    mod image;
+    mod kubernetes;
+    mod refusals;
+}
+
 /// The typed FusionAuth client, the login it drives, and the contract with FusionAuth's API.
 mod fusionauth {
     mod client;
     mod contract;
     mod login;
+}
+
+/// A project's own settings: the project file, what it was created with, what goes with its
+/// data, and the messages that name it.
+mod project {
+    mod file;
+    mod messages;
+    mod reset;
+    mod settings;
+}
+
+/// An existing FusionAuth with several tenants (a stand-in started on its own, never through
+/// `up`): clients, the claude.ai connector, `check`, `doctor` and the walkthrough's remote track.
+mod remote {
+    mod setup;
+
+    mod check;
+    mod clients;
+    mod connector;
+    mod doctor;
+    mod walkthrough;
 }
 
 /// Secrets never reach normal output.
@@ -48,6 +77,7 @@ mod server {
     mod hostile_input;
     mod logging;
     mod mcp;
+    mod record;
     mod soak;
     mod token_cache;
     mod with_stack;

@@ -141,15 +141,34 @@ async fn walk(
             if consent_sent {
                 return Err(context.unexpected(&url, status, &page));
             }
+            let form = grant_everything_asked(form);
             let fields = form.submission(&[], form.allow_button());
-            let target = target(form, &url)?;
+            let target = target(&form, &url)?;
             consent_sent = true;
-            landing = browser.submit(form, target, &fields).await?;
+            landing = browser.submit(&form, target, &fields).await?;
             continue;
         }
         return Err(context.page(&url, status, &page));
     }
     Err(LoginError::TooManyRedirects)
+}
+
+/// The consent form with every optional scope ticked: FusionAuth grants only the scopes posted
+/// as `scopeConsents['NAME']=true` (an unticked box sends just its `__cb_` twin, `false`), and
+/// the login asked for exactly the scopes the client needs. Required and unknown scopes come as
+/// hidden fields already set to `true`.
+fn grant_everything_asked(form: &Form) -> Form {
+    let mut form = form.clone();
+    let optional: Vec<String> = form
+        .checkboxes()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("scopeConsents["))
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    for name in optional {
+        form.set_checked(&name, true);
+    }
+    form
 }
 
 fn target(form: &Form, page: &Url) -> Result<Url, LoginError> {
@@ -300,6 +319,32 @@ mod tests {
         for secret in ["hunter2", "eyJ-access", "refresh-token-value"] {
             assert!(!shown.contains(secret), "{shown}");
         }
+    }
+
+    #[test]
+    fn consent_is_given_for_every_scope_asked_for_even_unticked_ones() {
+        let page = Page::parse(
+            r#"<form action="/oauth2/consent" method="POST">
+            <input type="hidden" name="scopeConsents['openid']" value="true"/>
+            <input type="hidden" name="__cb_scopeConsents['profile']" value="false"/>
+            <input type="checkbox" name="scopeConsents['profile']" value="true">
+            <input type="hidden" name="__cb_rememberDevice" value="false"/>
+            <input type="checkbox" name="rememberDevice" value="true">
+            <button name="action" value="allow">Allow</button>
+            <button name="action" value="cancel">Cancel</button></form>"#,
+        );
+        let form = grant_everything_asked(&page.forms()[0]);
+        assert_eq!(
+            form.checkboxes(),
+            [
+                ("scopeConsents['profile']", true),
+                ("rememberDevice", false)
+            ],
+            "only scope answers are ticked"
+        );
+        let fields = form.submission(&[], form.allow_button());
+        assert!(fields.contains(&("scopeConsents['profile']".into(), "true".into())));
+        assert_eq!(fields.last(), Some(&("action".into(), "allow".into())));
     }
 
     #[test]

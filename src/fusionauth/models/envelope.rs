@@ -42,10 +42,22 @@ pub struct ApplicationOAuthScopeResponse {
     pub scope: ApplicationOAuthScope,
 }
 
+/// `KeyRequest`.
+#[derive(Serialize)]
+pub struct KeyRequest<'a> {
+    pub key: &'a Key,
+}
+
 /// `KeyResponse`.
 #[derive(Deserialize)]
 pub struct KeyResponse {
     pub key: Key,
+}
+
+/// `TenantRequest`, sent as a JSON merge patch: only the fields set change.
+#[derive(Serialize)]
+pub struct TenantRequest<'a> {
+    pub tenant: &'a Tenant,
 }
 
 /// `TenantResponse` for one tenant.
@@ -59,6 +71,30 @@ pub struct TenantResponse {
 pub struct TenantsResponse {
     #[serde(default)]
     pub tenants: Vec<Tenant>,
+}
+
+/// `UserRequest` creating a user: the password travels only here, never in [`User`].
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRequest<'a> {
+    pub user: UserWithPassword<'a>,
+    /// Marks the e-mail verified, so a tenant that gates unverified users still lets this one
+    /// log in.
+    pub skip_verification: bool,
+}
+
+/// A [`User`] with the password it is created with.
+#[derive(Serialize)]
+pub struct UserWithPassword<'a> {
+    #[serde(flatten)]
+    pub user: &'a User,
+    pub password: &'a str,
+}
+
+/// `VersionResponse`.
+#[derive(Deserialize)]
+pub struct VersionResponse {
+    pub version: String,
 }
 
 /// `UserResponse`. Its `token` (issued for some flows) is deliberately not read.

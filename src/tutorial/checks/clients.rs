@@ -232,6 +232,7 @@ pub(super) async fn client_configured(ctx: &CheckContext<'_>) -> Verdict {
                 created: false,
                 last_login: None,
                 created_at: None,
+                client_secret: None,
             });
         let snippet = snippet_for_stack(&state, &client);
         match (&snippet.config_path, snippet.container_key) {

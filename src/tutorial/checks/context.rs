@@ -126,9 +126,10 @@ pub(super) fn load_state(ctx: &CheckContext<'_>) -> Result<StackState, Verdict> 
             format!("no stack named \"{}\" is known here", ctx.project),
             vec![
                 format!(
-                    "There is no state file at {}: `mcp-fa up` writes it once FusionAuth is \
+                    "There is no state file at {}: `mcp-fa up{}` writes it once FusionAuth is \
                      configured, and nothing else knows where FusionAuth is or its API key.",
-                    ctx.store.path(ctx.project).display()
+                    ctx.store.path(ctx.project).display(),
+                    ctx.project.flag()
                 ),
                 format!(
                     "Fix: start the stack with `mcp-fa up{project_flag}` (pass the same --project \

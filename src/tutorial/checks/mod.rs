@@ -6,7 +6,8 @@
 //! One file per family: `docker`, `kickstart`, `protection` (the unprotected answer; the 401
 //! challenge → metadata → discovery chain), `clients` (registered, configured), `calls`
 //! (get_name and whoami, from the server's record of calls or the self-test's own call),
-//! `step_up` (insufficient_scope), `removal` (stack removed). `context` holds the shared types and
+//! `step_up` (insufficient_scope), `removal` (stack removed), `remote` (the remote track: an
+//! existing FusionAuth, a deployed server, claude.ai's connector). `context` holds the shared types and
 //! small helpers, `session` what the checks set up themselves (the self-test client and its
 //! login, temporary servers, their own calls); this file names the checks and runs them.
 //!
@@ -22,6 +23,7 @@ mod context;
 mod docker;
 mod kickstart;
 mod protection;
+mod remote;
 mod removal;
 mod session;
 mod step_up;
@@ -34,6 +36,8 @@ use serde::{Deserialize, Serialize};
 
 use context::CHECK_TIMEOUT;
 use session::Footprint;
+
+use crate::site::Site;
 
 pub use context::{CheckContext, Mode, Outcome, Verdict};
 
@@ -54,12 +58,35 @@ pub enum Verify {
     TokenInspected,
     InsufficientScopeSeen,
     StackRemoved,
+    /// The remote track: an existing FusionAuth answers and takes the project's API key.
+    RemoteFusionauthReachable,
+    /// The remote track: `mcp-fa doctor`'s FusionAuth side passes.
+    RemotePreflight,
+    /// The remote track: the deployed server challenges and names the tenant's issuer.
+    RemoteServerProtected,
+    RemoteClientRegistered,
+    RemoteConnectorRegistered,
+    /// The remote track: the self-test end to end with a temporary user.
+    RemoteSelfTest,
 }
 
 impl Verify {
     /// Whether the check needs the stack (FusionAuth, its state) to pass.
     pub fn needs_stack(self) -> bool {
-        !matches!(self, Verify::None | Verify::DockerReachable)
+        !matches!(self, Verify::None | Verify::DockerReachable) && !self.is_remote()
+    }
+
+    /// Whether the check is the remote track's (it needs a remote project instead).
+    pub fn is_remote(self) -> bool {
+        matches!(
+            self,
+            Verify::RemoteFusionauthReachable
+                | Verify::RemotePreflight
+                | Verify::RemoteServerProtected
+                | Verify::RemoteClientRegistered
+                | Verify::RemoteConnectorRegistered
+                | Verify::RemoteSelfTest
+        )
     }
 }
 
@@ -80,15 +107,29 @@ impl FromStr for Verify {
 }
 
 /// Runs checks, remembering what they set up (the self-test client) so [`Checker::finish`] can
-/// remove it.
+/// remove it. The remote track's checks ask the remote project it is given.
 #[derive(Debug, Default)]
 pub struct Checker {
     own: Footprint,
+    site: Option<Site>,
 }
 
 impl Checker {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// For the remote track: its checks ask `site`.
+    pub fn for_site(site: Option<Site>) -> Self {
+        Self {
+            own: Footprint::default(),
+            site,
+        }
+    }
+
+    /// A new checker for the same project (what the last one set up is its to remove).
+    pub fn fresh(&self) -> Self {
+        Self::for_site(self.site.clone())
     }
 
     /// Runs the check `verify` names.
@@ -114,6 +155,22 @@ impl Checker {
                     step_up::insufficient_scope_seen(ctx, &mut self.own).await
                 }
                 Verify::StackRemoved => removal::stack_removed(ctx).await,
+                remote_check => match &self.site {
+                    None => remote::no_remote_project(),
+                    Some(site) => match remote_check {
+                        Verify::RemoteFusionauthReachable => {
+                            remote::fusionauth_reachable(site).await
+                        }
+                        Verify::RemotePreflight => remote::preflight_passes(site).await,
+                        Verify::RemoteServerProtected => remote::server_protected(site).await,
+                        Verify::RemoteClientRegistered => remote::client_registered(site).await,
+                        Verify::RemoteConnectorRegistered => {
+                            remote::connector_registered(site).await
+                        }
+                        // RemoteSelfTest: every other check was matched above.
+                        _ => remote::self_test(site).await,
+                    },
+                },
             }
         };
         match tokio::time::timeout(CHECK_TIMEOUT, check).await {

@@ -2,6 +2,8 @@
 // client produced, fills FusionAuth's hosted login form, accepts the consent screen when there is
 // one, and follows the redirect to the client's loopback callback (where the client itself is
 // listening). Screenshots of every page it saw are written to tests/e2e/artifacts/ on failure.
+// Forms are found as FusionAuth's stock theme renders them (no ids): the login form is the one
+// with a password field, the consent form the one posting to /oauth2/consent.
 //
 // As a module: `await logIn(url, {label})` → the callback URL the browser was sent to.
 // As a program: `node lib/browser.mjs <authorize-url> [label]` prints that URL on stdout.
@@ -16,6 +18,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(here, "..", "artifacts");
 // E2E_LOGIN_PASSWORD exists to see the failure path (screenshots) on purpose.
 export const LOGIN = { email: "test@example.com", password: process.env.E2E_LOGIN_PASSWORD ?? "password" };
+
+const LOGIN_FORM = 'form:has(input[type="password"])';
+const CONSENT_FORM = 'form[action$="/oauth2/consent"]';
 
 const FLAGS = [
   "--headless",
@@ -68,22 +73,28 @@ export async function logIn(authorizeUrl, { label = "browser", expect = "callbac
     if (expect === "error") {
       await snap("authorize");
       if (callback) throw new Error(`FusionAuth redirected to the callback: ${callback}`);
-      if (await page.locator("#login-form").count()) throw new Error("FusionAuth showed the login form");
+      if (await page.locator(LOGIN_FORM).count()) throw new Error("FusionAuth showed the login form");
       return { status: response?.status(), text: await page.locator("body").innerText() };
     }
-    await page.waitForSelector("#login-form");
-    await page.fill('#login-form [name="loginId"]', LOGIN.email);
-    await page.fill('#login-form [name="password"]', LOGIN.password);
+    await page.waitForSelector(LOGIN_FORM);
+    await page.fill(`${LOGIN_FORM} [name="loginId"]`, LOGIN.email);
+    await page.fill(`${LOGIN_FORM} [name="password"]`, LOGIN.password);
     await snap("login");
     console.error(`browser[${label}]: filled the login form at ${new URL(page.url()).origin}`);
-    await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click('#login-form [type="submit"]')]);
-    if (!callback && (await page.locator("#login-form").count())) {
+    const submit = page.locator(`${LOGIN_FORM} button:not([type="button"])`).first();
+    await Promise.all([page.waitForNavigation({ waitUntil: "load" }), submit.click()]);
+    if (!callback && (await page.locator(LOGIN_FORM).count())) {
       await snap("login-again");
       throw new Error(`the login form came back: ${(await page.locator("body").innerText()).replace(/\s+/g, " ").slice(0, 300)}`);
     }
-    if (!callback && (await page.locator("#consent-form").count())) {
+    if (!callback && (await page.locator(CONSENT_FORM).count())) {
+      // Grant what the client asked for: optional scopes are checkboxes.
+      for (const box of await page.locator(`${CONSENT_FORM} input[type="checkbox"][name^="scopeConsents"]`).all()) {
+        await box.check({ force: true });
+      }
       await snap("consent");
-      await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("#allow")]);
+      const allow = page.locator(`${CONSENT_FORM} button[name="action"][value="allow"]`);
+      await Promise.all([page.waitForNavigation({ waitUntil: "load" }), allow.click()]);
       console.error(`browser[${label}]: accepted the consent screen`);
     }
     const deadline = Date.now() + timeoutMs;

@@ -134,6 +134,9 @@ impl DatabaseClient {
 struct Store {
     data_dir: PathBuf,
     credentials: Option<String>,
+    /// Writes one at a time, as a database commits them: two requests writing at once must not
+    /// share (and rename away) each other's temporary file.
+    writing: std::sync::Mutex<()>,
 }
 
 /// The database role's settings, from the postgres image's environment variables.
@@ -187,6 +190,7 @@ impl DatabaseRole {
             .map_err(|e| format!("could not bind {}: {e}", self.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let store = Arc::new(Store {
+            writing: std::sync::Mutex::new(()),
             data_dir,
             credentials: self
                 .password
@@ -271,7 +275,11 @@ async fn write_state(State(store): State<Arc<Store>>, headers: HeaderMap, body: 
     if !authorized(&store, &headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    match write_atomically(&store.data_dir, &body) {
+    let written = {
+        let _one_at_a_time = store.writing.lock().unwrap_or_else(|e| e.into_inner());
+        write_atomically(&store.data_dir, &body)
+    };
+    match written {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => {
             println!("ERROR:  could not write the data file: {e}");

@@ -15,13 +15,19 @@ use crate::{Sim, api, oauth, recorder};
 
 pub fn router(sim: Arc<Sim>) -> Router {
     let api = Router::new()
-        .route("/api/tenant", get(api::tenant::list))
+        .route(
+            "/api/tenant",
+            get(api::tenant::list).post(api::tenant::create),
+        )
         .route(
             "/api/tenant/{id}",
             get(api::tenant::get_one)
+                .post(api::tenant::create_with_id)
                 .patch(api::tenant::change)
                 .put(api::tenant::change),
         )
+        .route("/api/api-key", post(api::api_keys::create))
+        .route("/api/api-key/{id}", post(api::api_keys::create_with_id))
         .route("/api/key", get(api::keys::list))
         .route("/api/key/{id}", get(api::keys::get_one))
         .route("/api/key/generate", post(api::keys::generate))
@@ -55,7 +61,9 @@ pub fn router(sim: Arc<Sim>) -> Router {
         )
         .route(
             "/api/user/{id}",
-            get(api::users::get_one).post(api::users::create_with_id),
+            get(api::users::get_one)
+                .post(api::users::create_with_id)
+                .delete(api::users::delete),
         )
         .route(
             "/api/user/registration",
@@ -77,6 +85,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
             "/api/system/login-record/search",
             get(api::login_records::search),
         )
+        .route("/api/system/version", get(api::status::version))
         .route_layer(middleware::from_fn_with_state(sim.clone(), require_api_key));
 
     Router::new()
@@ -91,12 +100,19 @@ pub fn router(sim: Arc<Sim>) -> Router {
             "/{tenant_id}/.well-known/openid-configuration",
             get(oauth::discovery::tenant_openid_configuration),
         )
+        .route(
+            "/.well-known/openid-configuration/{tenant_id}",
+            get(oauth::discovery::tenant_openid_configuration),
+        )
         .route("/.well-known/jwks.json", get(oauth::discovery::jwks))
         .route(
             "/oauth2/authorize",
             get(oauth::authorize::show_login).post(oauth::authorize::submit_login),
         )
-        .route("/oauth2/consent", post(oauth::authorize::submit_consent))
+        .route(
+            "/oauth2/consent",
+            get(oauth::consent::show_consent).post(oauth::consent::submit_consent),
+        )
         .route("/oauth2/token", post(oauth::token::token))
         .route(
             "/oauth2/userinfo",
@@ -128,30 +144,57 @@ async fn not_before_ready(State(sim): State<Arc<Sim>>, req: Request, next: Next)
 }
 
 /// `Authorization: <raw API key>`. Unknown keys, missing keys, and keys created less than the
-/// activation delay ago all get 401 with an empty body, as FusionAuth answers.
-async fn require_api_key(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
+/// activation delay ago all get 401 with an empty body, as FusionAuth answers; so do keys
+/// without the permission for the endpoint, or limited to another tenant (see `tenancy`). The
+/// tenant the request acts in goes to the handler as a [`crate::tenancy::RequestTenant`].
+async fn require_api_key(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> Response {
     let presented = req
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let header_tenant = req
+        .headers()
+        .get(crate::tenancy::TENANT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let internal = req.extensions().get::<InternalCall>().is_some();
-    let ok = match presented {
-        None => false,
+    let decided = match presented {
+        None => Err(ApiError::Unauthorized),
         Some(key) => {
             let state = sim.model();
             let delay = sim.config.api_key_delay.as_millis() as i64;
             let now = sim.clock.now_millis();
-            state
+            match state
                 .api_keys
                 .iter()
-                .any(|k| k.key == key && (internal || k.insert_instant + delay <= now))
+                .find(|k| k.key == key && (internal || k.insert_instant + delay <= now))
+            {
+                None => Err(ApiError::Unauthorized),
+                Some(found) => crate::tenancy::authorize(
+                    &state,
+                    found,
+                    req.method(),
+                    req.uri().path(),
+                    header_tenant.as_deref(),
+                )
+                .map(|tenant| {
+                    let caller = api::api_keys::CallerKey {
+                        key_manager: found.key_manager,
+                    };
+                    (tenant, caller)
+                }),
+            }
         }
     };
-    if !ok {
-        return ApiError::Unauthorized.into_response();
+    match decided {
+        Ok((tenant, caller)) => {
+            req.extensions_mut().insert(tenant);
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+        Err(error) => error.into_response(),
     }
-    next.run(req).await
 }
 
 /// Marks a request that kickstart sends through the instance's own API: its key is trusted

@@ -1,7 +1,9 @@
 //! Kickstart, as FusionAuth runs it: only on an untouched database, only after `/api/status`
-//! already answers 200, creating the API keys first, activating the license, then sending each
-//! request through the instance's own API with the first key, and stopping at the first non-2xx
-//! answer. Log lines follow FusionAuth's wording, since tools (and people) grep for them.
+//! already answers 200, creating the first API key, activating the license (a failure there ends
+//! kickstart before any request), then sending each request through the instance's own API with
+//! the first key, stopping at the first non-2xx answer, and creating the other keys last. Log
+//! lines follow FusionAuth's wording and layout (a failed request is logged as sent, then
+//! FusionAuth's answer as a second record), since tools (and people) grep for them.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -27,6 +29,10 @@ pub enum KickstartOutcome {
     Skipped,
     /// The file could not be read, parsed or resolved; nothing was done.
     Invalid(String),
+    /// Something outside the requests failed (license activation): no request ran.
+    Aborted {
+        reason: String,
+    },
     /// A request answered non-2xx; it and everything after it did not take effect.
     Failed {
         method: String,
@@ -271,23 +277,31 @@ async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
             tenant_id: key["tenantId"].as_str().and_then(|s| s.parse().ok()),
             description: key["description"].as_str().map(str::to_string),
             insert_instant: sim.clock.now_millis(),
+            permissions: crate::tenancy::Permissions::from_json(&key["permissions"]),
+            key_manager: key["keyManager"].as_bool().unwrap_or(false),
         });
     }
+    // The first key is created before anything else (every request uses it), the others only
+    // after the last request succeeded.
+    let later_keys = created.split_off(1);
     let api_key = created[0].key.clone();
-    let key_count = created.len();
-    {
-        let mut state = sim.model();
-        state.api_keys.extend(created);
-        state.touch();
-    }
-    persist(sim).await;
-    let mut summary = vec![format!("\t- Added [{key_count}] API keys.")];
+    let mut summary = vec![created_key(&created[0].key)];
+    add_keys(sim, created).await;
     if let Some(license) = doc["licenseId"].as_str().filter(|l| !l.is_empty()) {
-        match crate::api::reactor::activate_license(sim, license) {
-            Ok(()) => summary.push("\t- Activated the license.".to_string()),
-            Err(_) => summary
-                .push("\t- License activation failed; continuing without a license.".to_string()),
+        // An exception here ends kickstart before its first request, with FusionAuth's one
+        // line for every failure outside a request.
+        if crate::api::reactor::activate_license(sim, license).is_err() {
+            let reason = "The license id could not be activated.".to_string();
+            sim.log(
+                "ERROR",
+                LOGGER,
+                format!(
+                    "Failed to complete kickstart.\nio.fusionauth.api.service.reactor.ReactorException: {reason}"
+                ),
+            );
+            return KickstartOutcome::Aborted { reason };
         }
+        summary.push(format!("Activate License Id [...{}]", ending(license, 6)));
     }
     let requests = doc["requests"].as_array().cloned().unwrap_or_default();
     let router = crate::http::router(sim.clone());
@@ -333,18 +347,21 @@ async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
                 .await
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
+            // Two records, each spanning several lines: the request as it was sent (secrets
+            // and all), then FusionAuth's answer; an empty answer is logged as `null`.
             sim.log(
                 "ERROR",
                 LOGGER,
-                format!("Failed to execute request to [{method}][{url}] Status [{status}]"),
+                format!(
+                    "Failed to execute request to [{method}][{url}] Status [{status}]\nRequest body:\n{}",
+                    pretty(&body)
+                ),
             );
-            if !text.is_empty() {
-                sim.log("ERROR", LOGGER, format!("Response body: {text}"));
-            }
+            let answer = serde_json::from_str(&text).unwrap_or(Value::Null);
             sim.log(
-                "INFO",
+                "ERROR",
                 LOGGER,
-                "Kickstart stopped; the remaining requests were not executed.",
+                format!("Error response:\n{}", pretty(&answer)),
             );
             return KickstartOutcome::Failed {
                 method,
@@ -352,12 +369,49 @@ async fn execute(sim: &std::sync::Arc<Sim>, doc: &Value) -> KickstartOutcome {
                 status,
             };
         }
-        summary.push(format!("\t- Completed [{method}] request to [{url}]"));
+        summary.push(format!("Completed [{method}] request to [{url}]"));
     }
-    sim.log("INFO", LOGGER, format!("Summary:\n{}", summary.join("\n")));
+    summary.extend(later_keys.iter().map(|key| created_key(&key.key)));
+    add_keys(sim, later_keys).await;
+    sim.log(
+        "INFO",
+        LOGGER,
+        format!("Summary:\n  - {}", summary.join("\n  - ")),
+    );
     KickstartOutcome::Completed {
         requests: requests.len(),
     }
+}
+
+async fn add_keys(sim: &Sim, keys: Vec<ApiKey>) {
+    if keys.is_empty() {
+        return;
+    }
+    {
+        let mut state = sim.model();
+        state.api_keys.extend(keys);
+        state.touch();
+    }
+    persist(sim).await;
+}
+
+/// The summary's line for a key: only its last four characters.
+fn created_key(key: &str) -> String {
+    let shown = if key.chars().count() < 10 {
+        "****".to_string()
+    } else {
+        ending(key, 4)
+    };
+    format!("Created API key ending in [...{shown}]")
+}
+
+fn ending(text: &str, count: usize) -> String {
+    let skip = text.chars().count().saturating_sub(count);
+    text.chars().skip(skip).collect()
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }
 
 #[cfg(test)]

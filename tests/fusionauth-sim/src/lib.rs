@@ -20,6 +20,7 @@ mod kickstart;
 mod oauth;
 mod recorder;
 mod state;
+mod tenancy;
 mod tokens;
 
 use std::collections::HashMap;
@@ -67,7 +68,12 @@ pub struct SimConfig {
     pub record_exchanges: bool,
     /// Echo log lines to stdout (the container's log); they are always kept in memory too.
     pub log_to_stdout: bool,
+    /// What `/api/system/version` reports (`FUSIONAUTH_SIM_VERSION`); nothing else changes.
+    pub version: String,
 }
+
+/// The FusionAuth version the stand-in reports unless told otherwise.
+pub const DEFAULT_VERSION: &str = "1.69.3";
 
 impl SimConfig {
     /// In-process defaults for tests: loopback port chosen by the OS, no boot delay, in-memory
@@ -85,6 +91,7 @@ impl SimConfig {
             env: std::env::vars().collect(),
             record_exchanges: true,
             log_to_stdout: false,
+            version: DEFAULT_VERSION.to_owned(),
         }
     }
 
@@ -111,6 +118,10 @@ impl SimConfig {
             env: std::env::vars().collect(),
             record_exchanges: false,
             log_to_stdout: true,
+            version: std::env::var("FUSIONAUTH_SIM_VERSION")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| DEFAULT_VERSION.to_owned()),
         }
     }
 

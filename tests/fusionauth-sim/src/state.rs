@@ -29,7 +29,10 @@ pub struct State {
     pub login_records: Vec<LoginRecord>,
     pub codes: BTreeMap<String, AuthCode>,
     pub refresh_tokens: BTreeMap<String, RefreshGrant>,
-    pub consent_tickets: BTreeMap<String, AuthRequest>,
+    /// SSO sessions by the value of their `fusionauth.sso` cookie: who logged in, so that the
+    /// consent step (a request of its own) knows the user.
+    #[serde(default)]
+    pub sessions: BTreeMap<String, SsoSession>,
     /// Set once kickstart has run (successfully or not): it never runs again on this database.
     pub kickstart_ran: bool,
 }
@@ -94,6 +97,12 @@ pub struct ApiKey {
     pub tenant_id: Option<Uuid>,
     pub description: Option<String>,
     pub insert_instant: i64,
+    /// Which endpoints the key may call; empty: all of them.
+    #[serde(default)]
+    pub permissions: crate::tenancy::Permissions,
+    /// May create other API keys (`/api/api-key`).
+    #[serde(default)]
+    pub key_manager: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -106,8 +115,8 @@ pub struct LoginRecord {
     pub user_id: Uuid,
 }
 
-/// The validated parameters of one authorization request, carried from the login form through
-/// consent to the code.
+/// The validated parameters of one authorization request (read again from every form post, as
+/// FusionAuth carries them in hidden fields), with the user once known, up to the code.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AuthRequest {
     pub client_id: Uuid,
@@ -122,6 +131,17 @@ pub struct AuthRequest {
     pub login_id: Option<String>,
     pub auth_time: Option<i64>,
     pub sid: Option<String>,
+}
+
+/// A login, remembered by the browser's `fusionauth.sso` cookie.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SsoSession {
+    pub user_id: Uuid,
+    pub login_id: String,
+    /// Unix seconds.
+    pub auth_time: i64,
+    /// The session's id, the `sid` of id tokens.
+    pub sid: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -208,7 +228,7 @@ impl State {
             login_records: Vec::new(),
             codes: BTreeMap::new(),
             refresh_tokens: BTreeMap::new(),
-            consent_tickets: BTreeMap::new(),
+            sessions: BTreeMap::new(),
             kickstart_ran: false,
         }
     }
@@ -235,25 +255,6 @@ impl State {
         self.tenants
             .get(&self.default_tenant_id)
             .expect("the default tenant always exists")
-    }
-
-    pub fn issuer(&self) -> String {
-        self.tenant()["issuer"]
-            .as_str()
-            .unwrap_or("acme.com")
-            .to_string()
-    }
-
-    pub fn user_by_login_id(&self, login_id: &str) -> Option<&StoredUser> {
-        let wanted = login_id.to_lowercase();
-        self.users.values().find(|u| {
-            u.user["email"].as_str().map(str::to_lowercase).as_deref() == Some(wanted.as_str())
-                || u.user["username"]
-                    .as_str()
-                    .map(str::to_lowercase)
-                    .as_deref()
-                    == Some(wanted.as_str())
-        })
     }
 
     pub fn registration<'a>(&'a self, user_id: &Uuid, app_id: &Uuid) -> Option<&'a Value> {

@@ -407,6 +407,8 @@ const EXPECTED_OPERATIONS: &[(&str, &str)] = &[
     ("POST", "/api/reactor"),
     ("GET", "/api/jwt/validate"),
     ("GET", "/api/system/login-record/search"),
+    ("GET", "/api/system/version"),
+    ("DELETE", "/api/user/{userId}"),
     ("GET", "/.well-known/openid-configuration"),
     ("GET", "/.well-known/jwks.json"),
     ("POST", "/oauth2/token"),
@@ -423,6 +425,7 @@ const EXPECTED_ERRORS: &[(&str, &str, u16)] = &[
     ("POST", "/api/application/{applicationId}/scope", 400),
     ("POST", "/api/user/registration/{userId}", 400),
     ("GET", "/api/user", 404),
+    ("DELETE", "/api/user/{userId}", 404),
     ("GET", "/api/tenant/{tenantId}", 401),
     ("POST", "/api/reactor", 400),
     ("GET", "/api/jwt/validate", 401),
@@ -717,6 +720,31 @@ async fn drive_unlicensed(stack: &Stack) {
         )
         .await;
     }
+
+    // What a remote preflight and the self-test add: the version, a user made and deleted.
+    assert_eq!(
+        fa.system_version().await.expect("version"),
+        fusionauth_sim::DEFAULT_VERSION
+    );
+    let temporary = fa
+        .create_user(
+            &mcp_fa::fusionauth::User {
+                email: Some("contract-temporary@example.com".into()),
+                full_name: Some("Contract Temporary".into()),
+                ..Default::default()
+            },
+            "a-long-password-1A!",
+        )
+        .await
+        .expect("create user");
+    let temporary_id = temporary.id.expect("user id");
+    fa.delete_user(&temporary_id).await.expect("delete user");
+    assert!(
+        fa.delete_user(&temporary_id)
+            .await
+            .is_err_and(|e| e.is_not_found()),
+        "deleted for good"
+    );
 
     // Discovery.
     let open = anonymous(stack);

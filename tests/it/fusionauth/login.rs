@@ -192,13 +192,18 @@ async fn a_third_party_application_gets_its_consent_page_answered() {
     let tokens = log_in(&stack, REDIRECT_URI, RESOURCE, DEMO_PASSWORD)
         .await
         .expect("login with consent succeeds");
-    assert_eq!(claims(tokens.access_token.expose())["sub"], stack.user_id);
+    let claims = claims(tokens.access_token.expose());
+    assert_eq!(claims["sub"], stack.user_id);
+    // `profile` is an optional scope on the consent form: granted, because the login allows
+    // everything the client asked for.
+    assert_eq!(tokens.scope.as_deref(), Some("openid profile"));
+    assert_eq!(claims["scope"], "openid profile");
     assert!(
         stack
             .sim
             .exchanges()
             .iter()
-            .any(|e| e.path == "/oauth2/consent"),
-        "the consent page was answered"
+            .any(|e| e.method == "POST" && e.path == "/oauth2/consent"),
+        "the consent form was posted"
     );
 }

@@ -1,13 +1,12 @@
 //! `mcp-fa serve` as a user runs it: against the stand-in, answering with the challenge, logging
 //! each request, and stopping cleanly on SIGTERM.
 
-use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::support::project::free_port;
 use crate::support::server::{PUBLIC_URL, initialize, post};
-use crate::support::{Options, stack, stop};
+use crate::support::{Options, stack, stderr_of, stop};
 
 #[cfg(unix)]
 #[tokio::test]
@@ -46,13 +45,7 @@ async fn serve_answers_with_the_challenge_and_stops_cleanly_on_sigterm() {
 
     let status = stop(&mut child, "TERM");
     assert!(status.success(), "{status}");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr)
-        .expect("read stderr");
+    let stderr = stderr_of(&mut child);
     assert!(
         stderr.contains("MCP server ready at http://localhost:8000/mcp"),
         "{stderr}"
@@ -89,7 +82,7 @@ fn serve_without_a_stack_or_issuer_says_how_to_get_one() {
     let dir = tempfile::tempdir().expect("temp dir");
     let stderr = serve_refused(&["--project", "nothing-here"], dir.path());
     assert!(
-        stderr.contains("start one with `mcp-fa up` or pass --issuer"),
+        stderr.contains("start one with `mcp-fa up --project nothing-here` or pass --issuer"),
         "{stderr}"
     );
 }

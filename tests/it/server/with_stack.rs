@@ -1,11 +1,10 @@
 //! `mcp-fa up` with the MCP server: `--detach` leaves `mcp-fa serve` running in the background
 //! (answering with the spec's challenge, reported by `status`, logged to `logs mcp`, stopped by
 //! `down`), `--client` registers clients, `serve` without flags serves the stack, and the
-//! foreground `up` serves until SIGINT while the stack keeps running. Real Docker, stand-in
+//! foreground `up` serves until SIGINT while the stack keeps running. Real Docker, the test
 //! images; without Docker these tests print "skipping" and pass, except under `CI=true`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -13,7 +12,7 @@ use serde_json::json;
 use crate::support::docker::docker_ok;
 use crate::support::project::TestProject;
 use crate::support::server::{initialize, post};
-use crate::support::{Api, block, stop};
+use crate::support::{Api, block, process_gone, stop};
 
 fn challenge(port: u16) -> String {
     format!(
@@ -40,16 +39,6 @@ fn post_without_token(port: u16) -> (u16, Option<String>) {
     let url = format!("http://127.0.0.1:{port}/mcp");
     let answer = block(post(&url, None, &initialize(), &[]));
     (answer.status, answer.challenge)
-}
-
-/// Gone, or a zombie nobody reaped yet: either way no longer running.
-fn process_gone(pid: u64) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-    }
 }
 
 /// Kills a detached server a failed test left behind.
@@ -105,9 +94,13 @@ fn up_detach_with_a_client_serves_reports_logs_and_down_stops_it() {
     assert_eq!(status, 401);
     assert_eq!(www_authenticate.as_deref(), Some(challenge(port).as_str()));
 
-    // The state file keeps the server and the client; the application exists in FusionAuth.
+    // The server record names the background server; the state file keeps the client; the
+    // application exists in FusionAuth.
+    let record = project.server_record().expect("a server record");
+    assert_eq!(record["pid"].as_u64(), Some(pid));
+    assert_eq!(record["owner"], "detached");
+    assert_eq!(record["protected"], true);
     let saved = project.saved_state();
-    assert_eq!(saved["mcpServer"]["pid"].as_u64(), Some(pid));
     assert_eq!(saved["clients"][0]["clientId"], client_id.as_str());
     assert_eq!(saved["clients"][0]["kind"], "mcp-remote");
     let api_key = saved["apiKey"].as_str().expect("API key");
@@ -191,7 +184,11 @@ fn up_detach_with_a_client_serves_reports_logs_and_down_stops_it() {
     assert!(process_gone(pid), "the server process is gone");
     assert_eq!(prm_status(port), None, "port {port} is closed");
     assert_eq!(project.labelled("container"), Vec::<String>::new());
-    assert!(project.saved_state().get("mcpServer").is_none());
+    assert_eq!(
+        project.server_record(),
+        None,
+        "the record went with the server"
+    );
     let status = project.run(&["status", "-o", "json"]).json();
     assert_eq!(status["mcpServer"]["running"], false, "{status:#}");
 }
@@ -204,29 +201,8 @@ fn serve_without_flags_serves_the_stack_and_foreground_up_stops_on_sigint() {
     let port = project.mcp_port;
 
     // Foreground up (text output): serves once "ready", until SIGINT.
-    let args = project.serving_up_args(&[]);
-    let args: Vec<String> = args.into_iter().filter(|a| a != "--json").collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let started = Instant::now();
-    let mut child: Child = project
-        .command(&args, &[])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn up");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).expect("read") == 0 {
-            let _ = child.kill();
-            panic!("up ended before the server was ready:\n{seen}");
-        }
-        seen.push_str(&line);
-        if line.contains("MCP server:") {
-            break;
-        }
-    }
+    let (mut child, seen) = project.spawn_foreground_up();
     eprintln!("foreground up ready after {:?}", started.elapsed());
     assert!(seen.contains("ready in this terminal"), "{seen}");
     assert!(

@@ -1,5 +1,6 @@
 //! How `mcp-fa up` fails: with a stable code, a message that says what to do, and nothing
-//! half-made left behind. Real Docker daemon, stand-in images.
+//! half-made left behind. Real Docker daemon; stand-in images, or the real ones in real-image
+//! mode (the slow-boot test needs the stand-in's boot delay and skips there).
 //!
 //! Without Docker these tests print "skipping" and pass (except under `CI=true`); the
 //! unreachable-Docker test needs no daemon.
@@ -21,7 +22,7 @@ fn unreachable_docker_host_says_how_to_start_docker() {
             postgres: "unused".into(),
         },
         env: vec![],
-        timeout_secs: 60,
+        timeout_secs: support::docker::startup_timeout_secs(),
     };
     for host in ["tcp://127.0.0.1:1", "unix:///nonexistent/docker.sock"] {
         let run = project.up_with(&[], &[("DOCKER_HOST", host)]);
@@ -118,7 +119,8 @@ fn a_failed_kickstart_request_is_quoted_and_the_stack_removed() {
         return;
     };
     // The shipped template with one request that FusionAuth refuses (a password too short)
-    // inserted before the last one.
+    // inserted before the last one. FusionAuth logs the request as sent: the generated admin
+    // password in it must not be shown.
     let mut template: serde_json::Value =
         serde_json::from_str(mcp_fa::stack::KICKSTART_TEMPLATE).expect("template");
     let requests = template["requests"].as_array_mut().expect("requests");
@@ -126,7 +128,7 @@ fn a_failed_kickstart_request_is_quoted_and_the_stack_removed() {
     requests.insert(
         last,
         serde_json::json!({"method": "POST", "url": "/api/user",
-            "body": {"user": {"email": "broken@example.com", "password": "short"}}}),
+            "body": {"user": {"username": "#{adminPassword}", "password": "short"}}}),
     );
     let path = project.state_dir.path().join("broken-kickstart.json");
     std::fs::write(&path, template.to_string()).expect("write template");
@@ -140,15 +142,47 @@ fn a_failed_kickstart_request_is_quoted_and_the_stack_removed() {
         "{message}"
     );
     assert!(
-        message.contains("[tooShort]user.password"),
-        "quotes the answer: {message}"
+        message.contains("FusionAuth said: [tooShort]user.password"),
+        "quotes FusionAuth's error response: {message}"
     );
+    let echoed: Vec<&str> = message
+        .lines()
+        .filter(|line| line.contains("\"username\""))
+        .collect();
+    assert!(
+        echoed.iter().all(|line| line.contains("[redacted]")),
+        "the request as FusionAuth logged it, without the password: {message}"
+    );
+    if !support::docker::real_images() {
+        // The stand-in's log ends with the failure, so the request body is in the tail shown.
+        assert!(!echoed.is_empty(), "{message}");
+    }
     assert_eq!(
         project.all_labelled(),
         Vec::<String>::new(),
         "nothing half-made"
     );
     assert!(!project.state_file().exists());
+}
+
+#[test]
+fn a_license_that_cannot_be_activated_fails_kickstart_before_its_requests() {
+    let Some(project) = TestProject::with_docker("lic") else {
+        return;
+    };
+    let run = project.up(&["--license-id", "not+a+license+0123456789"]);
+    let message = run.assert_error("KICKSTART_FAILED");
+    assert_eq!(run.code, 7);
+    assert!(
+        message.contains("Failed to complete kickstart."),
+        "{message}"
+    );
+    assert!(message.contains("--license-id"), "{message}");
+    assert!(
+        !message.contains("not+a+license+0123456789"),
+        "the license id is a secret: {message}"
+    );
+    assert_eq!(project.all_labelled(), Vec::<String>::new());
 }
 
 #[test]
@@ -175,6 +209,9 @@ fn a_container_that_exits_on_start_shows_its_last_lines() {
 
 #[test]
 fn a_stack_not_ready_by_the_deadline_is_a_startup_timeout() {
+    if support::docker::standin_only("a 60 s boot delay (FUSIONAUTH_SIM_BOOT_DELAY_MS)") {
+        return;
+    }
     let Some(mut project) = TestProject::with_docker("slow") else {
         return;
     };
@@ -231,23 +268,11 @@ fn ctrl_c_during_up_removes_what_it_created() {
     let Some(project) = TestProject::with_docker("intr") else {
         return;
     };
-    let fusionauth_port = project.fusionauth_port.to_string();
-    let mcp_port = project.mcp_port.to_string();
+    let mut args = vec!["up".to_owned()];
+    args.extend(project.stack_flags());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut child = project
-        .command(
-            &[
-                "up",
-                "--fusionauth-image",
-                &project.images.fusionauth,
-                "--postgres-image",
-                &project.images.postgres,
-                "--fusionauth-port",
-                &fusionauth_port,
-                "--mcp-port",
-                &mcp_port,
-            ],
-            &[("FUSIONAUTH_SIM_BOOT_DELAY_MS", "60000")],
-        )
+        .command(&args, &[("FUSIONAUTH_SIM_BOOT_DELAY_MS", "60000")])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

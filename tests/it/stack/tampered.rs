@@ -1,7 +1,7 @@
 //! Containers killed or removed behind mcp-fa's back (`docker kill`, `docker rm -f`, a cleanup
 //! script, Docker Desktop's "delete"): `status` reports what is really there, and `up` brings
-//! the missing piece back on the kept data, with the same API key. Real Docker daemon, stand-in
-//! images.
+//! the missing piece back on the kept data, with the same API key. Real Docker daemon, the test
+//! images (stand-in or real).
 
 use crate::support::docker::docker_ok;
 use crate::support::project::TestProject;

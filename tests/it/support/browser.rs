@@ -2,7 +2,9 @@
 //! form reader (`mcp_fa::fusionauth::html`, so the tests and the headless login agree on what a
 //! form sends), fills `loginId` and `password`, posts it to the form's action, answers the
 //! consent page, and stops at the redirect to the client's callback, where a real client would
-//! be listening.
+//! be listening. It keeps cookies and follows FusionAuth's redirects inside FusionAuth, as a
+//! browser does, and finds forms as a person would (the one with a password, the one for
+//! consent), so it works on real FusionAuth's pages as well as the stand-in's.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -35,7 +37,7 @@ impl Pkce {
 /// What one step of the browser ended on.
 #[derive(Debug)]
 pub enum Page {
-    /// A 3xx to somewhere else: usually the client's callback.
+    /// A 3xx that leaves FusionAuth: usually to the client's callback.
     Redirect(Url),
     /// An HTML page (login form, consent, error) with its status.
     Html { status: u16, html: String },
@@ -62,100 +64,168 @@ impl Page {
             Page::Redirect(_) => 302,
         }
     }
+
+    /// The page's form of that kind, read with mcp-fa's own reader.
+    pub fn form(&self, kind: FormKind) -> Option<html::Form> {
+        let Page::Html { html, .. } = self else {
+            return None;
+        };
+        html::Page::parse(html)
+            .forms()
+            .iter()
+            .find(|f| kind.is(f))
+            .cloned()
+    }
 }
+
+/// The hosted pages' forms, told apart as a browser user would: FusionAuth's stock theme gives
+/// them no `id`.
+#[derive(Clone, Copy, Debug)]
+pub enum FormKind {
+    /// The one asking for a password.
+    Login,
+    /// The one posting to `/oauth2/consent`.
+    Consent,
+}
+
+impl FormKind {
+    fn is(self, form: &html::Form) -> bool {
+        match self {
+            FormKind::Login => form.has_password(),
+            FormKind::Consent => form.is_consent(),
+        }
+    }
+}
+
+/// FusionAuth's redirects followed in a row before giving up.
+const MAX_REDIRECTS: usize = 10;
 
 pub struct Browser {
     http: reqwest::Client,
-    base: String,
+    base: Url,
 }
 
 impl Browser {
+    /// A browser with a cookie jar of its own (FusionAuth's session cookie carries the login to
+    /// the consent step), following FusionAuth's own redirects.
     pub fn new(base: &str) -> Browser {
         Browser {
             http: reqwest::Client::builder()
                 .redirect(Policy::none())
+                .cookie_store(true)
                 .build()
                 .expect("client"),
-            base: base.trim_end_matches('/').to_string(),
+            base: Url::parse(base.trim_end_matches('/')).expect("base URL"),
         }
     }
 
-    async fn read(response: reqwest::Response) -> Page {
-        let status = response.status().as_u16();
-        if (300..400).contains(&status) {
+    /// Sends the request and follows redirects that stay on FusionAuth's origin.
+    async fn go(&self, mut request: reqwest::RequestBuilder) -> Page {
+        for _ in 0..MAX_REDIRECTS {
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            if !(300..400).contains(&status) {
+                return Page::Html {
+                    status,
+                    html: response.text().await.expect("body"),
+                };
+            }
             let location = response
                 .headers()
                 .get("location")
                 .and_then(|v| v.to_str().ok())
-                .expect("a redirect has a Location")
-                .to_string();
-            return Page::Redirect(Url::parse(&location).expect("absolute Location"));
+                .expect("a redirect has a Location");
+            let next = response.url().join(location).expect("a readable Location");
+            if next.origin() != self.base.origin() {
+                return Page::Redirect(next);
+            }
+            request = self.http.get(next);
         }
-        Page::Html {
-            status,
-            html: response.text().await.expect("body"),
-        }
+        panic!("more than {MAX_REDIRECTS} redirects inside FusionAuth");
     }
 
     pub async fn open(&self, url: &str) -> Page {
-        Self::read(self.http.get(url).send().await.expect("GET")).await
+        self.go(self.http.get(url)).await
     }
 
-    /// Submits the form `form_id` of `html` with `overrides` replacing or adding fields, and
+    /// Submits the form of kind `kind` on `page` with `overrides` replacing or adding fields, and
     /// the submit button `button` (name, value) pressed.
     pub async fn submit(
         &self,
-        html: &str,
-        form_id: &str,
+        page: &Page,
+        kind: FormKind,
         overrides: &[(&str, &str)],
         button: Option<(&str, &str)>,
     ) -> Page {
-        let page = html::Page::parse(html);
         let form = page
-            .form(form_id)
-            .unwrap_or_else(|| panic!("no form #{form_id} in:\n{html}"));
+            .form(kind)
+            .unwrap_or_else(|| panic!("no {kind:?} form in:\n{}", page.html()));
+        self.submit_form(&form, overrides, button).await
+    }
+
+    /// Submits `form` (as read from a page, perhaps with boxes ticked or unticked).
+    pub async fn submit_form(
+        &self,
+        form: &html::Form,
+        overrides: &[(&str, &str)],
+        button: Option<(&str, &str)>,
+    ) -> Page {
         let pressed = button.map(|(name, value)| {
             form.button(name, value)
-                .unwrap_or_else(|| panic!("no button {name}={value} in #{form_id}:\n{html}"))
+                .unwrap_or_else(|| panic!("no button {name}={value} in {form:?}"))
         });
         let fields = form.submission(overrides, pressed);
-        let base = Url::parse(&self.base).expect("base URL");
-        let action = form.target(&base).expect("a form action");
+        let action = form.target(&self.base).expect("a form action");
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .finish();
-        let response = self
+        self.go(self
             .http
             .post(action)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
+            .body(body))
             .await
-            .expect("POST");
-        Self::read(response).await
     }
 
-    /// Opens `authorize_url`, logs in, and allows consent when asked: returns where the browser
-    /// was finally sent.
+    /// Submits `page`'s login form with these credentials.
+    pub async fn submit_login(&self, page: &Page, login_id: &str, password: &str) -> Page {
+        self.submit(
+            page,
+            FormKind::Login,
+            &[("loginId", login_id), ("password", password)],
+            None,
+        )
+        .await
+    }
+
+    /// Opens `authorize_url`, logs in, and allows consent as shown when asked: returns where the
+    /// browser was finally sent.
     pub async fn log_in(&self, authorize_url: &str, login_id: &str, password: &str) -> Page {
+        self.log_in_consenting(authorize_url, login_id, password, |_| {})
+            .await
+    }
+
+    /// [`Browser::log_in`], with `adjust` changing the consent form (ticking or unticking
+    /// scopes) before Allow is pressed.
+    pub async fn log_in_consenting(
+        &self,
+        authorize_url: &str,
+        login_id: &str,
+        password: &str,
+        adjust: impl FnOnce(&mut html::Form),
+    ) -> Page {
         let page = self.open(authorize_url).await;
-        let Page::Html { status: 200, html } = &page else {
+        if page.form(FormKind::Login).is_none() {
             return page;
-        };
-        let after = self
-            .submit(
-                html,
-                "login-form",
-                &[("loginId", login_id), ("password", password)],
-                None,
-            )
-            .await;
-        match &after {
-            Page::Html { html, .. } if html::Page::parse(html).form("consent-form").is_some() => {
-                self.submit(html, "consent-form", &[], Some(("action", "allow")))
+        }
+        let after = self.submit_login(&page, login_id, password).await;
+        match after.form(FormKind::Consent) {
+            Some(mut consent) => {
+                adjust(&mut consent);
+                self.submit_form(&consent, &[], Some(("action", "allow")))
                     .await
             }
-            _ => after,
+            None => after,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! What the integration tests share: the in-process stand-in and its API ([`standin`], whose
-//! items are re-exported here), a scripted browser ([`browser`]), Docker and a private Docker
+//! items are re-exported here), the stand-in with two tenants ([`tenants`]), a scripted browser ([`browser`]), Docker and a private Docker
 //! daemon ([`docker`], [`private_docker`]), projects run through the real binary ([`project`]),
-//! the MCP server in-process ([`server`]), state files ([`state`]), a pseudo-terminal ([`pty`]),
+//! Compose and kubernetes-validate for the export tests ([`export`]), the MCP server
+//! in-process ([`server`]), state files ([`state`]), a pseudo-terminal ([`pty`]),
 //! FusionAuth's OpenAPI file ([`openapi`]) and a process of its own for a test ([`isolated`]).
 //!
 //! Nothing here changes process-wide settings (environment, current directory, logger): every
@@ -11,6 +12,7 @@
 #[allow(dead_code)]
 pub mod browser;
 pub mod docker;
+pub mod export;
 pub mod isolated;
 pub mod openapi;
 pub mod private_docker;
@@ -19,6 +21,7 @@ pub mod pty;
 pub mod server;
 pub mod standin;
 pub mod state;
+pub mod tenants;
 
 pub use standin::*;
 
@@ -30,6 +33,41 @@ pub fn block<T>(future: impl std::future::Future<Output = T>) -> T {
         .build()
         .expect("runtime")
         .block_on(future)
+}
+
+/// Gone, or a zombie nobody reaped yet: either way no longer running.
+pub fn process_gone(pid: u64) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// Everything `child` wrote to its (piped) standard error, once it has exited.
+pub fn stderr_of(child: &mut std::process::Child) -> String {
+    use std::io::Read;
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr was piped")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    stderr
+}
+
+/// `mcp-fa ARGS` with `state_dir` as its state directory and nothing of a test project: no
+/// `--project`, no Docker settings, nothing on standard input.
+pub fn mcp_fa(state_dir: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mcp-fa"));
+    command
+        .args(args)
+        .env("MCP_FA_STATE_DIR", state_dir)
+        .env_remove("MCP_FA_PROJECT")
+        .stdin(std::process::Stdio::null());
+    command
 }
 
 /// Sends `signal` (`TERM`, `INT`) to `child` as `kill` does, and waits up to 10 s for it to

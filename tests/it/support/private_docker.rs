@@ -368,7 +368,7 @@ impl PrivateDocker {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
-    /// Copies the stand-in images from the shared daemon (`docker save | docker load`).
+    /// Copies the test images from the shared daemon (`docker save | docker load`).
     pub fn load_images(&self, images: &Images) {
         let mut save = Command::new("docker")
             .args(["save", &images.fusionauth, &images.postgres])

@@ -1,6 +1,7 @@
-//! Running `mcp-fa up/down/status/...` as a user would, against the stand-in images: each test
-//! gets a [`TestProject`] with a unique project name, its own free ports and state directory,
-//! and removal of everything carrying its label when dropped, panic or not.
+//! Running `mcp-fa up/down/status/...` as a user would, against the stand-in images (or the real
+//! ones in real-image mode, see `support::docker`): each test gets a [`TestProject`] with a
+//! unique project name, its own free ports and state directory, and removal of everything
+//! carrying its label when dropped, panic or not.
 
 #![allow(dead_code)]
 
@@ -10,10 +11,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::docker::{Images, docker_available, docker_output, ensure_images};
+use crate::support::docker::{
+    Images, docker_available, docker_output, ensure_images, real_images, startup_timeout_secs,
+};
 
-/// Short stand-in delays, passed through `up`'s `FUSIONAUTH_SIM_*` test hook. The API-key delay
-/// stays on: FusionAuth refuses a fresh key for a moment and `up` must cope.
+/// Short stand-in delays, passed through `up`'s `FUSIONAUTH_SIM_*` test hook (not in
+/// real-image mode: real FusionAuth takes its own time). The API-key delay stays on: FusionAuth
+/// refuses a fresh key for a moment and `up` must cope.
 pub const FAST_STANDIN: [(&str, &str); 3] = [
     ("FUSIONAUTH_SIM_BOOT_DELAY_MS", "300"),
     ("FUSIONAUTH_SIM_KICKSTART_DELAY_MS", "200"),
@@ -41,6 +45,18 @@ pub struct Run {
 }
 
 impl Run {
+    /// Runs `command` to the end.
+    pub fn of(mut command: Command) -> Run {
+        let started = Instant::now();
+        let out: Output = command.output().expect("run mcp-fa");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed: started.elapsed(),
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
@@ -93,11 +109,15 @@ impl TestProject {
             mcp_port: free_port(),
             state_dir: tempfile::tempdir().expect("temp dir"),
             images: ensure_images(),
-            env: FAST_STANDIN
-                .iter()
-                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-                .collect(),
-            timeout_secs: 60,
+            env: if real_images() {
+                Vec::new()
+            } else {
+                FAST_STANDIN
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                    .collect()
+            },
+            timeout_secs: startup_timeout_secs(),
         }
     }
 
@@ -117,23 +137,30 @@ impl TestProject {
     }
 
     pub fn run_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
-        let mut command = self.command(args, extra_env);
-        let started = Instant::now();
-        let out: Output = command.output().expect("run mcp-fa");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            elapsed: started.elapsed(),
-        }
+        Run::of(self.command(args, extra_env))
+    }
+
+    /// `mcp-fa ARGS` run in `dir` as a person in that folder types it: no `--project` (a
+    /// project file there, or the default, decides), this project's environment otherwise.
+    pub fn run_in(&self, dir: &std::path::Path, args: &[&str]) -> Run {
+        let mut command = self.bare_command(args, &[]);
+        command.current_dir(dir);
+        Run::of(command)
     }
 
     /// The command `run_with` runs, for tests that need the process itself.
     pub fn command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
+        let mut command = self.bare_command(args, extra_env);
+        command.args(["--project", &self.name]);
+        command
+    }
+
+    /// `mcp-fa ARGS` with this project's state directory and environment, and no `--project`.
+    fn bare_command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mcp-fa"));
         command
             .args(args)
-            .args(["--project", &self.name])
+            .env_remove("MCP_FA_PROJECT")
             .env("MCP_FA_STATE_DIR", self.state_dir.path())
             .env_remove("DOCKER_HOST")
             .env_remove("MCP_FA_KICKSTART_TEMPLATE")
@@ -147,7 +174,7 @@ impl TestProject {
         command
     }
 
-    /// `mcp-fa up --json --no-server` with the stand-in images and this project's ports, plus
+    /// `mcp-fa up --json --no-server` with the test images and this project's ports, plus
     /// `extra`: the stack alone (see [`TestProject::up_serving`] for the server).
     pub fn up(&self, extra: &[&str]) -> Run {
         self.up_with(extra, &[])
@@ -161,26 +188,32 @@ impl TestProject {
 
     /// The arguments `up` runs with (see [`TestProject::up`]).
     pub fn up_args(&self, extra: &[&str]) -> Vec<String> {
-        let fusionauth_port = self.fusionauth_port.to_string();
-        let mcp_port = self.mcp_port.to_string();
-        let timeout = self.timeout_secs.to_string();
-        let mut args = vec![
-            "up",
-            "--json",
+        let mut args = vec!["up".to_owned(), "--json".to_owned()];
+        args.extend(self.stack_flags());
+        args.extend(
+            ["--timeout", &self.timeout_secs.to_string(), "--no-server"]
+                .iter()
+                .chain(extra)
+                .map(|arg| (*arg).to_owned()),
+        );
+        args
+    }
+
+    /// This project's images and ports as `up` (and `init`) take them.
+    pub fn stack_flags(&self) -> Vec<String> {
+        [
             "--fusionauth-image",
             &self.images.fusionauth,
             "--postgres-image",
             &self.images.postgres,
             "--fusionauth-port",
-            &fusionauth_port,
+            &self.fusionauth_port.to_string(),
             "--mcp-port",
-            &mcp_port,
-            "--timeout",
-            &timeout,
-            "--no-server",
-        ];
-        args.extend_from_slice(extra);
-        args.into_iter().map(str::to_owned).collect()
+            &self.mcp_port.to_string(),
+        ]
+        .iter()
+        .map(|arg| (*arg).to_owned())
+        .collect()
     }
 
     /// `up` serving the MCP server as well (no `--no-server`): in the background with
@@ -189,6 +222,38 @@ impl TestProject {
         let args = self.serving_up_args(extra);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.run(&args)
+    }
+
+    /// `up` serving in the foreground as a person runs it (text output, no terminal, so no
+    /// walkthrough), returned once its report has said where the MCP server is: the process,
+    /// and the report's lines so far. Its standard error is captured for the test to read.
+    pub fn spawn_foreground_up(&self) -> (std::process::Child, String) {
+        use std::io::{BufRead, BufReader};
+        let args = self.serving_up_args(&[]);
+        let args: Vec<&str> = args
+            .iter()
+            .map(String::as_str)
+            .filter(|a| *a != "--json")
+            .collect();
+        let mut child = self
+            .command(&args, &[])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn up");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut seen = String::new();
+        loop {
+            let mut line = String::new();
+            if stdout.read_line(&mut line).expect("read") == 0 {
+                let _ = child.kill();
+                panic!("up ended before the server was ready:\n{seen}");
+            }
+            seen.push_str(&line);
+            if line.contains("MCP server:") {
+                return (child, seen);
+            }
+        }
     }
 
     /// The arguments [`TestProject::up_serving`] runs with.
@@ -202,6 +267,16 @@ impl TestProject {
     pub fn saved_state(&self) -> Value {
         serde_json::from_str(&std::fs::read_to_string(self.state_file()).expect("state file"))
             .expect("state JSON")
+    }
+
+    /// The project's server record (who serves its MCP port), if one is kept.
+    pub fn server_record(&self) -> Option<Value> {
+        let path = self
+            .state_dir
+            .path()
+            .join(format!("{}.server.json", self.name));
+        let text = std::fs::read_to_string(path).ok()?;
+        Some(serde_json::from_str(&text).expect("server record JSON"))
     }
 
     /// The kickstarted demo user in the state file (id, email, password, ...).

@@ -131,10 +131,18 @@ impl Terminal {
         self.expect("q] quit >", Duration::from_secs(60))
     }
 
-    /// Types a line and presses Enter.
-    pub fn type_line(&mut self, line: &str) {
+    /// Presses one key, as the walkthrough reads them (no Enter after it).
+    pub fn press(&mut self, key: char) {
+        let mut bytes = [0; 4];
         self.master
-            .write_all(format!("{line}\r").as_bytes())
+            .write_all(key.encode_utf8(&mut bytes).as_bytes())
+            .expect("type into the terminal");
+    }
+
+    /// Presses Enter.
+    pub fn press_enter(&mut self) {
+        self.master
+            .write_all(b"\r")
             .expect("type into the terminal");
     }
 
@@ -172,7 +180,7 @@ impl Terminal {
         let header = format!("Step {number}/12 · {title}");
         let shown = self.expect(&header, Duration::from_secs(60));
         let shown = shown + &self.prompt();
-        self.type_line("");
+        self.press_enter();
         let verdict = self.expect("\n", Duration::from_secs(5));
         let verdict = verdict + &self.expect_verdict();
         assert!(

@@ -42,13 +42,25 @@ impl StateFixture {
                     role: "demo".into(),
                 }],
                 license_id: None,
+                scopes: None,
                 clients: Vec::new(),
-                mcp_server: None,
                 pending_kickstart: None,
                 config_hash: "test".into(),
                 created_at: 0,
             },
         }
+    }
+
+    /// The MCP server on `port` instead of 8000.
+    pub fn mcp_port(mut self, port: u16) -> StateFixture {
+        self.state.mcp_port = port;
+        self
+    }
+
+    /// The tenant's id, as `up` records it.
+    pub fn tenant_id(mut self, tenant_id: Option<String>) -> StateFixture {
+        self.state.tenant_id = tenant_id;
+        self
     }
 
     /// Writes `<dir>/<project>.json`.

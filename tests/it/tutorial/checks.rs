@@ -1,5 +1,5 @@
 //! The tutorial's checks (`verify:` names) against real things: the Docker daemon, a stack
-//! `mcp-fa up` started from the stand-in images, and an in-process stand-in with a state file
+//! `mcp-fa up` started from the test images (stand-in or real), and an in-process stand-in with a state file
 //! and clients registered by the real `mcp-fa clients add`. Each check must pass in the situation
 //! it verifies and fail in the ones it claims to detect, explaining what a reader acts on: the
 //! command (with `--project`), the redirect URI, the folder to delete.
@@ -14,11 +14,12 @@ use crate::support;
 use crate::support::docker::docker_available;
 use crate::support::project::{TestProject, free_port};
 use crate::support::server::{call_tool, login_with, use_access_token_key};
-use crate::support::{Api, DEMO_EMAIL, DEMO_PASSWORD, Options};
+use crate::support::state::StateFixture;
+use crate::support::{Api, DEMO_EMAIL, Options};
 use mcp_fa::fusionauth::Secret;
 use mcp_fa::project::ProjectName;
 use mcp_fa::server::{ServeConfig, ServerHandle};
-use mcp_fa::state::{StackState, StateStore, UserCredentials};
+use mcp_fa::state::{StackState, StateStore};
 use mcp_fa::tutorial::{CheckContext, Checker, Mode, Outcome, Verdict, Verify};
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, ClientConfig};
@@ -57,33 +58,10 @@ impl Fixture {
         .expect("a valid project name");
         let state_dir = tempfile::tempdir().expect("temp dir");
         let store = StateStore::at(state_dir.path());
-        let state = StackState {
-            format_version: 1,
-            project: project.clone(),
-            fusionauth_url: stack.sim.url(),
-            fusionauth_port: stack.sim.addr().port(),
-            mcp_port: free_port(),
-            fusionauth_image: "mcp-fa-test/fusionauth-standin:in-process".into(),
-            postgres_image: "mcp-fa-test/postgres-standin:in-process".into(),
-            api_key: Secret::new(stack.api_key.clone()),
-            database_password: Secret::new("not-used-in-process"),
-            tenant_id,
-            signing_key_id: stack.rsa_key_id.clone(),
-            users: vec![UserCredentials {
-                id: stack.user_id.clone(),
-                email: DEMO_EMAIL.into(),
-                full_name: "Test User".into(),
-                password: Secret::new(DEMO_PASSWORD),
-                role: "demo".into(),
-            }],
-            license_id: None,
-            clients: Vec::new(),
-            mcp_server: None,
-            pending_kickstart: None,
-            config_hash: String::new(),
-            created_at: 0,
-        };
-        store.save(&state).expect("save the state file");
+        StateFixture::new(project.as_str(), &stack)
+            .mcp_port(free_port())
+            .tenant_id(tenant_id)
+            .write(state_dir.path());
         Fixture {
             stack,
             store,

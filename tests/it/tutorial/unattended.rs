@@ -1,6 +1,6 @@
 //! `mcp-fa tutorial --check`: the walkthrough's checks without a terminal, as a script or CI runs
-//! them, stopping at the first failure. Real Docker, stand-in images; without Docker this test
-//! prints "skipping" and passes, except under `CI=true`.
+//! them, stopping at the first failure. Real Docker, the test images (stand-in or real); without
+//! Docker this test prints "skipping" and passes, except under `CI=true`.
 
 #![cfg(target_os = "linux")]
 

@@ -1,11 +1,11 @@
 //! The interactive walkthrough as a person meets it: `mcp-fa tutorial` (and `mcp-fa up`, which
-//! hands over to it) run in a real pseudo-terminal against the stand-in stack, driven by typing
-//! lines, while the test does in other "terminals" what each step asks: the curl-equivalent
+//! hands over to it) run in a real pseudo-terminal against a stack `up` started, driven by typing
+//! keys, while the test does in other "terminals" what each step asks: the curl-equivalent
 //! requests, `mcp-fa clients add`, logging in through the hosted login form, calling the tools
 //! with the token, `mcp-fa down`. It asserts what the person reads: step headers, ✓ and ✗ lines,
 //! explanations and hints, the final summary, and that progress survives a restart.
-//! Real Docker, stand-in images; without Docker these tests print "skipping" and pass, except
-//! under `CI=true`.
+//! Real Docker, the test images (stand-in or real); without Docker these tests print "skipping"
+//! and pass, except under `CI=true`.
 
 #![cfg(target_os = "linux")]
 
@@ -84,7 +84,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
     let (status, _, body) = mcp_post(port, None, "tools/call", Some("get_name"));
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("Hello"), "{body}");
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(verdict.contains('✓'), "{verdict}");
 
@@ -101,7 +101,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
     assert_eq!(metadata["resource"], resource.as_str());
     let (status, discovery) = get_json(&format!("{fusionauth}/.well-known/openid-configuration"));
     assert_eq!(status, 200, "{discovery}");
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(verdict.contains('✓'), "{verdict}\n{}", term.transcript());
 
@@ -111,7 +111,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
         Duration::from_secs(30),
     );
     term.prompt();
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(
         verdict.contains('✗'),
@@ -141,7 +141,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
         .as_str()
         .unwrap_or_else(|| panic!("client id in {added:#}"))
         .to_owned();
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(verdict.contains('✓'), "{verdict}\n{}", term.transcript());
 
@@ -180,7 +180,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
     let (status, _, body) = mcp_post(port, Some(&token), "tools/call", Some("get_name"));
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("Hello, Test User!"), "{body}");
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(verdict.contains('✓'), "{verdict}\n{}", term.transcript());
 
@@ -190,7 +190,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
     let (status, _, body) = mcp_post(port, Some(&token), "tools/call", Some("whoami"));
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(&client_id), "{body}");
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(verdict.contains('✓'), "{verdict}\n{}", term.transcript());
 
@@ -201,7 +201,7 @@ fn the_walkthrough_goes_from_step_one_to_the_end_against_the_stack() {
     term.expect("Step 12/12 · Clean up", Duration::from_secs(30));
     term.prompt();
     project.run(&["down"]).assert_ok();
-    term.type_line("");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(verdict.contains('✓'), "{verdict}\n{}", term.transcript());
 
@@ -230,31 +230,29 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
     };
     let home = tempfile::tempdir().expect("home");
     project.env.extend(user_env(home.path()));
-    // `up` as a person types it: no --json, no --no-server, no --no-tutorial.
-    let mut args = project.serving_up_args(&[]);
-    args.retain(|arg| arg != "--json");
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut term = Terminal::spawn(project.command(&args, &[]));
+    let mut term = up_in_pty(&project);
 
-    let report = term.expect("Step 1/12 · What you will build", Duration::from_secs(120));
+    // `up` first: real FusionAuth (real-image mode) takes minutes where the stand-in takes seconds.
+    let up_takes = Duration::from_secs(crate::support::docker::startup_timeout_secs() + 60);
+    let report = term.expect("Step 1/12 · What you will build", up_takes);
     assert!(report.contains("FusionAuth is up."), "{report}");
     assert!(report.contains("the walkthrough starts below"), "{report}");
     term.prompt();
     // The early steps run with protection off.
     let (status, _, body) = mcp_post(project.mcp_port, None, "tools/call", Some("get_name"));
     assert_eq!(status, 200, "{body}");
-    term.type_line("");
+    term.press_enter();
     assert!(term.expect_verdict().contains('✓'));
     term.pass_step(2, "Prerequisites");
     term.expect("Step 3/12 · FusionAuth is running", Duration::from_secs(30));
     term.prompt();
-    term.type_line("h");
+    term.press('h');
     let hint = term.expect("q] quit >", Duration::from_secs(5));
     assert!(
         hint.contains("Hint:") && hint.contains("mcp-fa logs fusionauth"),
         "{hint}"
     );
-    term.type_line("q");
+    term.press('q');
     let saved = term.expect("picks up from there.", Duration::from_secs(10));
     assert!(saved.contains("Progress saved at step 3"), "{saved}");
     // The walkthrough is over; `up` switches protection on and keeps serving.
@@ -274,9 +272,13 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
     let resumed = again.expect("q] quit >", Duration::from_secs(60));
     assert!(
         resumed.contains("Stopped this project's background MCP server (pid")
-            && resumed.contains("mcp-fa up --detach"),
-        "says it stopped the background server and how to get it back:\n{resumed}"
+            && resumed.contains("starts the background one again when it ends"),
+        "says it stopped the background server and that it comes back:\n{resumed}"
     );
+    // Meanwhile the walkthrough is the project's server, as `status` tells.
+    let status = project.run(&["status", "-o", "json"]).json();
+    assert_eq!(status["mcpServer"]["mode"], "walkthrough", "{status:#}");
+    assert_eq!(status["mcpServer"]["protected"], false, "{status:#}");
     assert!(
         resumed.contains("Step 3/12 · FusionAuth is running"),
         "resumed at the saved step:\n{resumed}"
@@ -289,7 +291,19 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
     again.ctrl_c();
     let saved = again.expect("picks up from there.", Duration::from_secs(10));
     assert!(saved.contains("Progress saved at step 3"), "{saved}");
+    // The background server it stopped is back when it ends.
+    let back = again.expect("background MCP server again (pid", Duration::from_secs(40));
+    assert!(back.contains("Started"), "{back}");
     again.assert_exits_cleanly(Duration::from_secs(20));
+    let record = project
+        .server_record()
+        .expect("the background server's record");
+    assert_eq!(record["owner"], "detached", "{record:#}");
+    let (status, _, _) = mcp_post(project.mcp_port, None, "tools/list", None);
+    assert_eq!(
+        status, 401,
+        "the background server answers again, protected"
+    );
 
     let listed = project.run(&["tutorial", "--list"]);
     listed.assert_ok();
@@ -315,8 +329,54 @@ fn up_hands_over_and_progress_survives_a_quit_and_a_restart() {
 
     // `--step` jumps; a bad value lists the valid ones.
     let bad = project.run(&["tutorial", "--step", "99"]);
-    assert_ne!(bad.code, 0);
+    assert_eq!(bad.code, 2, "a usage error");
     assert!(bad.stderr.contains("12 clean-up"), "{}", bad.stderr);
 
     project.run(&["down"]).assert_ok();
+}
+
+/// `up` as a person types it, in a terminal: no --json, no --no-server, no --no-tutorial.
+fn up_in_pty(project: &TestProject) -> Terminal {
+    let mut args = project.serving_up_args(&[]);
+    args.retain(|arg| arg != "--json");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Terminal::spawn(project.command(&args, &[]))
+}
+
+#[test]
+fn after_down_volumes_the_walkthrough_starts_again_at_step_1() {
+    let Some(mut project) = TestProject::with_docker("tutreset") else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("home");
+    project.env.extend(user_env(home.path()));
+
+    // Two steps done, quit at step 3.
+    let mut term = up_in_pty(&project);
+    term.expect("Step 1/12 · What you will build", Duration::from_secs(120));
+    term.prompt();
+    term.press_enter();
+    assert!(term.expect_verdict().contains('✓'));
+    term.pass_step(2, "Prerequisites");
+    term.expect("Step 3/12 · FusionAuth is running", Duration::from_secs(30));
+    term.prompt();
+    term.press('q');
+    term.expect("Progress saved at step 3", Duration::from_secs(10));
+    term.expect("until Ctrl-C", Duration::from_secs(10));
+    term.ctrl_c();
+    term.assert_exits_cleanly(Duration::from_secs(20));
+
+    // The data goes, and the progress with it: a new stack starts the story over.
+    project.run(&["down", "--volumes", "--json"]).assert_ok();
+    let mut again = up_in_pty(&project);
+    let first = again.expect("q] quit >", Duration::from_secs(120));
+    assert!(
+        first.contains("Step 1/12 · What you will build") && !first.contains("Step 3/12"),
+        "a fresh stack resumes at step 1:\n{first}"
+    );
+    again.press('q');
+    again.expect("until Ctrl-C", Duration::from_secs(10));
+    again.ctrl_c();
+    again.assert_exits_cleanly(Duration::from_secs(20));
+    project.run(&["down", "--volumes", "--json"]).assert_ok();
 }

@@ -13,12 +13,7 @@ use crate::support::pty::{Terminal, user_env};
 
 /// `mcp-fa ARGS` with its own state directory and home, without a stack (no Docker needed).
 fn bare_command(state_dir: &std::path::Path, home: &std::path::Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mcp-fa"));
-    command
-        .args(args)
-        .env("MCP_FA_STATE_DIR", state_dir)
-        .env_remove("MCP_FA_PROJECT")
-        .stdin(std::process::Stdio::null());
+    let mut command = crate::support::mcp_fa(state_dir, args);
     for (key, value) in user_env(home) {
         command.env(key, value);
     }
@@ -46,12 +41,12 @@ fn without_a_stack_the_first_steps_run_and_the_stack_step_says_mcp_fa_up() {
         first.contains("mcp-fa tutorial --project nostack"),
         "{first}"
     );
-    term.type_line("");
+    term.press_enter();
     assert!(term.expect_verdict().contains('✓'));
     // Step 2 checks Docker, which this test does not need: skip it, as a user may.
     term.expect("Step 2/12 · Prerequisites", Duration::from_secs(10));
     term.prompt();
-    term.type_line("s");
+    term.press('s');
     let step3 = term.expect("Step 3/12 · FusionAuth is running", Duration::from_secs(10));
     assert!(step3.contains("Skipped step 2."), "{step3}");
     let step3 = term.prompt();
@@ -61,10 +56,10 @@ fn without_a_stack_the_first_steps_run_and_the_stack_step_says_mcp_fa_up() {
         "the step that needs the stack says how to get it:\n{step3}"
     );
     // An answer it does not know is explained, and the question asked again.
-    term.type_line("what");
+    term.press('w');
     let again = term.prompt();
-    assert!(again.contains("`what` is not an answer here"), "{again}");
-    term.type_line("");
+    assert!(again.contains("`w` is not an answer here"), "{again}");
+    term.press_enter();
     let verdict = term.expect_verdict();
     assert!(
         verdict.contains('✗'),
@@ -83,10 +78,10 @@ fn without_a_stack_the_first_steps_run_and_the_stack_step_says_mcp_fa_up() {
         "{hint}"
     );
     // Back to step 2, then quit: saved there.
-    term.type_line("b");
+    term.press('b');
     term.expect("Step 2/12 · Prerequisites", Duration::from_secs(10));
     term.prompt();
-    term.type_line("q");
+    term.press('q');
     let saved = term.expect("picks up from there.", Duration::from_secs(10));
     assert!(
         saved.contains("Progress saved at step 2 (Prerequisites)"),
@@ -176,8 +171,9 @@ fn a_corrupt_progress_file_is_named_with_the_way_out_and_reset_clears_it() {
         "after a reset the first step is current:\n{stdout}"
     );
 
+    // A step that does not exist is a usage error: exit 2, as the README says.
     let bad_step = run(&["--step", "nope"]);
-    assert_eq!(bad_step.status.code(), Some(1));
+    assert_eq!(bad_step.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&bad_step.stderr);
     assert!(
         stderr.contains("there is no step `nope`") && stderr.contains("5 turn-protection-on"),

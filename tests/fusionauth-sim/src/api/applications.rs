@@ -4,15 +4,16 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Change, Reply, Shared, get_by_id, json_body, path_uuid, request_object};
+use super::{Change, DeleteQuery, Reply, Shared, get_by_id, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::State as Model;
+use crate::tenancy::RequestTenant;
 use crate::tokens;
 
 pub const GRANTS: &[&str] = &[
@@ -196,16 +197,25 @@ fn validate(state: &Model, app: &Value) -> Result<(), ApiError> {
     v.finish()
 }
 
-pub async fn create(State(sim): Shared, body: Bytes) -> Reply {
-    insert(&sim, Uuid::new_v4(), &body)
+pub async fn create(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    body: Bytes,
+) -> Reply {
+    insert(&sim, tenant, Uuid::new_v4(), &body)
 }
 
-pub async fn create_with_id(State(sim): Shared, Path(id): Path<String>, body: Bytes) -> Reply {
+pub async fn create_with_id(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply {
     let id = path_uuid(&id)?;
-    insert(&sim, id, &body)
+    insert(&sim, tenant, id, &body)
 }
 
-fn insert(sim: &Sim, id: Uuid, body: &Bytes) -> Reply {
+fn insert(sim: &Sim, tenant: RequestTenant, id: Uuid, body: &Bytes) -> Reply {
     let mut app = request_object(&json_body(body)?, "application")?;
     let mut state = sim.model();
     if state.applications.contains_key(&id) {
@@ -216,8 +226,10 @@ fn insert(sim: &Sim, id: Uuid, body: &Bytes) -> Reply {
         ));
     }
     app["id"] = json!(id);
-    if app["tenantId"].is_null() {
-        app["tenantId"] = json!(state.default_tenant_id);
+    // The request's tenant (header or tenant-limited key) decides; without one, the body's,
+    // else the only tenant ([TenantIdRequired] with several).
+    if tenant.0.is_some() || app["tenantId"].is_null() {
+        app["tenantId"] = json!(tenant.resolve(&state)?);
     }
     // Scopes are created through their own API, never inline.
     if let Some(o) = app.as_object_mut() {
@@ -231,36 +243,55 @@ pub struct ListQuery {
     inactive: Option<bool>,
 }
 
-/// Active applications, or with `?inactive=true` the soft-deleted ones.
-pub async fn list(State(sim): Shared, Query(q): Query<ListQuery>) -> Json<Value> {
+/// Active applications, or with `?inactive=true` the soft-deleted ones, of the request's tenant.
+pub async fn list(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    Query(q): Query<ListQuery>,
+) -> Json<Value> {
     let want_active = !q.inactive.unwrap_or(false);
     let state = sim.model();
     let apps: Vec<&Value> = state
         .applications
         .values()
         .filter(|a| a["active"].as_bool().unwrap_or(true) == want_active)
+        .filter(|a| tenant.sees(&a["tenantId"]))
         .collect();
     Json(json!({"applications": apps}))
 }
 
-pub async fn get_one(State(sim): Shared, Path(id): Path<String>) -> Reply {
+pub async fn get_one(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    Path(id): Path<String>,
+) -> Reply {
     get_by_id(&sim, &id, "application", |state, id| {
-        state.applications.get(id).cloned()
+        visible(state, tenant, id).cloned()
     })
 }
 
-/// PUT replaces the application, PATCH merges into it.
-pub async fn change(State(sim): Shared, change: Change) -> Reply {
-    update(&sim, change)
+/// The application, when the request's tenant may see it.
+fn visible<'a>(state: &'a Model, tenant: RequestTenant, id: &Uuid) -> Option<&'a Value> {
+    state
+        .applications
+        .get(id)
+        .filter(|app| tenant.sees(&app["tenantId"]))
 }
 
-fn update(sim: &Sim, change: Change) -> Reply {
+/// PUT replaces the application, PATCH merges into it.
+pub async fn change(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    change: Change,
+) -> Reply {
+    update(&sim, tenant, change)
+}
+
+fn update(sim: &Sim, tenant: RequestTenant, change: Change) -> Reply {
     let (id, merge) = (path_uuid(&change.id)?, change.style);
     let incoming = request_object(&json_body(&change.body)?, "application")?;
     let mut state = sim.model();
-    let current = state
-        .applications
-        .get(&id)
+    let current = visible(&state, tenant, &id)
         .ok_or(ApiError::NotFound)?
         .clone();
     let mut app = super::updated(&current, incoming, merge, id);
@@ -281,16 +312,11 @@ fn save(sim: &Sim, state: &mut Model, id: Uuid, mut app: Value) -> Reply {
     Ok(Json(json!({"application": app})))
 }
 
-#[derive(Deserialize)]
-pub struct DeleteQuery {
-    #[serde(rename = "hardDelete")]
-    hard_delete: Option<bool>,
-}
-
 /// Soft delete deactivates (the application keeps its id and can be reactivated); hard delete
 /// removes it with its registrations and refresh tokens.
 pub async fn delete(
     State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
     Path(id): Path<String>,
     Query(q): Query<DeleteQuery>,
 ) -> Result<axum::http::StatusCode, ApiError> {
@@ -303,7 +329,7 @@ pub async fn delete(
             "The FusionAuth application cannot be deleted.",
         ));
     }
-    if !state.applications.contains_key(&id) {
+    if visible(&state, tenant, &id).is_none() {
         return Err(ApiError::NotFound);
     }
     if q.hard_delete.unwrap_or(false) {
@@ -327,19 +353,27 @@ pub struct SearchQuery {
     name: Option<String>,
 }
 
-pub async fn search_get(State(sim): Shared, Query(q): Query<SearchQuery>) -> Json<Value> {
-    Json(search(&sim, q.name.as_deref()))
+pub async fn search_get(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    Query(q): Query<SearchQuery>,
+) -> Json<Value> {
+    Json(search(&sim, tenant, q.name.as_deref()))
 }
 
-pub async fn search_post(State(sim): Shared, body: Bytes) -> Reply {
+pub async fn search_post(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    body: Bytes,
+) -> Reply {
     let body = json_body(&body)?;
     let criteria = request_object(&body, "search")?;
-    Ok(Json(search(&sim, criteria["name"].as_str())))
+    Ok(Json(search(&sim, tenant, criteria["name"].as_str())))
 }
 
 /// FusionAuth's name search is case-insensitive and, without a `*`, matches anywhere in the
 /// name: searching "cursor" also finds "cursor-2". Callers that want one exact name must filter.
-fn search(sim: &Sim, name: Option<&str>) -> Value {
+fn search(sim: &Sim, tenant: RequestTenant, name: Option<&str>) -> Value {
     let state = sim.model();
     let pattern = name.map(|n| {
         let n = n.to_lowercase();
@@ -348,6 +382,7 @@ fn search(sim: &Sim, name: Option<&str>) -> Value {
     let apps: Vec<&Value> = state
         .applications
         .values()
+        .filter(|a| tenant.sees(&a["tenantId"]))
         .filter(|a| match &pattern {
             None => true,
             Some(p) => glob(p, &a["name"].as_str().unwrap_or_default().to_lowercase()),

@@ -1,5 +1,6 @@
 //! FusionAuth's `/api` routes: the JSON API that kickstart, the admin UI and mcp-fa use.
 
+pub mod api_keys;
 pub mod applications;
 pub mod jwt;
 pub mod keys;
@@ -160,6 +161,14 @@ pub fn merge_patch(target: &mut Value, patch: &Value, style: PatchStyle) {
         }
         (t, p) => *t = p.clone(),
     }
+}
+
+/// `?hardDelete=true`: FusionAuth's DELETE removes for good only when asked; otherwise it
+/// deactivates.
+#[derive(serde::Deserialize)]
+pub struct DeleteQuery {
+    #[serde(rename = "hardDelete")]
+    pub hard_delete: Option<bool>,
 }
 
 /// A string field that is absent or blank.

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
@@ -12,28 +12,39 @@ use super::{Reply, Shared, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::oauth::STANDARD_SCOPES;
+use crate::tenancy::RequestTenant;
 
-pub async fn create(State(sim): Shared, Path(app_id): Path<String>, body: Bytes) -> Reply {
-    insert(&sim, &app_id, Uuid::new_v4(), &body)
+pub async fn create(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    Path(app_id): Path<String>,
+    body: Bytes,
+) -> Reply {
+    insert(&sim, tenant, &app_id, Uuid::new_v4(), &body)
 }
 
 pub async fn create_with_id(
     State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
     Path((app_id, scope_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Reply {
     let scope_id = path_uuid(&scope_id)?;
-    insert(&sim, &app_id, scope_id, &body)
+    insert(&sim, tenant, &app_id, scope_id, &body)
 }
 
-fn insert(sim: &Sim, app_id: &str, scope_id: Uuid, body: &Bytes) -> Reply {
+fn insert(sim: &Sim, tenant: RequestTenant, app_id: &str, scope_id: Uuid, body: &Bytes) -> Reply {
     let app_id = path_uuid(app_id)?;
     let mut scope = request_object(&json_body(body)?, "scope")?;
     let mut state = sim.model();
     if !state.licensed() {
         return Err(ApiError::not_licensed("advancedOAuthScopesCustomScopes"));
     }
-    let app = state.applications.get(&app_id).ok_or(ApiError::NotFound)?;
+    let app = state
+        .applications
+        .get(&app_id)
+        .filter(|app| tenant.sees(&app["tenantId"]))
+        .ok_or(ApiError::NotFound)?;
     let existing = app["scopes"].as_array().cloned().unwrap_or_default();
     let name = scope["name"]
         .as_str()
@@ -103,11 +114,16 @@ fn insert(sim: &Sim, app_id: &str, scope_id: Uuid, body: &Bytes) -> Reply {
 
 pub async fn get_one(
     State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
     Path((app_id, scope_id)): Path<(String, String)>,
 ) -> Reply {
     let (app_id, scope_id) = (path_uuid(&app_id)?, scope_id);
     let state = sim.model();
-    let app = state.applications.get(&app_id).ok_or(ApiError::NotFound)?;
+    let app = state
+        .applications
+        .get(&app_id)
+        .filter(|app| tenant.sees(&app["tenantId"]))
+        .ok_or(ApiError::NotFound)?;
     let scope = app["scopes"]
         .as_array()
         .and_then(|l| {
@@ -120,6 +136,7 @@ pub async fn get_one(
 
 pub async fn delete(
     State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
     Path((app_id, scope_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let app_id = path_uuid(&app_id)?;
@@ -130,6 +147,7 @@ pub async fn delete(
     let app = state
         .applications
         .get_mut(&app_id)
+        .filter(|app| tenant.sees(&app["tenantId"]))
         .ok_or(ApiError::NotFound)?;
     let list = app["scopes"].as_array_mut().ok_or(ApiError::NotFound)?;
     let before = list.len();

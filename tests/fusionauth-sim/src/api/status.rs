@@ -53,3 +53,10 @@ pub fn maintenance_page() -> Response {
     )
         .into_response()
 }
+
+/// `GET /api/system/version`. The stand-in speaks FusionAuth 1.69's API whatever it reports;
+/// `FUSIONAUTH_SIM_VERSION` changes only this answer, so tests can hold a tool's version checks
+/// against an older FusionAuth.
+pub async fn version(State(sim): Shared) -> axum::Json<serde_json::Value> {
+    axum::Json(json!({"version": sim.config.version}))
+}

@@ -1,44 +1,66 @@
 //! `/api/user` and `/api/user/registration`: users, their passwords (never returned) and their
 //! registrations to applications, which decide whether tokens carry `applicationId` and `roles`.
+//! Every user belongs to one tenant: login ids are unique within it, and a user registers only
+//! to applications of the same tenant.
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Reply, Shared, get_by_id, json_body, path_uuid, request_object};
+use super::{DeleteQuery, Reply, Shared, get_by_id, json_body, path_uuid, request_object};
 use crate::Sim;
 use crate::errors::{ApiError, Validation};
 use crate::state::{State as Model, StoredUser};
+use crate::tenancy::RequestTenant;
 use crate::tokens;
 
 /// FusionAuth's default password rule.
 const MIN_PASSWORD_LENGTH: usize = 8;
 
-pub async fn create(State(sim): Shared, body: Bytes) -> Reply {
+pub async fn create(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    body: Bytes,
+) -> Reply {
     let body = json_body(&body)?;
-    create_user(&sim, Uuid::new_v4(), &body, false)
+    create_user(&sim, tenant, Uuid::new_v4(), &body, false)
 }
 
-pub async fn create_with_id(State(sim): Shared, Path(id): Path<String>, body: Bytes) -> Reply {
+pub async fn create_with_id(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply {
     let id = path_uuid(&id)?;
     let body = json_body(&body)?;
-    create_user(&sim, id, &body, false)
+    create_user(&sim, tenant, id, &body, false)
 }
 
 /// `POST /api/user/registration`: a new user and their first registration in one call.
-pub async fn create_with_registration(State(sim): Shared, body: Bytes) -> Reply {
+pub async fn create_with_registration(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    body: Bytes,
+) -> Reply {
     let body = json_body(&body)?;
     let id = body["user"]["id"]
         .as_str()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(Uuid::new_v4);
-    create_user(&sim, id, &body, true)
+    create_user(&sim, tenant, id, &body, true)
 }
 
-fn create_user(sim: &Sim, id: Uuid, body: &Value, with_registration: bool) -> Reply {
+fn create_user(
+    sim: &Sim,
+    tenant: RequestTenant,
+    id: Uuid,
+    body: &Value,
+    with_registration: bool,
+) -> Reply {
     let mut user = request_object(body, "user")?;
     let registration = if with_registration {
         Some(request_object(body, "registration")?)
@@ -47,6 +69,7 @@ fn create_user(sim: &Sim, id: Uuid, body: &Value, with_registration: bool) -> Re
     };
     let password = user["password"].as_str().unwrap_or_default().to_string();
     let mut state = sim.model();
+    let tenant_id = tenant.resolve(&state)?;
     let mut v = Validation::default();
     let email = user["email"]
         .as_str()
@@ -72,7 +95,7 @@ fn create_user(sim: &Sim, id: Uuid, body: &Value, with_registration: bool) -> Re
                 "[notEmail]user.email",
                 "The [user.email] property is not a valid email address.",
             );
-        } else if state.user_by_login_id(&email).is_some() {
+        } else if state.user_in_tenant(&tenant_id, &email).is_some() {
             v.add(
                 "user.email",
                 "[duplicate]user.email",
@@ -80,7 +103,7 @@ fn create_user(sim: &Sim, id: Uuid, body: &Value, with_registration: bool) -> Re
             );
         }
     }
-    if !username.is_empty() && state.user_by_login_id(&username).is_some() {
+    if !username.is_empty() && state.user_in_tenant(&tenant_id, &username).is_some() {
         v.add(
             "user.username",
             "[duplicate]user.username",
@@ -108,7 +131,7 @@ fn create_user(sim: &Sim, id: Uuid, body: &Value, with_registration: bool) -> Re
         );
     }
     if let Some(reg) = &registration {
-        check_registration(&state, reg, &mut v, None);
+        check_registration(&state, &tenant_id, reg, &mut v, None);
     }
     v.finish()?;
     let now = sim.clock.now_millis();
@@ -116,7 +139,7 @@ fn create_user(sim: &Sim, id: Uuid, body: &Value, with_registration: bool) -> Re
         o.remove("password");
     }
     user["id"] = json!(id);
-    user["tenantId"] = json!(state.default_tenant_id);
+    user["tenantId"] = json!(tenant_id);
     user["active"] = json!(true);
     user["verified"] = json!(true);
     user["passwordChangeRequired"] = json!(false);
@@ -145,10 +168,18 @@ fn create_user(sim: &Sim, id: Uuid, body: &Value, with_registration: bool) -> Re
     Ok(Json(answer))
 }
 
-fn check_registration(state: &Model, reg: &Value, v: &mut Validation, user: Option<&Uuid>) {
+/// An application of another tenant is, for the user, one that does not exist (*inferred*).
+fn check_registration(
+    state: &Model,
+    tenant_id: &Uuid,
+    reg: &Value,
+    v: &mut Validation,
+    user: Option<&Uuid>,
+) {
     let app = reg["applicationId"]
         .as_str()
         .and_then(|s| s.parse::<Uuid>().ok())
+        .filter(|id| state.tenant_id_of_application(id) == *tenant_id)
         .and_then(|id| state.applications.get(&id).map(|a| (id, a)));
     let Some((app_id, app)) = app else {
         v.add(
@@ -194,24 +225,30 @@ fn new_registration(mut reg: Value, now: i64) -> Value {
     reg
 }
 
-pub async fn register(State(sim): Shared, Path(user_id): Path<String>, body: Bytes) -> Reply {
+pub async fn register(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    Path(user_id): Path<String>,
+    body: Bytes,
+) -> Reply {
     let user_id = path_uuid(&user_id)?;
     let body = json_body(&body)?;
     // With a `user` object this is the combined call: create that user and register it.
     if body.get("user").is_some_and(Value::is_object) {
-        return create_user(&sim, user_id, &body, true);
+        return create_user(&sim, tenant, user_id, &body, true);
     }
     let reg = request_object(&body, "registration")?;
     let mut state = sim.model();
-    if !state.users.contains_key(&user_id) {
+    let Some(user_tenant) = visible(&state, tenant, &user_id).map(|u| tenant_of(&u.user, &state))
+    else {
         return Err(ApiError::field(
             "userId",
             "[invalid]userId",
             "The [userId] does not reference a user that exists.",
         ));
-    }
+    };
     let mut v = Validation::default();
-    check_registration(&state, &reg, &mut v, Some(&user_id));
+    check_registration(&state, &user_tenant, &reg, &mut v, Some(&user_id));
     v.finish()?;
     let reg = new_registration(reg, sim.clock.now_millis());
     let stored = state.users.get_mut(&user_id).ok_or(ApiError::NotFound)?;
@@ -226,20 +263,62 @@ pub async fn register(State(sim): Shared, Path(user_id): Path<String>, body: Byt
 
 pub async fn get_registration(
     State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
     Path((user_id, app_id)): Path<(String, String)>,
 ) -> Reply {
     let (user_id, app_id) = (path_uuid(&user_id)?, path_uuid(&app_id)?);
     let state = sim.model();
+    visible(&state, tenant, &user_id).ok_or(ApiError::NotFound)?;
     let reg = state
         .registration(&user_id, &app_id)
         .ok_or(ApiError::NotFound)?;
     Ok(Json(json!({"registration": reg})))
 }
 
-pub async fn get_one(State(sim): Shared, Path(id): Path<String>) -> Reply {
+pub async fn get_one(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    Path(id): Path<String>,
+) -> Reply {
     get_by_id(&sim, &id, "user", |state, id| {
-        state.users.get(id).map(|user| user.user.clone())
+        visible(state, tenant, id).map(|user| user.user.clone())
     })
+}
+
+/// The user, when the request's tenant may see it.
+fn visible<'a>(state: &'a Model, tenant: RequestTenant, id: &Uuid) -> Option<&'a StoredUser> {
+    state
+        .users
+        .get(id)
+        .filter(|user| tenant.sees(&user.user["tenantId"]))
+}
+
+fn tenant_of(user: &Value, state: &Model) -> Uuid {
+    user["tenantId"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(state.default_tenant_id)
+}
+
+/// `DELETE /api/user/{id}`: deactivates the user, or with `hardDelete=true` removes it with its
+/// registrations and refresh tokens.
+pub async fn delete(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    Path(id): Path<String>,
+    Query(q): Query<DeleteQuery>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let id = path_uuid(&id)?;
+    let mut state = sim.model();
+    visible(&state, tenant, &id).ok_or(ApiError::NotFound)?;
+    if q.hard_delete.unwrap_or(false) {
+        state.users.remove(&id);
+        state.refresh_tokens.retain(|_, grant| grant.user_id != id);
+    } else if let Some(user) = state.users.get_mut(&id) {
+        user.user["active"] = json!(false);
+    }
+    state.touch();
+    Ok(axum::http::StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -248,11 +327,17 @@ pub struct ByEmail {
     username: Option<String>,
 }
 
-pub async fn get_by_email(State(sim): Shared, Query(q): Query<ByEmail>) -> Reply {
+/// A login id names one user per tenant, so with several tenants the request must say which.
+pub async fn get_by_email(
+    State(sim): Shared,
+    Extension(tenant): Extension<RequestTenant>,
+    Query(q): Query<ByEmail>,
+) -> Reply {
     let login_id = q.email.or(q.username).ok_or(ApiError::NotFound)?;
     let state = sim.model();
+    let tenant_id = tenant.resolve(&state)?;
     let user = state
-        .user_by_login_id(&login_id)
+        .user_in_tenant(&tenant_id, &login_id)
         .ok_or(ApiError::NotFound)?;
     Ok(Json(json!({"user": user.user})))
 }

@@ -1,46 +1,48 @@
-//! `/oauth2/authorize`: FusionAuth's hosted login page. The GET validates the request and shows a
-//! form whose fields are `loginId` and `password`, with every OAuth parameter carried as a hidden
-//! field; the browser posts it back to `/oauth2/authorize`, where everything is validated again
-//! (hidden fields are user input). ThirdParty applications then get a consent page. Errors that
-//! concern the client itself (unknown client, unregistered redirect URI) are shown as a page and
-//! never redirected: redirecting them would hand a code-less error to whoever listens there.
+//! `/oauth2/authorize`: FusionAuth's hosted login page. The GET validates the request and shows
+//! the stock theme's form (`loginId`, `password`, the OAuth parameters as hidden fields; see
+//! `pages`); the browser posts it back to `/oauth2/authorize`, where everything is validated
+//! again (hidden fields are user input). A good login starts an SSO session (the `fusionauth.sso`
+//! cookie); ThirdParty applications are then sent to the consent page (`consent`), others get
+//! their code. Errors that concern the client itself (unknown client, unregistered redirect URI)
+//! are shown as the OAuth error page and never redirected: redirecting them would hand a
+//! code-less error to whoever listens there.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use uuid::Uuid;
 
+use super::pages::{self, LoginPage};
 use super::{ClientSettings, Params, STANDARD_SCOPES};
 use crate::Sim;
-use crate::state::{AuthCode, AuthRequest, LoginRecord};
+use crate::state::{AuthCode, AuthRequest, LoginRecord, SsoSession};
 use crate::tokens;
 
-/// How long an authorization code can be exchanged.
-const CODE_TTL_MILLIS: i64 = 60_000;
-
-/// The OAuth parameters that travel through the login form as hidden fields.
-const CARRIED: &[&str] = &[
-    "client_id",
-    "redirect_uri",
-    "response_type",
-    "scope",
-    "state",
-    "code_challenge",
-    "code_challenge_method",
-    "resource",
-    "nonce",
-    "prompt",
-    "login_hint",
-    "tenantId",
+/// How long an authorization code can be exchanged when the tenant does not say
+/// (`externalIdentifierConfiguration.authorizationGrantIdTimeToLiveInSeconds`).
+const CODE_TTL_SECS: i64 = 30;
+/// The SSO session cookie.
+const SESSION_COOKIE: &str = "fusionauth.sso";
+/// `[InvalidLogin]` in the stock theme's messages.
+const INVALID_LOGIN: &str = "Invalid login credentials.";
+/// Login form fields that are not OAuth parameters: never put into the consent page's URL.
+const NOT_FORWARDED: &[&str] = &[
+    "loginId",
+    "password",
+    "showPasswordField",
+    "userVerifyingPlatformAuthenticatorAvailable",
+    "rememberDevice",
+    "__cb_rememberDevice",
 ];
 
-enum Refusal {
-    /// Shown to the user; nothing is sent to the redirect URI.
-    Page(StatusCode, String),
+pub(super) enum Refusal {
+    /// The OAuth error page, its JSON document saying `invalid_request` with this reason and
+    /// description; nothing is sent to the redirect URI.
+    Page(&'static str, String),
     /// Sent back to the (validated) redirect URI as `error=...`.
     Redirect {
         redirect_uri: String,
@@ -54,15 +56,13 @@ enum Refusal {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
-            Refusal::Page(status, message) => (
-                status,
-                Html(page(
-                    "Error",
-                    &format!(
-                        "<div class=\"alert error\" id=\"error\">{}</div>",
-                        escape(&message)
-                    ),
-                )),
+            Refusal::Page(reason, description) => (
+                StatusCode::BAD_REQUEST,
+                Html(pages::error(&serde_json::json!({
+                    "error": "invalid_request",
+                    "error_description": description,
+                    "error_reason": reason,
+                }))),
             )
                 .into_response(),
             Refusal::Redirect {
@@ -86,7 +86,7 @@ impl IntoResponse for Refusal {
     }
 }
 
-fn redirect(uri: &str, pairs: &[(&str, String)]) -> Response {
+pub(super) fn redirect(uri: &str, pairs: &[(&str, String)]) -> Response {
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
         .finish();
@@ -100,11 +100,11 @@ fn redirect(uri: &str, pairs: &[(&str, String)]) -> Response {
 
 /// Validates a request as FusionAuth does, in its order: client, redirect URI (page errors),
 /// then grant, response type, PKCE, resource, scopes (redirected errors).
-fn validate(sim: &Sim, p: &Params) -> Result<(AuthRequest, ClientSettings), Refusal> {
+pub(super) fn validate(sim: &Sim, p: &Params) -> Result<(AuthRequest, ClientSettings), Refusal> {
     let state = sim.model();
     let client_id = p.get("client_id").ok_or_else(|| {
         Refusal::Page(
-            StatusCode::BAD_REQUEST,
+            "missing_client_id",
             "The request is missing the client_id parameter.".into(),
         )
     })?;
@@ -112,19 +112,19 @@ fn validate(sim: &Sim, p: &Params) -> Result<(AuthRequest, ClientSettings), Refu
         .filter(|c| c.active)
         .ok_or_else(|| {
             Refusal::Page(
-                StatusCode::BAD_REQUEST,
+                "invalid_client_id",
                 format!("Invalid client_id [{client_id}]: no active application has this id."),
             )
         })?;
     let redirect_uri = p.get("redirect_uri").ok_or_else(|| {
         Refusal::Page(
-            StatusCode::BAD_REQUEST,
+            "missing_redirect_uri",
             "The request is missing the redirect_uri parameter.".into(),
         )
     })?;
     if !client.redirect_allowed(redirect_uri) {
         return Err(Refusal::Page(
-            StatusCode::BAD_REQUEST,
+            "invalid_redirect_uri",
             format!(
                 "Invalid redirect_uri [{redirect_uri}]: it is not one of the authorized redirect URLs of this application."
             ),
@@ -245,9 +245,21 @@ fn resolve_scopes(client: &ClientSettings, scope: Option<&str>) -> Result<Vec<St
 pub async fn show_login(State(sim): State<Arc<Sim>>, RawQuery(query): RawQuery) -> Response {
     let p = Params::parse(query.unwrap_or_default().as_bytes());
     match validate(&sim, &p) {
-        Ok(_) => Html(login_page(&p, None, p.get("login_hint"))).into_response(),
+        Ok(_) => login_page(
+            &sim,
+            &p,
+            LoginPage {
+                login_id: p.get("login_hint"),
+                ..LoginPage::default()
+            },
+        ),
         Err(refusal) => refusal.into_response(),
     }
+}
+
+fn login_page(sim: &Sim, p: &Params, shown: LoginPage<'_>) -> Response {
+    let tenant = sim.model().default_tenant_id.to_string();
+    Html(pages::login(p, &tenant, &shown)).into_response()
 }
 
 pub async fn submit_login(
@@ -256,29 +268,56 @@ pub async fn submit_login(
     body: Bytes,
 ) -> Response {
     let p = Params::parse(&body);
-    let (mut request, client) = match validate(&sim, &p) {
+    let (request, client) = match validate(&sim, &p) {
         Ok(v) => v,
         Err(refusal) => return refusal.into_response(),
     };
     let login_id = p.get("loginId").unwrap_or_default().trim().to_string();
     let password = p.get("password").unwrap_or_default();
+    // Blank fields are field errors under their inputs; nothing is checked against the users.
+    let blank: Vec<(&str, &str)> = [("loginId", login_id.as_str()), ("password", password)]
+        .into_iter()
+        .filter(|(_, value)| value.is_empty())
+        .map(|(field, _)| (field, "Required"))
+        .collect();
+    if !blank.is_empty() {
+        return login_page(
+            &sim,
+            &p,
+            LoginPage {
+                field_errors: blank,
+                login_id: Some(&login_id),
+                ..LoginPage::default()
+            },
+        );
+    }
     let user = {
         let state = sim.model();
         state
-            .user_by_login_id(&login_id)
+            .user_in_tenant(&state.tenant_id_of_application(&client.id), &login_id)
             .filter(|u| u.user["active"].as_bool().unwrap_or(true))
             .filter(|u| tokens::verify_password(&u.password_salt, &u.password_hash, password))
             .map(|u| u.user["id"].as_str().and_then(|s| s.parse::<Uuid>().ok()))
     };
     let Some(Some(user_id)) = user else {
-        return Html(login_page(
+        return login_page(
+            &sim,
             &p,
-            Some("Invalid login credentials."),
-            Some(&login_id),
-        ))
-        .into_response();
+            LoginPage {
+                alert: Some(INVALID_LOGIN),
+                login_id: Some(&login_id),
+                ..LoginPage::default()
+            },
+        );
     };
     let now = sim.clock.now_millis();
+    let session = SsoSession {
+        user_id,
+        login_id: login_id.clone(),
+        auth_time: now / 1000,
+        sid: Uuid::new_v4().to_string(),
+    };
+    let cookie_value = tokens::random_b64(32);
     {
         let mut state = sim.model();
         state.login_records.push(LoginRecord {
@@ -292,6 +331,7 @@ pub async fn submit_login(
         if let Some(u) = state.users.get_mut(&user_id) {
             u.user["lastLoginInstant"] = serde_json::json!(now);
         }
+        state.sessions.insert(cookie_value.clone(), session.clone());
         state.touch();
     }
     sim.log(
@@ -302,59 +342,45 @@ pub async fn submit_login(
             client.id
         ),
     );
-    request.user_id = Some(user_id);
-    request.login_id = Some(login_id);
-    request.auth_time = Some(now / 1000);
-    request.sid = Some(Uuid::new_v4().to_string());
-    if client.third_party {
-        let ticket = tokens::random_b64(24);
-        let scopes = request.scopes.clone();
-        sim.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .consent_tickets
-            .insert(ticket.clone(), request);
-        return Html(consent_page(&client.name, &scopes, &ticket)).into_response();
-    }
-    issue_code(&sim, request)
-}
-
-pub async fn submit_consent(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
-    let p = Params::parse(&body);
-    let request = p.get("consent_ticket").and_then(|t| {
-        sim.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .consent_tickets
-            .remove(t)
-    });
-    let Some(request) = request else {
-        return Refusal::Page(
-            StatusCode::BAD_REQUEST,
-            "This consent request has expired or was already answered. Start the login again."
-                .into(),
+    let cookie = format!("{SESSION_COOKIE}={cookie_value}; Path=/; HttpOnly; SameSite=Lax");
+    let mut response = if client.third_party {
+        // The consent page is a page of its own, with the request's parameters in its URL.
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                p.fields
+                    .iter()
+                    .filter(|(name, _)| !NOT_FORWARDED.contains(&name.as_str())),
+            )
+            .finish();
+        (
+            StatusCode::FOUND,
+            [(header::LOCATION, format!("/oauth2/consent?{query}"))],
         )
-        .into_response();
+            .into_response()
+    } else {
+        issue_code(&sim, request, &session)
     };
-    if p.get("action") != Some("allow") {
-        return Refusal::Redirect {
-            redirect_uri: request.redirect_uri,
-            state: request.state,
-            error: "access_denied",
-            reason: "consent_canceled",
-            description: "The user did not consent to the requested scopes.".into(),
-        }
-        .into_response();
+    if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
-    issue_code(&sim, request)
+    response
 }
 
-/// Redirects with a fresh code, FusionAuth's extra `locale` and `userState` parameters, and
-/// (since 1.69.0) `iss` per RFC 9207.
-fn issue_code(sim: &Sim, request: AuthRequest) -> Response {
+/// Redirects with a fresh code for the logged-in `session`, FusionAuth's extra `locale` and
+/// `userState` parameters, and (since 1.69.0) `iss` per RFC 9207.
+pub(super) fn issue_code(sim: &Sim, mut request: AuthRequest, session: &SsoSession) -> Response {
+    request.user_id = Some(session.user_id);
+    request.login_id = Some(session.login_id.clone());
+    request.auth_time = Some(session.auth_time);
+    request.sid = Some(session.sid.clone());
     let code = tokens::random_b64(32);
     let mut state = sim.model();
-    let issuer = state.issuer();
+    let tenant_id = state.tenant_id_of_application(&request.client_id);
+    let issuer = state.issuer_of(&tenant_id);
+    let ttl_secs = state.tenant_by_id(&tenant_id)["externalIdentifierConfiguration"]
+        ["authorizationGrantIdTimeToLiveInSeconds"]
+        .as_i64()
+        .unwrap_or(CODE_TTL_SECS);
     let redirect_uri = request.redirect_uri.clone();
     let mut pairs = vec![("code", code.clone()), ("locale", "en".to_string())];
     if let Some(s) = &request.state {
@@ -366,7 +392,7 @@ fn issue_code(sim: &Sim, request: AuthRequest) -> Response {
         code,
         AuthCode {
             request,
-            expires_millis: sim.clock.now_millis() + CODE_TTL_MILLIS,
+            expires_millis: sim.clock.now_millis() + ttl_secs * 1000,
         },
     );
     state.touch();
@@ -374,68 +400,15 @@ fn issue_code(sim: &Sim, request: AuthRequest) -> Response {
     redirect(&redirect_uri, &pairs)
 }
 
-fn login_page(p: &Params, error: Option<&str>, login_id: Option<&str>) -> String {
-    let mut hidden = String::new();
-    for (name, value) in &p.fields {
-        if CARRIED.contains(&name.as_str()) {
-            hidden.push_str(&format!(
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
-                escape(name),
-                escape(value)
-            ));
-        }
-    }
-    let error = error
-        .map(|e| {
-            format!(
-                "<div class=\"alert error\" id=\"error\">{}</div>\n",
-                escape(e)
-            )
-        })
-        .unwrap_or_default();
-    page(
-        "Login",
-        &format!(
-            "{error}<form id=\"login-form\" action=\"/oauth2/authorize\" method=\"POST\">\n{hidden}\
-             <label for=\"loginId\">Email</label>\n\
-             <input id=\"loginId\" name=\"loginId\" type=\"text\" autocomplete=\"username\" value=\"{}\">\n\
-             <label for=\"password\">Password</label>\n\
-             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\">\n\
-             <button type=\"submit\" id=\"submit\">Submit</button>\n</form>",
-            escape(login_id.unwrap_or_default())
-        ),
-    )
-}
-
-fn consent_page(app_name: &str, scopes: &[String], ticket: &str) -> String {
-    let items: String = scopes
+/// The SSO session the request's `fusionauth.sso` cookie names, if it still exists.
+pub(super) fn session(sim: &Sim, headers: &HeaderMap) -> Option<SsoSession> {
+    let value = headers
+        .get_all(header::COOKIE)
         .iter()
-        .map(|s| format!("<li class=\"scope\">{}</li>\n", escape(s)))
-        .collect();
-    page(
-        "Consent",
-        &format!(
-            "<p>{} is requesting access to your account.</p>\n<ul>\n{items}</ul>\n\
-             <form id=\"consent-form\" action=\"/oauth2/consent\" method=\"POST\">\n\
-             <input type=\"hidden\" name=\"consent_ticket\" value=\"{}\">\n\
-             <button type=\"submit\" name=\"action\" value=\"allow\" id=\"allow\">Allow</button>\n\
-             <button type=\"submit\" name=\"action\" value=\"deny\" id=\"deny\">Cancel</button>\n</form>",
-            escape(app_name),
-            escape(ticket)
-        ),
-    )
-}
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title} | FusionAuth stand-in</title></head>\n<body>\n<main>\n{body}\n</main>\n</body></html>\n"
-    )
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())?;
+    sim.model().sessions.get(&value).cloned()
 }

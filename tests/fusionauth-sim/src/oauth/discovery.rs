@@ -1,10 +1,13 @@
 //! OIDC discovery and the JWKS. FusionAuth has no RFC 8414 document and no registration
 //! endpoint; the JWKS lists asymmetric keys only, so HS256 tokens cannot be verified from it.
+//! Each tenant has its own discovery document (its issuer), at
+//! `/.well-known/openid-configuration/{tenantId}` or with `?tenantId=`; without one, the default
+//! tenant's (*inferred*). The JWKS is the instance's: every tenant's asymmetric keys.
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
@@ -25,9 +28,9 @@ pub fn base_url(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-fn document(sim: &Sim, headers: &HeaderMap) -> Value {
+fn document(sim: &Sim, headers: &HeaderMap, tenant_id: &uuid::Uuid) -> Value {
     let base = base_url(headers);
-    let issuer = sim.model().issuer();
+    let issuer = sim.model().issuer_of(tenant_id);
     json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{base}/oauth2/authorize"),
@@ -51,8 +54,24 @@ fn document(sim: &Sim, headers: &HeaderMap) -> Value {
     })
 }
 
-pub async fn openid_configuration(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Json<Value> {
-    Json(document(&sim, &headers))
+#[derive(serde::Deserialize)]
+pub struct TenantQuery {
+    #[serde(rename = "tenantId")]
+    tenant_id: Option<String>,
+}
+
+pub async fn openid_configuration(
+    State(sim): State<Arc<Sim>>,
+    Query(q): Query<TenantQuery>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    match q.tenant_id {
+        Some(tenant_id) => tenant_document(&sim, &tenant_id, &headers),
+        None => {
+            let default = sim.model().default_tenant_id;
+            Ok(Json(document(&sim, &headers, &default)))
+        }
+    }
 }
 
 pub async fn tenant_openid_configuration(
@@ -60,16 +79,24 @@ pub async fn tenant_openid_configuration(
     Path(tenant_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
+    tenant_document(&sim, &tenant_id, &headers)
+}
+
+/// A tenant's document; an id that names no tenant is an empty 404.
+fn tenant_document(
+    sim: &Sim,
+    tenant_id: &str,
+    headers: &HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     let known = {
         let state = sim.model();
         tenant_id
             .parse()
-            .is_ok_and(|id| state.tenants.contains_key(&id))
+            .ok()
+            .filter(|id| state.tenants.contains_key(id))
     };
-    if !known {
-        return Err(ApiError::NotFound);
-    }
-    Ok(Json(document(&sim, &headers)))
+    let id = known.ok_or(ApiError::NotFound)?;
+    Ok(Json(document(sim, headers, &id)))
 }
 
 pub async fn jwks(State(sim): State<Arc<Sim>>) -> Json<Value> {

@@ -49,7 +49,8 @@ pub fn token_response(
     existing_refresh: Option<(&str, Uuid)>,
 ) -> Result<Value, OAuthError> {
     let now = sim.clock.now_secs();
-    let tenant = state.tenant().clone();
+    let tenant_id = state.tenant_id_of_application(&grant.client.id);
+    let tenant = state.tenant_by_id(&tenant_id).clone();
     let ttl = tenant["jwtConfiguration"]["timeToLiveInSeconds"]
         .as_i64()
         .unwrap_or(3600);
@@ -74,23 +75,23 @@ pub fn token_response(
         .registration(&grant.user_id, &grant.client.id)
         .cloned();
     let scope = grant.scopes.join(" ");
+    let issuer = state.issuer_of(&tenant_id);
     // What the access and the id token both say, in FusionAuth's order; each has its own `jti`.
     let issued_to = |aud: Value| {
         json!({
             "aud": aud,
             "exp": now + ttl,
             "iat": now,
-            "iss": state.issuer(),
+            "iss": issuer,
             "sub": grant.user_id,
             "jti": Uuid::new_v4(),
             "authenticationType": grant.authentication_type,
             "auth_time": grant.auth_time,
-            "tid": state.default_tenant_id,
+            "tid": tenant_id,
         })
     };
     let mut access = issued_to(audience(grant.client.id, grant.resources));
     access["scope"] = json!(scope);
-    access["sid"] = json!(grant.sid);
     if let Some(reg) = &registration {
         access["applicationId"] = json!(grant.client.id);
         access["roles"] = reg["roles"].clone();
@@ -102,6 +103,40 @@ pub fn token_response(
         if let Some(u) = user["username"].as_str() {
             access["preferred_username"] = json!(u);
         }
+    }
+    // The refresh token is settled first: the access token's `sid` is its id, and an access
+    // token without a refresh token has no `sid` at all.
+    let wants_refresh = grant.scopes.iter().any(|s| s == "offline_access")
+        && grant.client.generate_refresh_tokens
+        && grant.client.grant_enabled("refresh_token");
+    let refresh = if let Some((token, id)) = existing_refresh {
+        Some((token.to_string(), id))
+    } else if wants_refresh {
+        let token = tokens::random_b64(48);
+        let id = Uuid::new_v4();
+        let minutes = tenant["jwtConfiguration"]["refreshTokenTimeToLiveInMinutes"]
+            .as_i64()
+            .unwrap_or(43200);
+        state.refresh_tokens.insert(
+            token.clone(),
+            RefreshGrant {
+                id,
+                client_id: grant.client.id,
+                user_id: grant.user_id,
+                scopes: grant.scopes.to_vec(),
+                resources: grant.resources.to_vec(),
+                sid: grant.sid.to_string(),
+                auth_time: grant.auth_time,
+                used_pkce: grant.used_pkce,
+                expires_millis: sim.clock.now_millis() + minutes * 60_000,
+            },
+        );
+        Some((token, id))
+    } else {
+        None
+    };
+    if let Some((_, id)) = &refresh {
+        access["sid"] = json!(id);
     }
     let access_token = tokens::sign(&access_key, &access).map_err(|e| server_error(&e))?;
     let mut body = json!({
@@ -127,32 +162,7 @@ pub fn token_response(
         }
         body["id_token"] = json!(tokens::sign(&id_key, &id).map_err(|e| server_error(&e))?);
     }
-    let wants_refresh = grant.scopes.iter().any(|s| s == "offline_access")
-        && grant.client.generate_refresh_tokens
-        && grant.client.grant_enabled("refresh_token");
-    if let Some((token, id)) = existing_refresh {
-        body["refresh_token"] = json!(token);
-        body["refresh_token_id"] = json!(id);
-    } else if wants_refresh {
-        let token = tokens::random_b64(48);
-        let id = Uuid::new_v4();
-        let minutes = tenant["jwtConfiguration"]["refreshTokenTimeToLiveInMinutes"]
-            .as_i64()
-            .unwrap_or(43200);
-        state.refresh_tokens.insert(
-            token.clone(),
-            RefreshGrant {
-                id,
-                client_id: grant.client.id,
-                user_id: grant.user_id,
-                scopes: grant.scopes.to_vec(),
-                resources: grant.resources.to_vec(),
-                sid: grant.sid.to_string(),
-                auth_time: grant.auth_time,
-                used_pkce: grant.used_pkce,
-                expires_millis: sim.clock.now_millis() + minutes * 60_000,
-            },
-        );
+    if let Some((token, id)) = refresh {
         body["refresh_token"] = json!(token);
         body["refresh_token_id"] = json!(id);
     }

@@ -2,9 +2,12 @@
 //! token issuance, userinfo and introspection.
 
 pub mod authorize;
+pub mod client_auth;
+pub mod consent;
 pub mod discovery;
 pub mod introspect;
 pub mod issue;
+mod pages;
 pub mod token;
 pub mod userinfo;
 

@@ -70,6 +70,9 @@ pub async fn token(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes)
         .into_response();
     }
     let form = Params::parse(&body);
+    if let Err(refused) = super::client_auth::single_method(&headers, &form) {
+        return refused.into_response();
+    }
     let presented =
         presented_credentials(&headers, form.get("client_id"), form.get("client_secret"));
     let result = match form.get("grant_type") {

@@ -4,7 +4,11 @@
 //! before start, `/api/status` polled through a port published on 127.0.0.1.
 //!
 //! These tests need Docker. Without it they print "skipping" and pass, except under `CI=true`,
-//! where they fail. The images are built locally by `tests/fusionauth-sim/build-image.sh`.
+//! where they fail. The images are built locally by `tests/fusionauth-sim/build-image.sh`. In
+//! real-image mode (`MCP_FA_TEST_FUSIONAUTH_IMAGE`) the tests of the FusionAuth image skip: they
+//! check the stand-in's own image (its `FUSIONAUTH_SIM_*` delays, its log lines), while mcp-fa's
+//! Docker tests check the same behaviours on FusionAuth itself; the database test runs on the
+//! real postgres image, whose message the stand-in copies.
 
 use std::time::{Duration, Instant};
 
@@ -129,7 +133,10 @@ fn http() -> reqwest::Client {
 /// What the tests on a network start from: the images, a scope for their Docker objects, an
 /// HTTP client, and a user network. `None` without Docker: the test skips.
 fn rig() -> Option<(Images, Scope, reqwest::Client, String)> {
-    if !docker_available() {
+    if crate::support::docker::standin_only(
+        "the stand-in's own FusionAuth image (its FUSIONAUTH_SIM_* delays and log lines)",
+    ) || !docker_available()
+    {
         return None;
     }
     let scope = Scope::new();
@@ -419,7 +426,8 @@ async fn unreadable_kickstart_is_logged_and_fusionauth_starts_anyway() {
     assert_running(&app);
 }
 
-/// (e) Like the postgres image, the database stand-in will not start without POSTGRES_PASSWORD.
+/// (e) Like the postgres image, the database stand-in will not start without POSTGRES_PASSWORD
+/// (in real-image mode: the postgres image itself says so in these words).
 #[tokio::test]
 async fn database_without_password_refuses_to_start() {
     if !docker_available() {

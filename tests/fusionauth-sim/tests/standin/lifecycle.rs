@@ -94,10 +94,26 @@ async fn kickstart_stops_at_the_first_failed_request_and_logs_it() {
         )),
         "{logs}"
     );
+    // Three parts: the request line, the request as sent (secrets and all), FusionAuth's answer
+    // as a record of its own; each JSON document spans several lines.
+    let failed = logs
+        .find("Failed to execute request to")
+        .expect("request line");
+    let rest = &logs[failed..];
+    let body_at = rest.find("\nRequest body:\n{\n").expect("the body follows");
+    let answer_at = rest
+        .find("- Error response:\n{\n")
+        .expect("then the answer");
+    assert!(body_at < answer_at, "{logs}");
     assert!(
-        logs.contains("[notLicensed]"),
-        "the response body is logged: {logs}"
+        rest[body_at..answer_at].contains("\"ThirdParty\""),
+        "the request as sent: {logs}"
     );
+    assert!(
+        rest[answer_at..].contains("\"code\": \"[notLicensed]"),
+        "FusionAuth's error document: {logs}"
+    );
+    assert!(!logs.contains("Response body"), "{logs}");
     assert!(!logs.contains("Summary:"));
     let api = Api::new(&sim.url(), &api_key);
     support::wait_for_key(&api).await;
@@ -109,6 +125,33 @@ async fn kickstart_stops_at_the_first_failed_request_and_logs_it() {
         json!([]),
         "requests after the failure never ran"
     );
+}
+
+#[tokio::test]
+async fn a_license_that_cannot_be_activated_ends_kickstart_before_any_request() {
+    let api_key = random_api_key();
+    let mut doc = kickstart(&Options::default(), &api_key, "http://localhost:9011");
+    doc["licenseId"] = json!("not a license");
+    let (sim, _dir) = start_with_kickstart(&doc, SimConfig::for_tests()).await;
+    assert!(
+        matches!(
+            sim.kickstart_finished().await,
+            KickstartOutcome::Aborted { .. }
+        ),
+        "{:?}",
+        sim.kickstart_outcome()
+    );
+    let logs = sim.logs().join("\n");
+    assert!(logs.contains("Failed to complete kickstart."), "{logs}");
+    assert!(!logs.contains("Failed to execute request"), "{logs}");
+    // The first API key was created before the activation; no request ran.
+    let api = Api::new(&sim.url(), &api_key);
+    support::wait_for_key(&api).await;
+    let (_, user) = api
+        .get(&format!("/api/user?email={}", support::DEMO_EMAIL))
+        .await;
+    assert!(user.get("user").is_none(), "no request ran: {user}");
+    assert_eq!(api.get("/api/reactor").await.1["status"]["licensed"], false);
 }
 
 #[tokio::test]

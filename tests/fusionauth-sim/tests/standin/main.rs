@@ -9,3 +9,4 @@ mod container;
 mod lifecycle;
 mod oauth;
 mod oauth_flow;
+mod tenants;

@@ -2,9 +2,10 @@
 //! indicators, consent, client authentication, userinfo, JWT validation and introspection.
 
 use crate::support::browser::{
-    Authorize, Browser, Page, Pkce, login_and_exchange, query, token_request,
+    Authorize, Browser, FormKind, Page, Pkce, login_and_exchange, query, token_request,
 };
 use crate::support::{Api, DEMO_EMAIL, DEMO_PASSWORD, Options, Stack, mcp_application, stack};
+use mcp_fa::fusionauth::html;
 use serde_json::{Value, json};
 
 fn authorize<'a>(stack: &'a Stack, pkce: &'a Pkce) -> Authorize<'a> {
@@ -101,14 +102,82 @@ async fn unregistered_redirect_uris_get_an_error_page_and_never_a_redirect() {
             matches!(page, Page::Html { status: 400, .. }),
             "{uri}: {page:?}"
         );
+        // The OAuth error page: FusionAuth's JSON error document in a `pre`.
+        let said = html::Page::parse(page.html())
+            .error_message()
+            .map(str::to_owned);
         assert!(
-            page.html().contains("redirect_uri"),
-            "the page says what is wrong"
+            said.as_deref()
+                .is_some_and(|s| s.contains(uri) && s.contains("invalid_redirect_uri")),
+            "the page says what is wrong: {said:?}"
         );
     }
     let page = browser.open(&authorize(&stack, &pkce).url(&base)).await;
     assert_eq!(page.status(), 200);
-    assert!(page.html().contains("name=\"loginId\""));
+    assert!(page.form(FormKind::Login).is_some());
+}
+
+#[tokio::test]
+async fn the_login_form_carries_every_hidden_field_of_the_stock_theme() {
+    let (stack, base, browser, pkce) = signed_out(Options::default()).await;
+    let mut a = authorize(&stack, &pkce);
+    a.resources = vec![&stack.resource, &stack.resource];
+    let page = browser.open(&a.url(&base)).await;
+    let form = page.form(FormKind::Login).expect("the login form");
+    assert_eq!(form.id(), None, "the stock theme's forms have no id");
+    assert_eq!(form.action(), Some("/oauth2/authorize"));
+    let fields = form.submission(&[], None);
+    let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "captcha_token",
+            "client_id",
+            "code_challenge",
+            "dpop_jkt",
+            "code_challenge_method",
+            "metaData.device.name",
+            "metaData.device.type",
+            "nonce",
+            "oauth_context",
+            "max_age",
+            "pendingIdPLinkId",
+            "prompt",
+            "redirect_uri",
+            "resource",
+            "resource",
+            "response_mode",
+            "response_type",
+            "scope",
+            "state",
+            "tenantId",
+            "timezone",
+            "user_code",
+            "showPasswordField",
+            "userVerifyingPlatformAuthenticatorAvailable",
+            "loginId",
+            "password",
+            "__cb_rememberDevice",
+        ],
+        "in the theme's order, rendered whether the request had them or not"
+    );
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(value("nonce"), Some(""), "empty when the request had none");
+    assert_eq!(value("metaData.device.name"), Some(""));
+    assert_eq!(value("__cb_rememberDevice"), Some("false"));
+    assert_eq!(value("client_id"), Some(stack.client_id.as_str()));
+    assert_eq!(form.checkboxes(), [("rememberDevice", false)]);
+    // Posting it all back, dotted names and the unticked box's twin included, logs in.
+    let callback = browser
+        .submit_login(&page, DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .redirect();
+    assert!(query(&callback).contains_key("code"), "{callback}");
 }
 
 #[tokio::test]
@@ -226,8 +295,23 @@ async fn wrong_password_shows_the_form_again_with_an_error() {
         )
         .await;
     assert_eq!(page.status(), 200);
-    assert!(page.html().contains("Invalid login credentials"));
-    assert!(page.html().contains("id=\"login-form\""));
+    assert!(page.form(FormKind::Login).is_some(), "the form again");
+    // The stock theme's error box, as mcp-fa's login reads it.
+    let read = html::Page::parse(page.html());
+    assert_eq!(read.error_message(), Some("Invalid login credentials."));
+    assert!(!page.html().contains("id=\"error\""));
+
+    // Blank fields are field errors under their inputs.
+    let browser = Browser::new(&base);
+    let blank = browser.open(&authorize(&stack, &pkce).url(&base)).await;
+    let again = browser
+        .submit(&blank, FormKind::Login, &[("loginId", DEMO_EMAIL)], None)
+        .await;
+    assert!(again.html().contains("text-error"), "{}", again.html());
+    assert_eq!(
+        html::Page::parse(again.html()).error_message(),
+        Some("password: Required")
+    );
 }
 
 #[tokio::test]
@@ -255,33 +339,51 @@ async fn strict_scopes_reject_unknown_ones_and_accept_custom_ones_when_licensed(
 }
 
 #[tokio::test]
-async fn third_party_clients_get_a_consent_page_and_deny_means_access_denied() {
+async fn third_party_clients_get_a_consent_form_of_their_own_and_cancel_means_access_denied() {
     let (stack, base, browser, pkce) = signed_out(Options::third_party()).await;
     let login = browser.open(&authorize(&stack, &pkce).url(&base)).await;
     let consent = browser
-        .submit(
-            login.html(),
-            "login-form",
-            &[("loginId", DEMO_EMAIL), ("password", DEMO_PASSWORD)],
-            None,
-        )
+        .submit_login(&login, DEMO_EMAIL, DEMO_PASSWORD)
         .await;
-    assert!(
-        consent.html().contains("id=\"consent-form\""),
-        "{consent:?}"
+    let form = consent.form(FormKind::Consent).expect("a consent form");
+    assert_eq!(form.action(), Some("/oauth2/consent"));
+    let fields = form.submission(&[], None);
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    // The OAuth request travels in hidden fields, as on the login form.
+    assert_eq!(value("client_id"), Some(stack.client_id.as_str()));
+    assert_eq!(value("code_challenge"), Some(pkce.challenge.as_str()));
+    assert_eq!(value("resource"), Some(stack.resource.as_str()));
+    assert_eq!(value("nonce"), Some(""));
+    // openid and offline_access are consented without a question; profile and email are
+    // optional: a ticked box each, with its unticked twin.
+    assert_eq!(value("scopeConsents['openid']"), Some("true"));
+    assert_eq!(value("scopeConsents['offline_access']"), Some("true"));
+    assert_eq!(
+        form.checkboxes(),
+        [
+            ("scopeConsents['profile']", true),
+            ("scopeConsents['email']", true)
+        ]
     );
-    assert!(consent.html().contains("offline_access"));
+    assert_eq!(value("__cb_scopeConsents['profile']"), Some("false"));
+    assert!(form.button("action", "allow").is_some());
+
     let denied = browser
-        .submit(
-            consent.html(),
-            "consent-form",
-            &[],
-            Some(("action", "deny")),
-        )
+        .submit(&consent, FormKind::Consent, &[], Some(("action", "cancel")))
         .await
         .redirect();
-    assert_eq!(query(&denied)["error"], "access_denied");
-    // log_in answers consent with "allow".
+    let q = query(&denied);
+    assert_eq!(
+        (q["error"].as_str(), q["error_reason"].as_str()),
+        ("access_denied", "consent_canceled")
+    );
+    assert_eq!(q["state"], "st");
+    // log_in allows what is ticked: everything asked for.
     let ok = browser
         .log_in(
             &authorize(&stack, &pkce).url(&base),
@@ -291,6 +393,46 @@ async fn third_party_clients_get_a_consent_page_and_deny_means_access_denied() {
         .await
         .redirect();
     assert!(query(&ok).contains_key("code"));
+}
+
+#[tokio::test]
+async fn only_the_scopes_consented_to_are_granted() {
+    let stack = stack(Options::third_party()).await;
+    let base = stack.sim.url();
+    let pkce = Pkce::new();
+    let a = authorize(&stack, &pkce);
+    let callback = Browser::new(&base)
+        .log_in_consenting(&a.url(&base), DEMO_EMAIL, DEMO_PASSWORD, |form| {
+            assert!(form.set_checked("scopeConsents['profile']", false));
+        })
+        .await
+        .redirect();
+    let code = query(&callback)["code"].clone();
+    let (status, tokens) = exchange(&stack, &code, &pkce.verifier, Some(&stack.resource)).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["scope"], "openid email offline_access");
+    let c = claims(tokens["access_token"].as_str().expect("token"));
+    assert_eq!(c["scope"], "openid email offline_access", "no profile");
+
+    // Without the SSO session cookie the consent form is no proof of a login.
+    let (_, page) = {
+        let browser = Browser::new(&base);
+        let login = browser.open(&a.url(&base)).await;
+        let consent = browser
+            .submit_login(&login, DEMO_EMAIL, DEMO_PASSWORD)
+            .await;
+        let form = consent.form(FormKind::Consent).expect("consent");
+        (
+            consent,
+            Browser::new(&base)
+                .submit_form(&form, &[], Some(("action", "allow")))
+                .await,
+        )
+    };
+    assert!(
+        page.form(FormKind::Login).is_some(),
+        "back to the login: {page:?}"
+    );
 }
 
 #[tokio::test]

@@ -83,6 +83,10 @@ async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resourc
     let refresh = tokens["refresh_token"]
         .as_str()
         .expect("refresh token with offline_access");
+    assert_eq!(
+        c["sid"], tokens["refresh_token_id"],
+        "the access token's sid is the refresh token's id"
+    );
 
     // The code is single-use.
     let (again, body) = token_request(
@@ -161,6 +165,11 @@ async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resourc
     assert_ne!(new_access, access);
     assert_eq!(claims(new_access)["aud"], c["aud"]);
     assert_eq!(claims(new_access)["authenticationType"], "REFRESH_TOKEN");
+    assert_eq!(
+        claims(new_access)["sid"],
+        c["sid"],
+        "the same refresh token"
+    );
     // The old one is now expired for FusionAuth too.
     let old = reqwest::Client::new()
         .get(format!("{base}/api/jwt/validate"))
@@ -169,4 +178,54 @@ async fn code_pkce_resource_flow_with_refresh_gives_rs256_tokens_for_the_resourc
         .await
         .expect("validate");
     assert_eq!(old.status(), 401);
+}
+
+#[tokio::test]
+async fn codes_live_30_seconds_and_tokens_without_a_refresh_token_carry_no_sid() {
+    let stack = stack(Options::default()).await;
+    let base = stack.sim.url();
+    let browser = Browser::new(&base);
+    let mut exchanged = Vec::new();
+    for wait_secs in [29, 31] {
+        let pkce = Pkce::new();
+        let authorize = Authorize {
+            client_id: &stack.client_id,
+            redirect_uri: &stack.redirect_uri,
+            scope: "openid",
+            state: "s",
+            challenge: Some(&pkce.challenge),
+            resources: vec![],
+        };
+        let callback = browser
+            .log_in(&authorize.url(&base), DEMO_EMAIL, DEMO_PASSWORD)
+            .await
+            .redirect();
+        stack.sim.clock().advance_secs(wait_secs);
+        let (status, tokens) = token_request(
+            &base,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &query(&callback)["code"]),
+                ("redirect_uri", &stack.redirect_uri),
+                ("client_id", &stack.client_id),
+                ("code_verifier", &pkce.verifier),
+            ],
+        )
+        .await;
+        exchanged.push((wait_secs, status, tokens));
+    }
+    let (_, status, tokens) = &exchanged[0];
+    assert_eq!(*status, 200, "29 s: still good: {tokens}");
+    let access = claims(tokens["access_token"].as_str().expect("token"));
+    assert!(tokens.get("refresh_token").is_none());
+    assert!(
+        access.get("sid").is_none(),
+        "no refresh token, no sid: {access}"
+    );
+    let (_, status, tokens) = &exchanged[1];
+    assert_eq!(
+        (*status, tokens["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "31 s: expired"
+    );
 }

@@ -10,5 +10,7 @@ pub mod containers;
 pub mod docker;
 #[path = "../../../../it/support/standin.rs"]
 mod standin;
+#[path = "../../../../it/support/tenants.rs"]
+pub mod tenants;
 
 pub use standin::*;

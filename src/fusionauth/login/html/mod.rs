@@ -1,5 +1,11 @@
 //! Reading FusionAuth's hosted pages (login, consent, error) the way a browser reads them: the
-//! title, each form with what submitting it sends, and the text of an element marked as an error.
+//! title, each form with what submitting it sends, and what the page says went wrong.
+//!
+//! What went wrong is read the way FusionAuth's stock theme (1.62 and later) renders it: an
+//! error box from its `alert` macro (a `div` with the class `alert`, the message in a `span`, a
+//! dismiss button beside it), field errors as `span.text-error` under their input, and the
+//! OAuth error page's JSON document in a `pre`. Older themes' markers (`id="error"`, classes
+//! such as `alert-error`) are still understood.
 //!
 //! Parsing is html5ever's (through `scraper`): the HTML standard's own algorithm, so character
 //! references, attribute quoting and order, comments, `<script>`/`<style>` contents and unclosed
@@ -8,8 +14,13 @@
 //! caller when it asks for a [`Form::submission`]. The tests' scripted browser reads the
 //! stand-in's pages with these same types, so both agree on what a form sends.
 
+mod errors;
+mod text;
+
 use scraper::{ElementRef, Html};
 use url::Url;
+
+use text::text_of;
 
 /// What a page holds that a login needs, read once and kept as plain data (the parsed tree is
 /// not `Send` and is dropped at once, so a `Page` can live across an `.await`).
@@ -53,17 +64,6 @@ pub struct Button {
     text: String,
 }
 
-/// Classes and ids FusionAuth-style pages put on the element that says what went wrong.
-const ERROR_IDS: &[&str] = &["error", "errors"];
-const ERROR_CLASSES: &[&str] = &[
-    "error",
-    "errors",
-    "alert-error",
-    "alert-danger",
-    "error-message",
-];
-/// Elements whose marker classes describe a control's state, not a message.
-const NOT_MESSAGES: &[&str] = &["input", "form", "label", "body", "html"];
 /// What a consent form's "yes" button says (its value, id or text starts with one of these).
 const YES: &[&str] = &[
     "allow",
@@ -90,10 +90,7 @@ impl Page {
                 .filter(|e| e.value().name() == "form")
                 .map(Form::read)
                 .collect(),
-            error_message: elements()
-                .filter(|e| is_marked_as_error(*e))
-                .map(text_of)
-                .find(|t| !t.is_empty()),
+            error_message: errors::message(root),
             body_text: elements()
                 .find(|e| e.value().name() == "body")
                 .map(text_of)
@@ -116,8 +113,10 @@ impl Page {
         self.forms.iter().find(|form| form.id() == Some(id))
     }
 
-    /// The first non-empty text of an element marked as an error (`id="error"`, or a class such
-    /// as `error` or `alert-error`), which is where FusionAuth-style pages say what went wrong.
+    /// What the page says went wrong, first found of: the stock theme's error alert (its
+    /// message), an element an older theme marks as an error (`id="error"`, a class such as
+    /// `error` or `alert-error`), the field errors (`loginId: Required; ...`), and the OAuth
+    /// error page's JSON document (its description, error and reason).
     pub fn error_message(&self) -> Option<&str> {
         self.error_message.as_deref()
     }
@@ -187,6 +186,28 @@ impl Form {
         let mentions =
             |text: Option<&str>| text.is_some_and(|t| t.to_ascii_lowercase().contains("consent"));
         mentions(self.action.as_deref()) || mentions(self.id.as_deref())
+    }
+
+    /// The names of its checkboxes, each with whether it is ticked.
+    pub fn checkboxes(&self) -> Vec<(&str, bool)> {
+        self.inputs
+            .iter()
+            .filter(|input| input.kind == "checkbox")
+            .filter_map(|input| Some((input.name.as_deref()?, input.checked)))
+            .collect()
+    }
+
+    /// Ticks or unticks the checkbox `name`, as a person clicking it would. `false` when the form
+    /// has no such checkbox.
+    pub fn set_checked(&mut self, name: &str, checked: bool) -> bool {
+        let mut found = false;
+        for input in &mut self.inputs {
+            if input.kind == "checkbox" && input.name.as_deref() == Some(name) {
+                input.checked = checked;
+                found = true;
+            }
+        }
+        found
     }
 
     /// Whether it is sent as a GET (its fields in the query) rather than a POST.
@@ -284,40 +305,6 @@ impl Form {
     }
 }
 
-fn is_marked_as_error(element: ElementRef<'_>) -> bool {
-    let element = element.value();
-    if NOT_MESSAGES.contains(&element.name()) {
-        return false;
-    }
-    element.id().is_some_and(|id| ERROR_IDS.contains(&id))
-        || element.attr("class").is_some_and(|class| {
-            class
-                .split_whitespace()
-                .any(|c| ERROR_CLASSES.contains(&c.to_ascii_lowercase().as_str()))
-        })
-}
-
-/// The text inside `element`, whitespace collapsed, without the contents of `<script>` and
-/// `<style>`. Runs of text separated by markup are kept apart by a space, so words from
-/// neighbouring elements never run together.
-fn text_of(element: ElementRef<'_>) -> String {
-    let mut text = String::new();
-    for node in element.descendants() {
-        let Some(run) = node.value().as_text() else {
-            continue;
-        };
-        let raw = node
-            .parent()
-            .and_then(|parent| parent.value().as_element())
-            .is_some_and(|parent| matches!(parent.name(), "script" | "style"));
-        if !raw {
-            text.push_str(run);
-            text.push(' ');
-        }
-    }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,25 +377,39 @@ mod tests {
   <input type="hidden" name="captcha_token" value="" />
   <input type="hidden" name="client_id" value="3c219e58-ed0e-4b18-ad48-f4f92793ae32"/>
   <input type="hidden" name="code_challenge" value="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"/>
+  <input type="hidden" name="dpop_jkt" value="" />
   <input type="hidden" name="code_challenge_method" value="S256"/>
   <input type="hidden" name="metaData.device.name" value="" />
   <input type="hidden" name="metaData.device.type" value="" />
+  <input type="hidden" name="nonce" value="" />
+  <input type="hidden" name="oauth_context" value="" />
+  <input type="hidden" name="max_age" value="" />
+  <input type="hidden" name="pendingIdPLinkId" value="" />
+  <input type="hidden" name="prompt" value="" />
   <input type="hidden" name="redirect_uri" value="http://localhost:3334/oauth/callback"/>
   <input type="hidden" name="resource" value="http://localhost:8000/mcp"/>
+  <input type="hidden" name="resource" value="http://localhost:8001/mcp"/>
+  <input type="hidden" name="response_mode" value="" />
   <input type="hidden" name="response_type" value="code"/>
   <input type="hidden" name="scope" value="openid profile"/>
   <input type="hidden" name="state" value="a&amp;b&#61;c"/>
   <input type="hidden" name="tenantId" value="t-1"/>
+  <input type="hidden" name="timezone" value="" />
+  <input type="hidden" name="user_code" value="" />
   <input type="hidden" name="showPasswordField" value="true"/>
+  <input type="hidden" name="userVerifyingPlatformAuthenticatorAvailable" value="" />
     <div>
       <input id="loginId" type="text" name="loginId" value="" autocomplete="username"
              autocapitalize="none" autocorrect="off" spellcheck="false" autofocus="autofocus"
              placeholder="Email">
     </div>
     <div>
+      <label for="password" class="block text-xs error">Password <span class="required text-error">*</span></label>
+      <div class="relative w-full flex items-center">
       <input id="password" type="password" name="password" value=""
              autocomplete="current-password" placeholder="Password">
-      <span class="block mt-1.5 text-xs text-error">Password is required</span>
+      </div>
+      <span class="block mt-1.5 text-xs text-error">Required</span>
     </div>
     </fieldset>
     <fieldset class="mt-6 space-y-6">
@@ -456,16 +457,27 @@ mod tests {
                     "code_challenge",
                     "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
                 ),
+                ("dpop_jkt", ""),
                 ("code_challenge_method", "S256"),
                 ("metaData.device.name", ""),
                 ("metaData.device.type", ""),
+                ("nonce", ""),
+                ("oauth_context", ""),
+                ("max_age", ""),
+                ("pendingIdPLinkId", ""),
+                ("prompt", ""),
                 ("redirect_uri", "http://localhost:3334/oauth/callback"),
                 ("resource", "http://localhost:8000/mcp"),
+                ("resource", "http://localhost:8001/mcp"),
+                ("response_mode", ""),
                 ("response_type", "code"),
                 ("scope", "openid profile"),
                 ("state", "a&b=c"),
                 ("tenantId", "t-1"),
+                ("timezone", ""),
+                ("user_code", ""),
                 ("showPasswordField", "true"),
+                ("userVerifyingPlatformAuthenticatorAvailable", ""),
                 ("loginId", "test@example.com"),
                 ("password", "pw"),
                 // The unchecked "remember me" box is not sent; its hidden twin says so.
@@ -474,15 +486,8 @@ mod tests {
         );
         // The locale picker sits outside the form and is not part of it.
         assert!(!fields.iter().any(|(name, _)| name == "locale"));
-        // The field error under the password is marked `text-error`, not an error class this
-        // reader knows, and the message it would read is the body's.
-        assert_eq!(page.error_message(), None);
-        assert!(
-            page.body_text()
-                .is_some_and(|t| t.contains("Password is required")),
-            "{:?}",
-            page.body_text()
-        );
+        // The field error under the password, named by its input; the label's `*` is not one.
+        assert_eq!(page.error_message(), Some("password: Required"));
     }
 
     /// The consent form of `oauth2Consent.ftl`: required scopes as hidden `scopeConsents['x']`,
@@ -545,6 +550,15 @@ mod tests {
                 ("action", "allow"),
             ]
         );
+        // Unticking the optional scope leaves only its hidden twin saying `false`; ticking every
+        // box sends them all `true`.
+        let mut unticked = form.clone();
+        assert_eq!(unticked.checkboxes(), [("scopeConsents['get_name']", true)]);
+        assert!(unticked.set_checked("scopeConsents['get_name']", false));
+        assert!(!unticked.set_checked("scopeConsents['nope']", true));
+        let fields = unticked.submission(&[], allow);
+        assert!(fields.contains(&("__cb_scopeConsents['get_name']".into(), "false".into())));
+        assert!(!fields.contains(&("scopeConsents['get_name']".into(), "true".into())));
         // Pressing another button by name and value sends that one instead.
         let cancel = form.button("action", "cancel").expect("cancel button");
         let fields = form.submission(&[], Some(cancel));
@@ -616,29 +630,6 @@ mod tests {
             pairs(&fields),
             [("a&b", "<\"'>"), ("plain", "x &unknown; y")]
         );
-    }
-
-    #[test]
-    fn error_messages_are_found_by_their_markers() {
-        let html = r#"<main><div class="alert error" id="error"><span>Invalid <b>login</b>
-            credentials.</span></div><form><input type="password" name="password"></form></main>"#;
-        assert_eq!(
-            Page::parse(html).error_message(),
-            Some("Invalid login credentials.")
-        );
-        let nested = r#"<div class="errors"><div>first</div> second</div><p>after</p>"#;
-        assert_eq!(Page::parse(nested).error_message(), Some("first second"));
-        let by_class = r#"<p class="Alert-Danger">Upper case classes count</p>"#;
-        assert_eq!(
-            Page::parse(by_class).error_message(),
-            Some("Upper case classes count")
-        );
-        // Empty marked elements and marked form controls are skipped.
-        let skipped = r#"<div id="errors"> </div><label class="error">Email</label>
-            <input class="error" name="x"><span class="error-message">the real one</span>"#;
-        assert_eq!(Page::parse(skipped).error_message(), Some("the real one"));
-        let plain = "<p>nothing wrong</p>";
-        assert_eq!(Page::parse(plain).error_message(), None);
     }
 
     #[test]

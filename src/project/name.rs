@@ -1,9 +1,6 @@
-//! The project name: which stack a command acts on. It names the state, lock, progress and log
-//! files and every Docker object of the stack, so it is checked once, where it is parsed (by
-//! clap, from `--project` or `MCP_FA_PROJECT`), and every module below takes the checked value.
-//!
-//! It owns the naming rule and the ` --project <name>` suffix of the commands mcp-fa suggests.
-//! It must not know about Docker, files or the command line beyond being parseable.
+//! The project name: it names the state, lock, progress and log files and every Docker object of
+//! the stack, so it is checked where it is parsed (by clap, from `--project` or `MCP_FA_PROJECT`,
+//! or from the project file) and carries the ` --project <name>` suffix of suggested commands.
 
 use std::fmt;
 use std::str::FromStr;

@@ -10,6 +10,9 @@
 //! Location: `$MCP_FA_STATE_DIR`, else `$XDG_STATE_HOME/mcp-fa`, else `~/.local/state/mcp-fa`.
 //! Nothing outside this module reads or writes the file.
 
+mod files;
+mod server_record;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -17,7 +20,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::fusionauth::{FusionAuthClient, FusionAuthError, Secret, Timeouts};
-use crate::project::ProjectName;
+use crate::project::{ProjectName, ScopeChoice};
+
+use files::create_private_dir;
+pub use files::{private_file, write_private_json};
+pub use server_record::{ServerOwner, ServerRecord, StopReason};
 
 /// Bumped when the file's meaning changes; older files are refused with a clear message.
 const FORMAT_VERSION: u32 = 1;
@@ -44,13 +51,13 @@ pub struct StackState {
     pub users: Vec<UserCredentials>,
     #[serde(default)]
     pub license_id: Option<Secret>,
+    /// Which scope guards `get_name`, as the project was set up; absent: custom with a
+    /// license, else standard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<ScopeChoice>,
     /// MCP clients registered as FusionAuth applications (written by client registration).
     #[serde(default)]
     pub clients: Vec<RegisteredClient>,
-    /// The MCP server `up --detach` left running in a background process, for `down`, `logs mcp`
-    /// and `status`. Absent in files written before it existed, and when none was started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mcp_server: Option<McpServerProcess>,
     /// The kickstart this stack was created with, kept from the moment FusionAuth is started
     /// until it is ready. If `up` dies in between (killed, machine off), the next `up` hands
     /// the same file to FusionAuth again: FusionAuth runs it on a still-empty database and
@@ -107,19 +114,6 @@ pub struct RegisteredClient {
     pub kind: Option<String>,
 }
 
-/// A detached MCP server (`mcp-fa serve --project <p>` started by `up --detach`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct McpServerProcess {
-    pub pid: u32,
-    /// Where its standard output and error go.
-    pub log_file: PathBuf,
-    /// `http://localhost:<port>/mcp`.
-    pub endpoint: String,
-    /// Unix seconds.
-    pub started_at: u64,
-}
-
 /// How long an admin client keeps retrying the stack's API key when FusionAuth answers 401.
 /// FusionAuth refuses a freshly created key (kickstart's included) for a moment, usually well
 /// under a second; 10 s covers a stack that has only just become ready without leaving a
@@ -129,6 +123,15 @@ pub const NEW_API_KEY_GRACE: Duration = Duration::from_secs(10);
 impl StackState {
     pub fn user(&self, role: &str) -> Option<&UserCredentials> {
         self.users.iter().find(|user| user.role == role)
+    }
+
+    /// Which scope guards `get_name`: as chosen, else custom when the stack has a license.
+    pub fn scope_choice(&self) -> ScopeChoice {
+        self.scopes.unwrap_or(if self.license_id.is_some() {
+            ScopeChoice::Custom
+        } else {
+            ScopeChoice::Standard
+        })
     }
 
     /// `http://localhost:<MCP port>/mcp`: the stack's MCP endpoint, and the resource (RFC 8707)
@@ -168,11 +171,16 @@ pub enum StateError {
         source: std::io::Error,
     },
     #[error(
-        "the state file {} is unreadable ({reason}); move it away, then run `mcp-fa down --volumes` \
-         and `mcp-fa up` to start afresh",
-        .path.display()
+        "the state file {} is unreadable ({reason}); move it away to keep a copy, then run \
+         `mcp-fa down --volumes{}` (it removes the project's containers, data and files) and \
+         `mcp-fa up{}` to start afresh",
+        .path.display(), .project.flag(), .project.flag()
     )]
-    Corrupt { path: PathBuf, reason: String },
+    Corrupt {
+        path: PathBuf,
+        reason: String,
+        project: ProjectName,
+    },
     #[error(
         "no state directory: set MCP_FA_STATE_DIR (or HOME or XDG_STATE_HOME) to where mcp-fa may \
          keep its files"
@@ -202,6 +210,18 @@ impl StateError {
 #[derive(Debug)]
 pub struct ProjectLock {
     _file: std::fs::File,
+    lock_path: PathBuf,
+    state_path: PathBuf,
+}
+
+impl Drop for ProjectLock {
+    /// A project with no state file has nothing left to protect (a command that found no
+    /// stack, or `down --volumes`): its lock file goes, so they do not pile up.
+    fn drop(&mut self) {
+        if !self.state_path.exists() {
+            let _ = std::fs::remove_file(&self.lock_path);
+        }
+    }
 }
 
 /// How long a command waits for another one to finish before saying who holds the project.
@@ -258,10 +278,12 @@ impl StateStore {
             serde_json::from_str(&text).map_err(|error| StateError::Corrupt {
                 path: path.clone(),
                 reason: error.to_string(),
+                project: project.clone(),
             })?;
         if state.format_version != FORMAT_VERSION {
             return Err(StateError::Corrupt {
                 path,
+                project: project.clone(),
                 reason: format!(
                     "format {} is not the {FORMAT_VERSION} this mcp-fa reads",
                     state.format_version
@@ -276,6 +298,48 @@ impl StateStore {
         let mut state = state.clone();
         state.format_version = FORMAT_VERSION;
         write_private_json(&self.dir, &self.path(&state.project), &state)
+    }
+
+    /// `<dir>/<project>.tutorial.json`: where the walkthrough got to.
+    pub fn progress_path(&self, project: &ProjectName) -> PathBuf {
+        self.dir.join(format!("{project}.tutorial.json"))
+    }
+
+    /// `<dir>/<project>.lock`: held while a command changes the project.
+    fn lock_path(&self, project: &ProjectName) -> PathBuf {
+        self.dir.join(format!("{project}.lock"))
+    }
+
+    /// Forgets what belonged to the project's data once the data is gone: the walkthrough's
+    /// progress and the MCP server's log, and with `everything` the state file and the lock
+    /// file too (`down --volumes`). Absent files are fine; returns the files removed.
+    pub fn forget(
+        &self,
+        project: &ProjectName,
+        everything: bool,
+    ) -> Result<Vec<PathBuf>, StateError> {
+        let mut paths = vec![self.progress_path(project), self.mcp_log_path(project)];
+        if everything {
+            paths.push(self.path(project));
+            // Last, and while the caller holds it: a command waiting for the lock then finds
+            // a project with nothing left to wait for.
+            paths.push(self.lock_path(project));
+        }
+        let mut removed = Vec::new();
+        for path in paths {
+            match std::fs::remove_file(&path) {
+                Ok(()) => removed.push(path),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(StateError::Io {
+                        action: "remove",
+                        path,
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(removed)
     }
 
     /// `<dir>/<project>.mcp.log`: the output of the project's detached MCP server.
@@ -313,7 +377,7 @@ impl StateStore {
         wait: Duration,
     ) -> Result<ProjectLock, StateError> {
         self.ensure_dir()?;
-        let path = self.dir.join(format!("{project}.lock"));
+        let path = self.lock_path(project);
         let io = |action: &'static str, source| StateError::Io {
             action,
             path: path.clone(),
@@ -354,7 +418,11 @@ impl StateStore {
         file.set_len(0).map_err(|source| io("write", source))?;
         file.write_all(holder.as_bytes())
             .map_err(|source| io("write", source))?;
-        Ok(ProjectLock { _file: file })
+        Ok(ProjectLock {
+            _file: file,
+            lock_path: path,
+            state_path: self.path(project),
+        })
     }
 
     /// Removes the project's file; absent is fine.
@@ -370,75 +438,6 @@ impl StateStore {
             }),
         }
     }
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
-}
-
-/// Writes `value` as pretty JSON to `path` (in `dir`, created 0700 if needed) atomically and
-/// with mode 0600: a temporary file is written, synced and renamed over the old one, so a crash
-/// never leaves half a file and nobody else can read what it holds. Every file of the state
-/// directory that holds progress or secrets is written this way.
-pub fn write_private_json(
-    dir: &Path,
-    path: &Path,
-    value: &impl Serialize,
-) -> Result<(), StateError> {
-    create_private_dir(dir).map_err(|source| StateError::Io {
-        action: "create",
-        path: dir.to_owned(),
-        source,
-    })?;
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let bytes = serde_json::to_vec_pretty(value).expect("state files serialise");
-    let written = (|| {
-        let mut file = private_file(&temporary)?;
-        file.write_all(&bytes)?;
-        file.write_all(b"\n")?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written.map_err(|source| StateError::Io {
-        action: "write",
-        path: path.to_owned(),
-        source,
-    })
-}
-
-/// Creates (or truncates) a file only its owner can read: state files, and logs that sit
-/// beside them.
-#[cfg(unix)]
-pub fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-pub fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::File::create(path)
 }
 
 #[cfg(test)]
@@ -466,8 +465,8 @@ impl StackState {
                 role: "demo".into(),
             }],
             license_id: Some(Secret::new("license-sentinel")),
+            scopes: None,
             clients: vec![],
-            mcp_server: None,
             pending_kickstart: None,
             config_hash: "h".into(),
             created_at: 1,
@@ -513,15 +512,17 @@ mod tests {
     }
 
     #[test]
-    fn files_written_before_the_mcp_server_fields_still_load() {
+    fn files_written_by_earlier_versions_still_load() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = StateStore::at(dir.path());
         let mut old = serde_json::to_value(sample()).expect("json");
-        old.as_object_mut().expect("object").remove("mcpServer");
+        // Before the server record had a file of its own, the detached server lived here.
+        old["mcpServer"] =
+            serde_json::json!({"pid": 1, "logFile": "/x", "endpoint": "e", "startedAt": 0});
         old["clients"] = serde_json::json!([{"name": "cursor", "clientId": "c1"}]);
         std::fs::write(store.path(&demo()), old.to_string()).expect("write");
         let loaded = store.load(&demo()).expect("load").expect("present");
-        assert_eq!(loaded.mcp_server, None);
+        assert_eq!(loaded.scopes, None);
         assert_eq!(loaded.clients[0].kind, None);
         assert!(loaded.clients[0].redirect_uris.is_empty());
     }
