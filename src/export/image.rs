@@ -132,9 +132,9 @@ pub fn from_running_executable(version: &str) -> Result<BuildContext, ExportErro
             continue;
         };
         let target = format!("{LIBRARY_DIR}/{soname}");
-        if !files.contains_key(&target) {
-            libraries.push(format!("{path} as {target}"));
-            files.insert(target, (bytes, 0o755));
+        if let std::collections::btree_map::Entry::Vacant(slot) = files.entry(target) {
+            libraries.push(format!("{path} as {}", slot.key()));
+            slot.insert((bytes, 0o755));
         }
     }
     files.insert(BINARY.to_owned(), (executable, 0o755));

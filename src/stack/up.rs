@@ -417,27 +417,6 @@ fn major_version(image: &str) -> Option<u32> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::major_version;
-
-    #[test]
-    fn major_versions_are_read_from_version_tags_only() {
-        assert_eq!(major_version("postgres:16.9-alpine"), Some(16));
-        assert_eq!(major_version("postgres:17"), Some(17));
-        assert_eq!(major_version("fusionauth/fusionauth-app:1.69.3"), Some(1));
-        assert_eq!(major_version("registry:5000/postgres:16.2"), Some(16));
-        assert_eq!(
-            major_version("mcp-fa-test/postgres-standin:34bb58cd4da1"),
-            None
-        );
-        assert_eq!(major_version("postgres:latest"), None);
-        assert_eq!(major_version("postgres"), None);
-        assert_eq!(major_version("localhost:5000/postgres"), None);
-        assert_eq!(major_version("postgres@sha256:abc"), None);
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn create_and_wait(
     docker: &Docker,
@@ -792,5 +771,26 @@ fn report(
             format!("mcp-fa logs fusionauth{flag}"),
             format!("mcp-fa down{flag}   # stop; add --volumes to delete the data"),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::major_version;
+
+    #[test]
+    fn major_versions_are_read_from_version_tags_only() {
+        assert_eq!(major_version("postgres:16.9-alpine"), Some(16));
+        assert_eq!(major_version("postgres:17"), Some(17));
+        assert_eq!(major_version("fusionauth/fusionauth-app:1.69.3"), Some(1));
+        assert_eq!(major_version("registry:5000/postgres:16.2"), Some(16));
+        assert_eq!(
+            major_version("mcp-fa-test/postgres-standin:34bb58cd4da1"),
+            None
+        );
+        assert_eq!(major_version("postgres:latest"), None);
+        assert_eq!(major_version("postgres"), None);
+        assert_eq!(major_version("localhost:5000/postgres"), None);
+        assert_eq!(major_version("postgres@sha256:abc"), None);
     }
 }

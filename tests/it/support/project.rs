@@ -227,6 +227,9 @@ impl TestProject {
     /// `up` serving in the foreground as a person runs it (text output, no terminal, so no
     /// walkthrough), returned once its report has said where the MCP server is: the process,
     /// and the report's lines so far. Its standard error is captured for the test to read.
+    // The child is handed to the caller, which ends and waits for it; only a failed read of its
+    // output (the test fails there) leaves it unwaited.
+    #[allow(clippy::zombie_processes)]
     pub fn spawn_foreground_up(&self) -> (std::process::Child, String) {
         use std::io::{BufRead, BufReader};
         let args = self.serving_up_args(&[]);
@@ -247,6 +250,7 @@ impl TestProject {
             let mut line = String::new();
             if stdout.read_line(&mut line).expect("read") == 0 {
                 let _ = child.kill();
+                let _ = child.wait();
                 panic!("up ended before the server was ready:\n{seen}");
             }
             seen.push_str(&line);
