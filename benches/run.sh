@@ -44,7 +44,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --quick) duration=3; runs=1; stack_runs=1; quick=1 ;;
         --only) shift; parts+=("${1:?--only needs criterion, load, scale or stack}") ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
