@@ -12,7 +12,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::support::server::{
-    PUBLIC_URL, TestIssuer, call_tool, config, login, now, serve, tool_text,
+    PUBLIC_URL, TestIssuer, call_tool, config, discovery_for, login, now, serve, tool_text,
 };
 use crate::support::{Options, RESOURCE, stack};
 
@@ -29,12 +29,7 @@ impl RotatingIssuer {
             .await
             .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let discovery = json!({
-            "issuer": url,
-            "authorization_endpoint": format!("{url}/authorize"),
-            "token_endpoint": format!("{url}/token"),
-            "jwks_uri": format!("{url}/keys"),
-        });
+        let discovery = discovery_for(&url);
         let jwks = Arc::new(Mutex::new(json!({"keys": []})));
         let served = jwks.clone();
         let app = axum::Router::new()
