@@ -307,7 +307,7 @@ def main() -> None:
             p("")
     startup = by("startup")
     if startup:
-        p("Start-up time (hyperfine, 30 runs after 3 warm-ups):")
+        p("Start-up time (hyperfine `-N`, after 3 warm-ups; 30 runs, 10 with --quick):")
         p("")
         for r in startup:
             p(f"- `{r['command']}`: median {r['median_s'] * 1000:.1f} ms (mean {r['mean_s'] * 1000:.1f} ± "
