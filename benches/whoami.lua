@@ -1,5 +1,5 @@
 -- wrk script for benches/run.sh: POST a stateless `tools/call whoami` with the bearer token in
--- $BENCH_TOKEN (body $BENCH_BODY, header MCP-Protocol-Version $BENCH_PROTOCOL_VERSION), and print one JSON line of results at the end (latencies in microseconds).
+-- $BENCH_TOKEN, if any (body $BENCH_BODY, header MCP-Protocol-Version $BENCH_PROTOCOL_VERSION), and print one JSON line of results at the end (latencies in microseconds).
 wrk.method = "POST"
 wrk.body = os.getenv("BENCH_BODY") or '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}}'
 wrk.headers["Content-Type"] = "application/json"
@@ -8,7 +8,11 @@ wrk.headers["MCP-Protocol-Version"] = os.getenv("BENCH_PROTOCOL_VERSION") or "20
 -- SEP-2243 routing headers: the 2026-07-28 transport wants them to match the body.
 wrk.headers["Mcp-Method"] = "tools/call"
 wrk.headers["Mcp-Name"] = "whoami"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+-- An empty or unset BENCH_TOKEN sends no Authorization header: the 401 path.
+local token = os.getenv("BENCH_TOKEN") or ""
+if token ~= "" then
+  wrk.headers["Authorization"] = "Bearer " .. token
+end
 
 done = function(summary, latency, requests)
   local e = summary.errors

@@ -26,9 +26,10 @@ pub const MCP_NAME: &str = "mcp-server";
 /// PostgreSQL's Service (the chart's `database.host`).
 pub const POSTGRES_NAME: &str = "postgresql";
 
-/// Resources from BENCHMARKS.md: 23.4 MiB peak RSS under 50 connections, ~15-19k req/s on
-/// about one core shared with the load generator. Requests are what one replica needs at rest
-/// with headroom; the limits leave 5x memory and a whole core.
+/// Resources from BENCHMARKS.md: 23.4-28.4 MiB peak RSS under 50 connections, 84-94 µs of CPU
+/// per whoami request (about 11k req/s on one core), and two replicas behind a TCP balancer
+/// splitting the load evenly. Requests are what one replica needs at rest with headroom; the
+/// limits leave 4x memory and a whole core.
 const MCP_RESOURCES: &str = concat!(
     "          resources:\n",
     "            requests:\n",

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ORIGIN, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
@@ -30,6 +30,7 @@ use serde_json::{Value, json};
 use super::calls::{CallLog, CallOutcome, NewCall};
 use super::challenge::BearerChallenge;
 use super::config::PublicUrls;
+use super::rpc_summary::RpcSummary;
 use super::scopes::ScopeMode;
 use super::verifier::{Rejection, TokenVerifier, VerifiedToken, printable};
 
@@ -46,6 +47,34 @@ pub struct Gate {
     pub calls: CallLog,
     /// Whether `/mcp` asks for a token; never true without a verifier.
     protected: AtomicBool,
+    /// What never changes in a 401: written once here, not for every refused request.
+    challenges: Challenges,
+}
+
+/// The 401 answers' fixed parts, for this server's metadata URL and scopes.
+struct Challenges {
+    /// `None` only if the header could not be written (it then is left out, as before).
+    token_required: Option<HeaderValue>,
+    token_required_body: Bytes,
+    invalid_token: Option<HeaderValue>,
+}
+
+impl Challenges {
+    fn new(urls: &PublicUrls, scopes: ScopeMode) -> Self {
+        let scope = scopes.requested().join(" ");
+        let header =
+            |challenge: BearerChallenge| HeaderValue::from_str(&challenge.to_string()).ok();
+        let body = json!({
+            "error": "invalid_request",
+            "error_description": "This MCP server requires a FusionAuth access token \
+                (Authorization: Bearer …)."
+        });
+        Self {
+            token_required: header(BearerChallenge::token_required(&urls.metadata, &scope)),
+            token_required_body: Bytes::from(body.to_string()),
+            invalid_token: header(BearerChallenge::invalid_token(&urls.metadata, &scope)),
+        }
+    }
 }
 
 /// Put in a request's extensions when the gate let it through without a token (protection off
@@ -63,6 +92,7 @@ impl Gate {
     ) -> Self {
         let protected = verifier.is_some() && !start_unprotected;
         Self {
+            challenges: Challenges::new(&urls, scopes),
             verifier,
             scopes,
             urls,
@@ -119,44 +149,6 @@ impl OriginPolicy {
             None => false,
         };
         loopback && matches!(url.scheme(), "http" | "https") && url.path() == "/"
-    }
-}
-
-/// What the request asks rmcp to do, as far as the log and the scope check care.
-#[derive(Debug, Default)]
-struct RpcSummary {
-    /// `tools/list`, `tools/call`, … (several for a batch, comma separated).
-    method: Option<String>,
-    /// The tools called.
-    tools: Vec<String>,
-}
-
-impl RpcSummary {
-    fn read(body: &[u8]) -> Self {
-        let Ok(value) = serde_json::from_slice::<Value>(body) else {
-            return Self::default();
-        };
-        let messages = match value {
-            Value::Array(batch) => batch,
-            one => vec![one],
-        };
-        let mut methods = Vec::new();
-        let mut tools = Vec::new();
-        for message in &messages {
-            let Some(method) = message.get("method").and_then(Value::as_str) else {
-                continue;
-            };
-            methods.push(printable(method, 64));
-            if method == "tools/call"
-                && let Some(name) = message.pointer("/params/name").and_then(Value::as_str)
-            {
-                tools.push(name.to_owned());
-            }
-        }
-        Self {
-            method: (!methods.is_empty()).then(|| methods.join(",")),
-            tools,
-        }
     }
 }
 
@@ -299,7 +291,7 @@ pub async fn protect(State(gate): State<Arc<Gate>>, request: Request, next: Next
                 CallOutcome::InsufficientScope {
                     missing: missing.iter().map(|s| (*s).to_owned()).collect(),
                 },
-                Some(&verified),
+                Some(&*verified),
                 StatusCode::FORBIDDEN,
                 &why,
             );
@@ -311,7 +303,7 @@ pub async fn protect(State(gate): State<Arc<Gate>>, request: Request, next: Next
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    log(CallOutcome::Served, Some(&verified), response.status(), "");
+    log(CallOutcome::Served, Some(&*verified), response.status(), "");
     response
 }
 
@@ -325,23 +317,27 @@ fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 
 /// 401 for a missing (`None`) or rejected token.
 fn challenge(gate: &Gate, rejection: Option<&Rejection>) -> Response {
-    let scope = gate.scopes.requested().join(" ");
-    let metadata = &gate.urls.metadata;
+    let challenges = &gate.challenges;
     let (header, body) = match rejection {
         None => (
-            BearerChallenge::token_required(metadata, &scope),
-            json!({
-                "error": "invalid_request",
-                "error_description": "This MCP server requires a FusionAuth access token \
-                    (Authorization: Bearer …)."
-            }),
+            challenges.token_required.clone(),
+            Body::from(challenges.token_required_body.clone()),
         ),
         Some(rejection) => (
-            BearerChallenge::invalid_token(metadata, &scope),
-            json!({"error": "invalid_token", "error_description": rejection.description()}),
+            challenges.invalid_token.clone(),
+            Body::from(
+                json!({"error": "invalid_token", "error_description": rejection.description()})
+                    .to_string(),
+            ),
         ),
     };
-    with_challenge(StatusCode::UNAUTHORIZED, &header, body)
+    let mut response = (StatusCode::UNAUTHORIZED, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(header) = header {
+        headers.insert(WWW_AUTHENTICATE, header);
+    }
+    response
 }
 
 /// 403 naming every scope the call needs, so the client can re-authorize with their union.
@@ -400,18 +396,5 @@ mod tests {
         assert!(!allows("http://evil.example:8000"));
         assert!(!allows("http://localhost.evil.example"));
         assert!(!allows("null"));
-    }
-
-    #[test]
-    fn tool_calls_are_found_in_single_and_batched_messages() {
-        let one = RpcSummary::read(
-            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_name"}}"#,
-        );
-        assert_eq!(one.tools, ["get_name"]);
-        let batch = RpcSummary::read(
-            br#"[{"method":"tools/list","id":1},{"method":"tools/call","id":2,"params":{"name":"whoami"}}]"#,
-        );
-        assert_eq!(batch.method.as_deref(), Some("tools/list,tools/call"));
-        assert_eq!(batch.tools, ["whoami"]);
     }
 }

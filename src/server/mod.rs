@@ -26,9 +26,12 @@ mod connections;
 mod error;
 mod health;
 mod inspect;
+mod log_writer;
 mod registration;
 mod router;
+mod rpc_summary;
 mod scopes;
+mod token_cache;
 mod tools;
 mod verifier;
 
@@ -156,7 +159,10 @@ impl ServerHandle {
     pub async fn shutdown(self) -> Result<(), ServerError> {
         self.cancel.cancel();
         let mut task = self.task;
-        match tokio::time::timeout(Duration::from_secs(5), &mut task).await {
+        let stopped = tokio::time::timeout(Duration::from_secs(5), &mut task).await;
+        // The last requests' lines are out before whoever stopped the server goes on (or exits).
+        log_writer::flush();
+        match stopped {
             Ok(Ok(result)) => result.map_err(ServerError::Serve),
             Ok(Err(join)) => Err(ServerError::Serve(std::io::Error::other(join))),
             Err(_) => {
@@ -409,33 +415,35 @@ pub async fn serve_until_signal(mut handle: ServerHandle) -> Result<(), ServerEr
             tracing::info!("stopping");
             handle.shutdown().await
         }
-        stopped = handle.stopped() => stopped,
+        stopped = handle.stopped() => {
+            log_writer::flush();
+            stopped
+        }
     }
 }
 
 /// Start-up notes and one line per request to stderr. rmcp's own session chatter is kept to
 /// warnings: the request line already says what happened.
 pub fn init_logging() {
-    init_logging_with(std::io::stderr, false);
+    init_logging_with(std::io::stderr(), false);
 }
 
 /// The same lines as JSON objects, one per line (the request's fields as keys), for log
 /// collectors: what `serve --log-format json` and the container image write.
 pub fn init_json_logging() {
-    init_logging_with(std::io::stderr, true);
+    init_logging_with(std::io::stderr(), true);
 }
 
 /// The same lines written to `file` instead: where the walkthrough's in-process
 /// server logs, so its requests do not interleave with the walkthrough's text and `mcp-fa logs
 /// mcp -f` can follow them from another terminal.
 pub fn init_logging_to(file: std::fs::File) {
-    init_logging_with(std::sync::Mutex::new(file), false);
+    init_logging_with(file, false);
 }
 
-fn init_logging_with<W>(writer: W, json: bool)
-where
-    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
-{
+/// The request lines are written by a thread of their own ([`log_writer`]), off the requests'
+/// path. Like `try_init`, it leaves an already installed subscriber alone.
+fn init_logging_with<W: std::io::Write + Send + 'static>(sink: W, json: bool) {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     use tracing_subscriber::{Layer as _, filter::Targets, fmt};
@@ -443,6 +451,10 @@ where
     let filter = Targets::new()
         .with_target("rmcp", tracing::Level::WARN)
         .with_default(tracing::Level::INFO);
+    if tracing::dispatcher::has_been_set() {
+        return;
+    }
+    let writer = log_writer::LogWriter::start(sink);
     // Each format is a layer type of its own; boxed, they are one.
     let layer = if json {
         fmt::layer()

@@ -50,7 +50,13 @@ pub fn build(
     let mcp = StreamableHttpService::new(
         tools::factory(fusionauth, gate.scopes),
         Arc::new(LocalSessionManager::default()),
+        // A stateless (2026-07-28) request whose answer is one message gets it as plain JSON in one
+        // write, instead of a one-event SSE stream (headers, the event, the end of the stream).
+        // The protocol lets the server choose and clients accept both. Answers that send
+        // progress or a server request first still stream, and session (pre-2026) clients are
+        // answered exactly as before.
         StreamableHttpServerConfig::default()
+            .with_json_response(true)
             .with_allowed_hosts(hosts)
             .with_cancellation_token(cancel)
             .with_max_request_body_bytes(MAX_BODY_BYTES),

@@ -7,10 +7,13 @@
 //! HMAC "verification" with a public key is the classic algorithm-confusion forgery, and `none`
 //! is no signature at all.
 //!
+//! A token that passed local verification is remembered ([`super::token_cache`]) until its `exp`
+//! or the next change of keys, so a client's repeated requests cost a hash, not an RSA check.
+//!
 //! It never logs or returns the token itself.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -21,6 +24,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::ServerError;
+use super::token_cache::{TokenCache, digest_of};
 use crate::fusionauth::{Audience, FusionAuthClient, FusionAuthError, JwtClaims, Secret};
 
 /// How a token's signature and expiry are checked.
@@ -156,6 +160,8 @@ pub struct TokenVerifier {
     keys: RwLock<KeySet>,
     refetch: tokio::sync::Mutex<()>,
     refetch_interval: Duration,
+    /// Local validation only: FusionAuth's answer is asked for on every request.
+    verified: TokenCache,
 }
 
 /// What [`TokenVerifier::discover`] learnt, for the start-up notes.
@@ -229,6 +235,7 @@ impl TokenVerifier {
             }),
             refetch: tokio::sync::Mutex::new(()),
             refetch_interval: settings.refetch_interval,
+            verified: TokenCache::default(),
         };
         let key_count = if settings.mode == ValidationMode::Local {
             let keys = verifier.fetch_keys().await?;
@@ -253,14 +260,27 @@ impl TokenVerifier {
         &self.fusionauth
     }
 
-    /// Every check, in order: shape, algorithm, key, signature, time, issuer, audience.
-    pub async fn verify(&self, token: &str) -> Result<VerifiedToken, Rejection> {
+    /// Every check, in order: shape, algorithm, key, signature, time, issuer, audience. With
+    /// local validation, a token that passed them all is answered from memory until its `exp`
+    /// (or a change of keys); shared, since the request and the tools only read it.
+    pub async fn verify(&self, token: &str) -> Result<Arc<VerifiedToken>, Rejection> {
+        if self.mode == ValidationMode::FusionAuth {
+            let header = Header::read(token)?;
+            let claims = self.verify_with_fusionauth(token, &header).await?;
+            return self.check_claims(token, claims).map(Arc::new);
+        }
+        let digest = digest_of(token);
+        if let Some(verified) = self.verified.get(&digest, now_secs()) {
+            return Ok(verified);
+        }
+        // Taken before the keys are read: a verification that races a key change stores nothing.
+        let generation = self.verified.generation();
         let header = Header::read(token)?;
-        let claims = match self.mode {
-            ValidationMode::Local => self.verify_locally(token, &header).await?,
-            ValidationMode::FusionAuth => self.verify_with_fusionauth(token, &header).await?,
-        };
-        self.check_claims(token, claims)
+        let claims = self.verify_locally(token, &header).await?;
+        let verified = Arc::new(self.check_claims(token, claims)?);
+        self.verified
+            .insert(digest, verified.clone(), generation, now_secs());
+        Ok(verified)
     }
 
     async fn verify_locally(&self, token: &str, header: &Header) -> Result<JwtClaims, Rejection> {
@@ -423,11 +443,14 @@ impl TokenVerifier {
             .cloned()
     }
 
+    /// Replaces the key set, and forgets every token verified with the old one: a key the issuer
+    /// no longer publishes must stop verifying at once, as it would without the memory.
     fn store(&self, keys: HashMap<String, PublishedKey>) {
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = KeySet {
             keys,
             fetched_at: Instant::now(),
         };
+        self.verified.clear();
     }
 
     /// The issuer's JWKS. Keys this library cannot use (unknown types, symmetric ones, no `kid`)

@@ -83,6 +83,7 @@ mod server {
     mod record;
     mod registration;
     mod soak;
+    mod token_cache;
     mod with_stack;
 }
 

@@ -220,6 +220,16 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
+/// The discovery document of a test issuer at `url`, its keys at `{url}/keys`.
+pub fn discovery_for(url: &str) -> Value {
+    json!({
+        "issuer": url,
+        "authorization_endpoint": format!("{url}/authorize"),
+        "token_endpoint": format!("{url}/token"),
+        "jwks_uri": format!("{url}/keys"),
+    })
+}
+
 /// An OIDC issuer serving discovery and a JWKS with one RSA key the test can sign with.
 pub struct TestIssuer {
     pub url: String,
@@ -243,12 +253,7 @@ impl TestIssuer {
             .await
             .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let discovery = json!({
-            "issuer": url,
-            "authorization_endpoint": format!("{url}/authorize"),
-            "token_endpoint": format!("{url}/token"),
-            "jwks_uri": format!("{url}/keys"),
-        });
+        let discovery = discovery_for(&url);
         let jwks = json!({"keys": [{
             "kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
             "n": URL_SAFE_NO_PAD.encode(&components.n),
