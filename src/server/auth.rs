@@ -32,7 +32,8 @@ use super::challenge::BearerChallenge;
 use super::config::PublicUrls;
 use super::rpc_summary::RpcSummary;
 use super::scopes::ScopeMode;
-use super::verifier::{Rejection, TokenVerifier, VerifiedToken, printable};
+use super::verified_token::VerifiedToken;
+use super::verifier::{Rejection, TokenVerifier, printable};
 
 /// Largest JSON-RPC body accepted on `/mcp`; the tools take no arguments, so this is generous.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -33,6 +33,7 @@ mod rpc_summary;
 mod scopes;
 mod token_cache;
 mod tools;
+mod verified_token;
 mod verifier;
 
 use std::net::SocketAddr;
@@ -52,7 +53,8 @@ pub use inspect::{HOW_TO_PASS, Inspection, inspect, inspect_for_site};
 pub use registration::{MAX_REGISTRATION_BYTES, REGISTRATION_PATH};
 pub use scopes::ScopeMode;
 pub use tools::greeting;
-pub use verifier::{Rejection, TokenVerifier, ValidationMode, VerifiedToken, VerifierSettings};
+pub use verified_token::VerifiedToken;
+pub use verifier::{Rejection, TokenVerifier, ValidationMode, VerifierSettings};
 
 use crate::clients::RegistrationPolicy;
 use crate::fusionauth::{FusionAuthClient, OpenIdConfiguration, Timeouts};

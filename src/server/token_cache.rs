@@ -15,7 +15,7 @@ use std::sync::{Arc, RwLock};
 
 use aws_lc_rs::digest;
 
-use super::verifier::VerifiedToken;
+use super::verified_token::VerifiedToken;
 
 /// How many verified tokens are kept: far more than the clients of one server hold at once
 /// (each a few hundred bytes to a few KiB), and small enough that a full cache costs under 4 MiB.

@@ -18,7 +18,7 @@ use serde_json::json;
 
 use super::auth::Unprotected;
 use super::scopes::{GET_NAME, ScopeMode, WHOAMI};
-use super::verifier::VerifiedToken;
+use super::verified_token::VerifiedToken;
 use crate::fusionauth::{FusionAuthClient, FusionAuthError, UserInfo};
 
 /// One per MCP session (rmcp builds one per session or stateless request); cheap to clone.

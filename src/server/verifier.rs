@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use super::error::ServerError;
 use super::token_cache::{TokenCache, digest_of};
+use super::verified_token::VerifiedToken;
 use crate::fusionauth::{Audience, FusionAuthClient, FusionAuthError, JwtClaims, Secret};
 
 /// How a token's signature and expiry are checked.
@@ -36,21 +37,6 @@ pub enum ValidationMode {
     /// With FusionAuth's `/api/jwt/validate`, one call per request, as the tutorial does. The
     /// audience, issuer and scopes are still checked here, because FusionAuth does not.
     FusionAuth,
-}
-
-/// A token that passed every check, with what the tools and the request log need.
-#[derive(Debug, Clone)]
-pub struct VerifiedToken {
-    pub subject: String,
-    /// FusionAuth's `aud[0]` (the application the token was issued to), else `applicationId`.
-    pub client_id: Option<String>,
-    pub scopes: Vec<String>,
-    /// Epoch seconds.
-    pub expires_at: Option<i64>,
-    pub issuer: String,
-    pub audience: Vec<String>,
-    /// For FusionAuth's userinfo, the one place the token is sent to (its own issuer).
-    pub token: Secret,
 }
 
 /// Why a token was refused. `Display` is for the operator's log; [`Rejection::description`] is
