@@ -81,14 +81,13 @@ fn a_full_run_prints_no_secret_unless_asked() {
     let resource = format!("http://localhost:{}/mcp", project.mcp_port);
     let fa_public = format!("http://localhost:{}", project.fusionauth_port);
     let pkce = Pkce::new();
-    let authorize = Authorize {
-        client_id: &client_id,
-        redirect_uri: "http://localhost:3334/oauth/callback",
-        scope: "openid profile",
-        state: "s",
-        challenge: Some(&pkce.challenge),
-        resources: vec![&resource],
-    };
+    let authorize = Authorize::mcp(
+        &client_id,
+        "http://localhost:3334/oauth/callback",
+        "openid profile",
+        &pkce.challenge,
+        &resource,
+    );
     let (status, tokens) = block(login_and_exchange(
         &fa_public,
         &authorize,

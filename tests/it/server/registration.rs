@@ -322,14 +322,13 @@ async fn a_bridge_clients_token_is_for_this_server_only() {
 
     // FusionAuth itself refuses to issue it a token for the other server.
     let pkce = crate::support::browser::Pkce::new();
-    let authorize = crate::support::browser::Authorize {
-        client_id: &client_id,
-        redirect_uri: "http://127.0.0.1:4100/cb",
-        scope: "openid profile",
-        state: "s",
-        challenge: Some(&pkce.challenge),
-        resources: vec!["http://localhost:8001/mcp"],
-    };
+    let authorize = crate::support::browser::Authorize::mcp(
+        &client_id,
+        "http://127.0.0.1:4100/cb",
+        "openid profile",
+        &pkce.challenge,
+        "http://localhost:8001/mcp",
+    );
     let redirect = crate::support::browser::Browser::new(&stack.sim.url())
         .open(&authorize.url(&stack.sim.url()))
         .await
@@ -488,14 +487,13 @@ async fn with_a_license_the_consent_screen_says_self_registered() {
     assert_eq!(scopes, ["get_name"], "the server's own scope, nothing else");
 
     let pkce = Pkce::new();
-    let authorize = Authorize {
-        client_id: &client_id,
-        redirect_uri: "http://localhost:40000/callback",
-        scope: "openid get_name",
-        state: "s",
-        challenge: Some(&pkce.challenge),
-        resources: vec![RESOURCE],
-    };
+    let authorize = Authorize::mcp(
+        &client_id,
+        "http://localhost:40000/callback",
+        "openid get_name",
+        &pkce.challenge,
+        RESOURCE,
+    );
     let base = stack.sim.url();
     let browser = Browser::new(&base);
     let login = browser.open(&authorize.url(&base)).await;

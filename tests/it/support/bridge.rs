@@ -74,14 +74,13 @@ impl BridgeStack {
     /// resource; the token response.
     pub async fn login(&self, client_id: &str, redirect_uri: &str, resource: &str) -> Value {
         let pkce = Pkce::new();
-        let authorize = Authorize {
+        let authorize = Authorize::mcp(
             client_id,
             redirect_uri,
-            scope: "openid profile",
-            state: "bridge",
-            challenge: Some(&pkce.challenge),
-            resources: vec![resource],
-        };
+            "openid profile",
+            &pkce.challenge,
+            resource,
+        );
         let (status, tokens) = login_and_exchange(
             &self.sim.url(),
             &authorize,

@@ -9,14 +9,13 @@ use mcp_fa::fusionauth::html;
 use serde_json::{Value, json};
 
 fn authorize<'a>(stack: &'a Stack, pkce: &'a Pkce) -> Authorize<'a> {
-    Authorize {
-        client_id: &stack.client_id,
-        redirect_uri: &stack.redirect_uri,
-        scope: "openid profile email offline_access",
-        state: "st",
-        challenge: Some(&pkce.challenge),
-        resources: vec![&stack.resource],
-    }
+    Authorize::mcp(
+        &stack.client_id,
+        &stack.redirect_uri,
+        "openid profile email offline_access",
+        &pkce.challenge,
+        &stack.resource,
+    )
 }
 
 /// A kickstarted stand-in, its URL, a browser not logged in yet, and a PKCE pair: where most
@@ -294,14 +293,13 @@ async fn applications_without_authorized_resources_silently_ignore_resource() {
     let client_id = app["application"]["id"].as_str().expect("id").to_string();
     let base = stack.sim.url();
     let pkce = Pkce::new();
-    let a = Authorize {
-        client_id: &client_id,
-        redirect_uri: redirect,
-        scope: "openid",
-        state: "s",
-        challenge: Some(&pkce.challenge),
-        resources: vec!["http://anything.example/mcp"],
-    };
+    let a = Authorize::mcp(
+        &client_id,
+        redirect,
+        "openid",
+        &pkce.challenge,
+        "http://anything.example/mcp",
+    );
     let (status, t) =
         login_and_exchange(&base, &a, &pkce.verifier, DEMO_EMAIL, DEMO_PASSWORD).await;
     assert_eq!(status, 200, "{t}");
