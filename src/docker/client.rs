@@ -10,9 +10,9 @@ use bollard::models::{
     NetworkCreateRequest, NetworkingConfig, PortBinding, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
-    CreateContainerOptions, CreateImageOptions, ListContainersOptions, ListNetworksOptions,
-    ListVolumesOptions, LogsOptions, RemoveContainerOptions, RemoveVolumeOptions,
-    StopContainerOptions, UploadToContainerOptions,
+    AttachContainerOptions, CreateContainerOptions, CreateImageOptions, ListContainersOptions,
+    ListNetworksOptions, ListVolumesOptions, LogsOptions, RemoveContainerOptions,
+    RemoveVolumeOptions, StopContainerOptions, UploadToContainerOptions,
 };
 use futures_util::{Stream, StreamExt};
 
@@ -708,27 +708,49 @@ impl Docker {
             ..Default::default()
         };
         let name = container.to_owned();
-        self.inner
-            .logs(container, Some(options))
-            .map(move |item| match item {
-                Ok(output) => {
-                    let (stream, bytes) = match output {
-                        bollard::container::LogOutput::StdErr { message } => {
-                            (LogStream::Stderr, message)
-                        }
-                        bollard::container::LogOutput::StdOut { message }
-                        | bollard::container::LogOutput::Console { message }
-                        | bollard::container::LogOutput::StdIn { message } => {
-                            (LogStream::Stdout, message)
-                        }
-                    };
-                    Ok(LogChunk {
-                        stream,
-                        text: String::from_utf8_lossy(&bytes).into_owned(),
-                    })
-                }
-                Err(error) => Err(DockerError::api(format!("read the logs of {name}"), error)),
-            })
+        self.inner.logs(container, Some(options)).map(move |item| {
+            item.map(log_chunk)
+                .map_err(|error| DockerError::api(format!("read the logs of {name}"), error))
+        })
+    }
+
+    /// The container's output straight from its stdout and stderr, for a container attached to
+    /// before it starts: everything it writes, until it stops. Unlike [`Docker::logs`] this
+    /// does not go through the log driver, so it still has what the container wrote when
+    /// Docker could not store it (on a full disk, `docker logs` has lost those lines).
+    pub async fn attach_output(
+        &self,
+        container: &str,
+    ) -> Result<impl Stream<Item = Result<LogChunk>> + Send + 'static> {
+        let options = AttachContainerOptions {
+            stream: true,
+            stdout: true,
+            stderr: true,
+            ..Default::default()
+        };
+        let attached = self
+            .inner
+            .attach_container(container, Some(options))
+            .await
+            .map_err(|error| DockerError::api(format!("attach to container {container}"), error))?;
+        let name = container.to_owned();
+        Ok(attached.output.map(move |item| {
+            item.map(log_chunk)
+                .map_err(|error| DockerError::api(format!("read the output of {name}"), error))
+        }))
+    }
+}
+
+fn log_chunk(output: bollard::container::LogOutput) -> LogChunk {
+    let (stream, bytes) = match output {
+        bollard::container::LogOutput::StdErr { message } => (LogStream::Stderr, message),
+        bollard::container::LogOutput::StdOut { message }
+        | bollard::container::LogOutput::Console { message }
+        | bollard::container::LogOutput::StdIn { message } => (LogStream::Stdout, message),
+    };
+    LogChunk {
+        stream,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
 

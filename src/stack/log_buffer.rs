@@ -2,6 +2,10 @@
 //! be explained with what the container said, and a failed kickstart is noticed the moment
 //! FusionAuth logs it (see `kickstart_log`) rather than when the deadline passes.
 //!
+//! The output is read by attaching to the container before it starts, not through `docker logs`:
+//! the log driver drops what it cannot store, and on a full disk the line that says so is exactly
+//! the one it cannot store.
+//!
 //! Lines are kept as the container wrote them, secrets included: whoever shows them redacts.
 
 use std::collections::VecDeque;
@@ -11,7 +15,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 use super::kickstart_log::{KickstartFailure, KickstartLog};
-use crate::docker::Docker;
+use crate::docker::{Docker, DockerError, LogChunk};
 
 const CAPACITY: usize = 400;
 /// How long after a kickstart failure's first line its remaining parts (FusionAuth's error
@@ -29,6 +33,8 @@ struct Inner {
     lines: VecDeque<String>,
     partial: String,
     kickstart: KickstartLog,
+    /// The container's output ended (it stopped): nothing more will arrive.
+    ended: bool,
 }
 
 impl LogBuffer {
@@ -65,16 +71,44 @@ impl LogBuffer {
         inner.kickstart.failure(KICKSTART_SETTLE)
     }
 
-    /// Follows `container`'s output into this buffer until the container stops or the task is
-    /// aborted.
+    /// Attaches to `container`, which must not have started yet, so that its first line is
+    /// read too, and reads its output into this buffer until it stops; the task ends with the
+    /// container. `None` when Docker refused the attach: then [`LogBuffer::follow`] it once
+    /// started.
+    pub async fn attach(&self, docker: &Docker, container: &str) -> Option<FollowTask> {
+        let stream = docker.attach_output(container).await.ok()?;
+        Some(self.read(stream))
+    }
+
+    /// Follows `container`'s log (through the log driver) into this buffer until the container
+    /// stops or the task is aborted.
     pub fn follow(&self, docker: &Docker, container: &str) -> FollowTask {
+        self.read(docker.logs(container, true, None))
+    }
+
+    fn read(
+        &self,
+        stream: impl futures_util::Stream<Item = Result<LogChunk, DockerError>> + Send + 'static,
+    ) -> FollowTask {
         let buffer = self.clone();
-        let mut stream = Box::pin(docker.logs(container, true, None));
         FollowTask(tokio::spawn(async move {
+            let mut stream = Box::pin(stream);
             while let Some(Ok(chunk)) = stream.next().await {
                 buffer.push(&chunk.text);
             }
+            buffer.inner.lock().unwrap_or_else(|e| e.into_inner()).ended = true;
         }))
+    }
+
+    /// Waits until the output has ended, for at most `within`: a container that has exited
+    /// may still have its last lines on their way here.
+    pub async fn settled(&self, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        while !self.inner.lock().unwrap_or_else(|e| e.into_inner()).ended
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 

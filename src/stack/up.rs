@@ -432,13 +432,7 @@ async fn create_and_wait(
     use_network_id(&mut database, &network_id);
     guard.container(&database.name);
     create_container(docker, &database, project).await?;
-    docker.start(&database.name).await?;
-    let database_watch = Watch {
-        container: database.name.clone(),
-        service: "db",
-        log: LogBuffer::default(),
-    };
-    let _database_follow: FollowTask = database_watch.log.follow(docker, &database.name);
+    let (database_watch, _database_follow) = start_watched(docker, &database.name, "db").await?;
 
     let client = FusionAuthClient::new(
         plan.poll_url.parse().expect("a valid URL"),
@@ -491,13 +485,8 @@ async fn create_and_wait(
             (WaitFor::SavedApiKeyAccepted { probe }, "skipped")
         }
     };
-    docker.start(&fusionauth.name).await?;
-    let fusionauth_watch = Watch {
-        container: fusionauth.name.clone(),
-        service: "fusionauth",
-        log: LogBuffer::default(),
-    };
-    let _fusionauth_follow = fusionauth_watch.log.follow(docker, &fusionauth.name);
+    let (fusionauth_watch, _fusionauth_follow) =
+        start_watched(docker, &fusionauth.name, "fusionauth").await?;
     context.fusionauth = Some(fusionauth_watch);
     context.client = context.client.clone().with_api_key(state.api_key.clone());
     context
@@ -506,6 +495,28 @@ async fn create_and_wait(
     let mut state = state;
     state.pending_kickstart = None;
     Ok((state, kickstart_outcome))
+}
+
+/// Starts a created container with its output read from the first line: attached to before the
+/// start where Docker allows it (see `log_buffer`), else followed through its log once started.
+async fn start_watched(
+    docker: &Docker,
+    container: &str,
+    service: &'static str,
+) -> Result<(Watch, FollowTask), StackError> {
+    let log = LogBuffer::default();
+    let attached = log.attach(docker, container).await;
+    docker.start(container).await?;
+    let follow = match attached {
+        Some(task) => task,
+        None => log.follow(docker, container),
+    };
+    let watch = Watch {
+        container: container.to_owned(),
+        service,
+        log,
+    };
+    Ok((watch, follow))
 }
 
 /// For a stack found running: the same checks, without creating anything.

@@ -195,6 +195,8 @@ impl WaitContext<'_> {
     }
 
     async fn exited(&self, watch: &Watch, code: i64, meaning: Option<String>) -> StackError {
+        // Its last lines, the ones that say why, may still be on their way to the buffer.
+        watch.log.settled(EXIT_SETTLE).await;
         if let Some(full) = self.disk_full(true).await {
             return full;
         }
@@ -235,6 +237,9 @@ impl WaitContext<'_> {
         None
     }
 }
+
+/// How long a container's last output is waited for once it has exited.
+const EXIT_SETTLE: Duration = Duration::from_secs(1);
 
 /// The last lines a (stopped) container wrote.
 pub async fn tail(docker: &Docker, container: &str) -> Vec<String> {

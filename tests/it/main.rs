@@ -22,10 +22,12 @@ mod clients {
     mod registration;
 }
 
-/// Finding the Docker daemon, and the daemon failing under a stack (stopped, out of disk).
+/// Finding the Docker daemon, and the daemon failing under a stack (stopped, out of disk, keeping
+/// no logs).
 mod docker {
     mod connect;
     mod disk_full;
+    mod no_logs;
     mod restart;
 }
 

@@ -43,6 +43,7 @@ fn a_full_docker_disk_is_quoted_with_a_hint_and_nothing_is_left() {
     }
     let daemon = PrivateDocker::start(Options {
         tmpfs_mib: Some(64),
+        ..Options::default()
     });
     let images = support::docker::ensure_images();
     daemon.load_images(&images);

@@ -125,23 +125,7 @@ fn a_failed_kickstart_request_is_quoted_and_the_stack_removed() {
     let Some(project) = TestProject::with_docker("kick") else {
         return;
     };
-    // The shipped template with one request that FusionAuth refuses (a password too short)
-    // inserted before the last one. FusionAuth logs the request as sent: the generated admin
-    // password in it must not be shown.
-    let mut template: serde_json::Value =
-        serde_json::from_str(mcp_fa::stack::KICKSTART_TEMPLATE).expect("template");
-    let requests = template["requests"].as_array_mut().expect("requests");
-    let last = requests.len() - 1;
-    requests.insert(
-        last,
-        serde_json::json!({"method": "POST", "url": "/api/user",
-            "body": {"user": {"username": "#{adminPassword}", "password": "short"}}}),
-    );
-    let path = project.state_dir.path().join("broken-kickstart.json");
-    std::fs::write(&path, template.to_string()).expect("write template");
-    let path = path.to_str().expect("utf-8").to_string();
-
-    let run = project.up_with(&[], &[("MCP_FA_KICKSTART_TEMPLATE", &path)]);
+    let run = project.up_with_a_refused_kickstart_request();
     let message = error_naming(
         &run,
         "KICKSTART_FAILED",

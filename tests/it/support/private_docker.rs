@@ -71,6 +71,8 @@ pub fn available() -> bool {
 pub struct Options {
     /// Put the data root on a tmpfs of this many MiB (for disk-full tests).
     pub tmpfs_mib: Option<u64>,
+    /// The daemon's default log driver (`--log-driver`); Docker's own default when `None`.
+    pub log_driver: Option<&'static str>,
 }
 
 pub struct PrivateDocker {
@@ -88,6 +90,7 @@ pub struct PrivateDocker {
     bridge_created: bool,
     /// How many times dockerd was started (restarts need `--live-restore`, see `start_daemon`).
     starts: u32,
+    log_driver: Option<&'static str>,
     child: Option<Child>,
     forward_rule: bool,
     /// Held until everything above is cleaned up (fields drop after `Drop::drop`).
@@ -153,6 +156,7 @@ impl PrivateDocker {
             pool,
             bridge_created: false,
             starts: 0,
+            log_driver: options.log_driver,
             dir,
             child: None,
             forward_rule: false,
@@ -275,6 +279,12 @@ impl PrivateDocker {
             // custom address pools and live-restore is off, deletes the interface `docker0`
             // by name: the shared daemon's bridge, not ours. Live-restore on the restart avoids
             // that and changes nothing here: the containers already stopped with the daemon.
+            .args(
+                self.log_driver
+                    .map(|driver| ["--log-driver", driver])
+                    .iter()
+                    .flatten(),
+            )
             .args(if self.starts > 0 {
                 &["--live-restore"][..]
             } else {

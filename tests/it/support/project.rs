@@ -197,6 +197,26 @@ impl TestProject {
         self.run_with(&args, extra_env)
     }
 
+    /// `up` with the shipped kickstart template plus one request FusionAuth refuses (a
+    /// password too short), inserted before the last one. The request carries the generated
+    /// admin password as the username: FusionAuth logs the request as sent, and that password
+    /// must not be shown.
+    pub fn up_with_a_refused_kickstart_request(&self) -> Run {
+        let mut template: serde_json::Value =
+            serde_json::from_str(mcp_fa::stack::KICKSTART_TEMPLATE).expect("template");
+        let requests = template["requests"].as_array_mut().expect("requests");
+        let last = requests.len() - 1;
+        requests.insert(
+            last,
+            serde_json::json!({"method": "POST", "url": "/api/user",
+                "body": {"user": {"username": "#{adminPassword}", "password": "short"}}}),
+        );
+        let path = self.state_dir.path().join("broken-kickstart.json");
+        std::fs::write(&path, template.to_string()).expect("write template");
+        let path = path.to_str().expect("utf-8");
+        self.up_with(&[], &[("MCP_FA_KICKSTART_TEMPLATE", path)])
+    }
+
     /// The arguments `up` runs with (see [`TestProject::up`]).
     pub fn up_args(&self, extra: &[&str]) -> Vec<String> {
         let mut args = vec!["up".to_owned(), "--json".to_owned()];
