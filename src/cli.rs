@@ -153,10 +153,12 @@ pub struct ServeArgs {
     /// this server's origin as the tenant's issuer (`--issuer <public URL>`) and an API key in
     /// MCP_FA_REGISTRATION_API_KEY allowed to create applications (in a remote project's
     /// folder, the project's own key serves when that variable is unset).
+    /// MCP_FA_REGISTRATION=true|false sets this or --no-registration when neither flag is given.
     #[arg(long, conflicts_with = "no_registration")]
     pub registration: bool,
 
-    /// Never let clients register themselves, even for a stack that allows it.
+    /// Never let clients register themselves, even for a stack that allows it
+    /// (MCP_FA_REGISTRATION=false).
     #[arg(long)]
     pub no_registration: bool,
 

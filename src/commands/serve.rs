@@ -42,6 +42,7 @@ pub async fn run(args: &ServeArgs) -> Result<(), Error> {
             owner,
             config.bind.port(),
             true,
+            config.registration.is_some(),
             log_file,
         )?)
     } else {
@@ -136,7 +137,7 @@ fn request(args: &ServeArgs) -> Result<ServeRequest, Error> {
         registration: match (args.registration, args.no_registration) {
             (true, _) => Some(true),
             (_, true) => Some(false),
-            _ => None,
+            _ => registration_from_env()?,
         },
         // From the environment only: a key on the command line shows in `ps`. A remote
         // project's own key (the one `clients add` uses there) serves when no other is given.
@@ -159,6 +160,26 @@ fn request(args: &ServeArgs) -> Result<ServeRequest, Error> {
         .map(Secret::new),
     })
 }
+
+/// `MCP_FA_REGISTRATION`, for deployments configured by environment: `true` is
+/// `--registration`, `false` is `--no-registration`; either flag wins over it.
+fn registration_from_env() -> Result<Option<bool>, Error> {
+    let Some(value) = std::env::var_os(REGISTRATION_VARIABLE) else {
+        return Ok(None);
+    };
+    let value = value.to_string_lossy();
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" => Ok(None),
+        "true" | "1" | "yes" | "on" => Ok(Some(true)),
+        "false" | "0" | "no" | "off" => Ok(Some(false)),
+        _ => Err(Error::InputNeeded(format!(
+            "{REGISTRATION_VARIABLE} is {value:?}: set it to true (clients may register \
+             themselves) or false (they may not), or unset it for the default"
+        ))),
+    }
+}
+
+const REGISTRATION_VARIABLE: &str = "MCP_FA_REGISTRATION";
 
 /// Where `serve --registration` reads its FusionAuth API key.
 const REGISTRATION_KEY_VARIABLE: &str = "MCP_FA_REGISTRATION_API_KEY";

@@ -288,6 +288,7 @@ async fn after_ready(
             ServerOwner::Foreground,
             state.mcp_port,
             !config.start_unprotected,
+            config.registration.is_some(),
             walkthrough.then(|| ready.store.mcp_log_path(&state.project)),
         )?;
         let handle = crate::server::start(config).await?;

@@ -127,6 +127,7 @@ impl ServerClaim {
         owner: ServerOwner,
         port: u16,
         protected: bool,
+        registration: bool,
         log_file: Option<PathBuf>,
     ) -> Result<Self, StackError> {
         let pid = std::process::id();
@@ -146,6 +147,7 @@ impl ServerClaim {
             port,
             endpoint: format!("http://localhost:{port}/mcp"),
             protected,
+            registration,
             started_at: crate::state::now_secs(),
             log_file,
             stopping: None,
@@ -398,6 +400,7 @@ mod tests {
             port: 1,
             endpoint: String::new(),
             protected: true,
+            registration: true,
             started_at: 0,
             log_file: None,
             stopping: None,
@@ -418,7 +421,8 @@ mod tests {
         let store = StateStore::at(dir.path());
         let project = ProjectName::parse("claims").expect("valid");
         let mut first =
-            ServerClaim::claim(&store, &project, ServerOwner::Serve, 1, true, None).expect("first");
+            ServerClaim::claim(&store, &project, ServerOwner::Serve, 1, true, true, None)
+                .expect("first");
         first.set_protected(false);
         assert_eq!(current(&store, &project).map(|r| r.protected), Some(false));
         // Another process's live record: this one (pid 1 runs on every Unix, and is not us).
@@ -427,9 +431,16 @@ mod tests {
         other.process_start = process_start(1);
         store.save_server_record(&project, &other).expect("save");
         if other.process_start.is_some() {
-            let error =
-                ServerClaim::claim(&store, &project, ServerOwner::Walkthrough, 1, true, None)
-                    .expect_err("refused");
+            let error = ServerClaim::claim(
+                &store,
+                &project,
+                ServerOwner::Walkthrough,
+                1,
+                true,
+                true,
+                None,
+            )
+            .expect_err("refused");
             assert!(error.to_string().contains("(pid 1)"), "{error}");
         }
         drop(first);

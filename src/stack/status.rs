@@ -9,7 +9,7 @@ use super::project::Project;
 use crate::docker::{Docker, Environment, Health, RunState};
 use crate::fusionauth::Timeouts;
 use crate::project::ProjectName;
-use crate::state::{StackState, StateStore};
+use crate::state::{ServerRecord, StackState, StateStore};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,8 +58,19 @@ pub struct RegistrationStatus {
 }
 
 impl RegistrationStatus {
-    pub fn of(state: &StackState) -> Self {
+    /// For the stack in `state`, and the MCP server serving it now, if any.
+    pub fn of(state: &StackState, server: Option<&ServerRecord>) -> Self {
         let flag = state.project.flag();
+        if let Some(server) = server.filter(|server| !server.registration) {
+            return Self {
+                enabled: false,
+                endpoint: None,
+                reason: Some(format!(
+                    "the MCP server running now (pid {}) was started with --no-registration;                      start it again without that flag to let clients register themselves, or                      register them with `mcp-fa clients add{flag}`",
+                    server.pid
+                )),
+            };
+        }
         if state.registration_ready() {
             Self {
                 enabled: true,
@@ -150,7 +161,8 @@ pub async fn status(project: &ProjectName, show_secrets: bool) -> Result<StatusR
         });
     }
     let running = all_running && fusionauth_status.as_deref() == Some("ready");
-    let mcp_server = mcp_server_status(&store, project.project_name(), state.as_ref()).await;
+    let server = mcp_server::current(&store, project.project_name());
+    let mcp_server = mcp_server_status(server.as_ref(), state.as_ref()).await;
 
     Ok(StatusReport {
         project: project.project_name().clone(),
@@ -164,7 +176,9 @@ pub async fn status(project: &ProjectName, show_secrets: bool) -> Result<StatusR
         mcp_server_url: state
             .as_ref()
             .map(|s| format!("http://localhost:{}/mcp", s.mcp_port)),
-        registration: state.as_ref().map(RegistrationStatus::of),
+        registration: state
+            .as_ref()
+            .map(|state| RegistrationStatus::of(state, server.as_ref())),
         users: state
             .iter()
             .flat_map(|s| &s.users)
@@ -192,12 +206,11 @@ pub async fn status(project: &ProjectName, show_secrets: bool) -> Result<StatusR
 /// The project's MCP server: the one its record names (whoever runs it), else whether
 /// something else answers on the stack's port. Absent with neither a record nor a state file.
 async fn mcp_server_status(
-    store: &StateStore,
-    project: &ProjectName,
+    server: Option<&ServerRecord>,
     state: Option<&StackState>,
 ) -> Option<McpServerReport> {
-    if let Some(record) = mcp_server::current(store, project) {
-        return Some(McpServerReport::recorded(&record, false));
+    if let Some(record) = server {
+        return Some(McpServerReport::recorded(record, false));
     }
     let state = state?;
     let running = mcp_server::answers(state.mcp_port).await;

@@ -64,6 +64,9 @@ pub struct ServerRecord {
     pub endpoint: String,
     /// Whether `/mcp` requires a token now (the walkthrough switches it).
     pub protected: bool,
+    /// Whether it lets clients register themselves (`/register`); off with `--no-registration`.
+    #[serde(default = "registration_default")]
+    pub registration: bool,
     /// Unix seconds.
     pub started_at: u64,
     /// Where its output goes, when it is not a terminal.
@@ -72,6 +75,11 @@ pub struct ServerRecord {
     /// Set by the command that asked it to stop, just before asking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopping: Option<StopReason>,
+}
+
+/// Records written before the field: those servers offered the bridge whenever the stack did.
+fn registration_default() -> bool {
+    true
 }
 
 impl StateStore {
@@ -124,6 +132,7 @@ mod tests {
             port: 8123,
             endpoint: "http://localhost:8123/mcp".into(),
             protected: false,
+            registration: true,
             started_at: 1,
             log_file: None,
             stopping: None,

@@ -641,6 +641,7 @@ async fn start_for_stack(
         ServerOwner::Walkthrough,
         state.mcp_port,
         !config.start_unprotected,
+        config.registration.is_some(),
         Some(store.mcp_log_path(&state.project)),
     )?;
     match crate::server::start(config).await {

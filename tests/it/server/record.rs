@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::support::project::TestProject;
-use crate::support::{process_gone, stderr_of};
+use crate::support::{exited_within, process_gone, stderr_of};
 
 #[test]
 fn a_foreground_up_is_reported_refuses_a_second_server_and_down_stops_it_saying_why() {
@@ -104,4 +104,74 @@ fn down_stops_the_background_server_with_a_damaged_state_file_or_no_record() {
         process_gone(pid),
         "the unrecorded background server is gone too"
     );
+}
+
+#[test]
+fn a_server_started_without_registration_is_reported_without_the_bridge() {
+    let Some(project) = TestProject::with_docker("recnoreg") else {
+        return;
+    };
+    project.up(&[]).assert_ok();
+    let registration = || project.run(&["status", "-o", "json"]).json()["registration"].clone();
+    assert_eq!(registration()["enabled"], true, "the stack's default");
+
+    // A value that says neither yes nor no is refused before anything starts.
+    let mut unclear = project
+        .command(&["serve"], &[("MCP_FA_REGISTRATION", "maybe")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve runs");
+    let refused = exited_within(&mut unclear, Duration::from_secs(30));
+    let said = stderr_of(&mut unclear);
+    assert_eq!(refused.code(), Some(2), "{said}");
+    assert!(
+        said.contains("MCP_FA_REGISTRATION is \"maybe\"")
+            && said.contains("true")
+            && said.contains("false"),
+        "{said}"
+    );
+    assert_eq!(project.server_record(), None);
+
+    // Configured by environment, as a deployment would: no bridge, and `status` says so.
+    let mut child = project
+        .command(&["serve"], &[("MCP_FA_REGISTRATION", "false")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let pid = child.id();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while project.server_record().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let off = registration();
+    assert_eq!(off["enabled"], false, "{off:#}");
+    assert!(off.get("endpoint").is_none(), "{off:#}");
+    let reason = off["reason"].as_str().expect("a reason");
+    assert!(
+        reason.contains("--no-registration") && reason.contains(&format!("(pid {pid})")),
+        "{reason}"
+    );
+    let text = project.run(&["status"]).stdout;
+    assert!(text.contains("--no-registration"), "{text}");
+    let register = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            reqwest::Client::new()
+                .post(format!("http://127.0.0.1:{}/register", project.mcp_port))
+                .json(&serde_json::json!({"redirect_uris": ["http://127.0.0.1:33418/callback"]}))
+                .send()
+                .await
+                .expect("the server answers")
+                .status()
+        });
+    assert_eq!(register, 404, "nothing registers clients");
+
+    let stopped = crate::support::stop(&mut child, "TERM");
+    assert!(stopped.success(), "{stopped}: {}", stderr_of(&mut child));
+    assert_eq!(registration()["enabled"], true, "the stack's default again");
+    project.run(&["down", "--volumes", "--json"]).assert_ok();
 }

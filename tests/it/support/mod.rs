@@ -71,6 +71,26 @@ pub fn mcp_fa(state_dir: &std::path::Path, args: &[&str]) -> std::process::Comma
     command
 }
 
+/// Waits up to `within` for `child` to exit by itself, as a command that refuses to start does;
+/// one still running then is killed and fails the test.
+pub fn exited_within(
+    child: &mut std::process::Child,
+    within: std::time::Duration,
+) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{child:?} was still running after {within:?}: it should have refused");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Sends `signal` (`TERM`, `INT`) to `child` as `kill` does, and waits up to 10 s for it to
 /// exit (it is killed and the test fails if it does not); its exit status.
 pub fn stop(child: &mut std::process::Child, signal: &str) -> std::process::ExitStatus {
