@@ -17,8 +17,8 @@
 FROM rust:1.89-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked --bin mcp-fa \
-    && install -D -m 0755 target/release/mcp-fa /out/mcp-fa
+RUN cargo build --profile dist --locked --bin mcp-fa \
+    && install -D -m 0755 target/dist/mcp-fa /out/mcp-fa
 
 # Run: distroless's glibc + libgcc base, no shell, no package manager; user 65532 ("nonroot").
 FROM gcr.io/distroless/cc-debian12:nonroot

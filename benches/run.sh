@@ -23,6 +23,7 @@
 # Environment: BENCH_DURATION (30), BENCH_RUNS (3), BENCH_STACK_RUNS (5), BENCH_CONNECTIONS (50),
 #   BENCH_THREADS (2), BENCH_PIN (0: no pinning; 1: wrk on CPU 0, servers on CPU 1),
 #   BENCH_BEFORE (path to another mcp-fa binary, measured alongside as "before"),
+#   BENCH_PROFILE (the cargo profile mcp-fa is built with: dist, or release with --quick),
 #   BENCH_OUT (benches/results/<UTC time>). Needs Docker and cargo.
 # Prints the report (Markdown) at the end; it is also written to $BENCH_OUT/report.md, with the
 # raw numbers in $BENCH_OUT/results.jsonl.
@@ -140,14 +141,18 @@ record "$(python3 -c 'import json,sys; print(json.dumps({"kind":"versions","rust
     "$FASTMCP_VERSION" "$("$py" --version)")"
 
 # --- Release build ---------------------------------------------------------------------------
-log "cargo build --release (mcp-fa and the stand-in)"
+# mcp-fa as it ships (Cargo.toml's `dist` profile, as the Dockerfile builds it); --quick, a smoke
+# test, takes the faster `release` build. The stand-in is always `release`.
+profile="${BENCH_PROFILE:-$([ "$quick" = 1 ] && echo release || echo dist)}"
+log "cargo build --profile $profile (mcp-fa) and --release (the stand-in)"
 cd "$root"
 t0="$(now)"
-cargo build --release --workspace --bin mcp-fa --bin fusionauth-sim >&2
+cargo build --profile "$profile" --bin mcp-fa >&2
+cargo build --release --workspace --bin fusionauth-sim >&2
 t1="$(now)"
-record "{\"kind\":\"build\",\"seconds\":$(elapsed "$t0" "$t1")}"
+record "{\"kind\":\"build\",\"profile\":\"$profile\",\"seconds\":$(elapsed "$t0" "$t1")}"
 target_dir="$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-mcpfa="$target_dir/release/mcp-fa"
+mcpfa="$target_dir/$profile/mcp-fa"
 [ -x "$mcpfa" ] || die "no $mcpfa"
 # The ceiling and the stand-in are bench targets (never installed): built, not run, by cargo.
 bench_bin() { # NAME: the executable of bench target NAME
