@@ -115,13 +115,18 @@ fn a_server_started_without_registration_is_reported_without_the_bridge() {
     let registration = || project.run(&["status", "-o", "json"]).json()["registration"].clone();
     assert_eq!(registration()["enabled"], true, "the stack's default");
 
+    // `mcp-fa serve` for the project with MCP_FA_REGISTRATION set to `value`.
+    let serve_with = |value: &str| {
+        project
+            .command(&["serve"], &[("MCP_FA_REGISTRATION", value)])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("serve runs")
+    };
+
     // A value that says neither yes nor no is refused before anything starts.
-    let mut unclear = project
-        .command(&["serve"], &[("MCP_FA_REGISTRATION", "maybe")])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("serve runs");
+    let mut unclear = serve_with("maybe");
     let refused = exited_within(&mut unclear, Duration::from_secs(30));
     let said = stderr_of(&mut unclear);
     assert_eq!(refused.code(), Some(2), "{said}");
@@ -134,12 +139,7 @@ fn a_server_started_without_registration_is_reported_without_the_bridge() {
     assert_eq!(project.server_record(), None);
 
     // Configured by environment, as a deployment would: no bridge, and `status` says so.
-    let mut child = project
-        .command(&["serve"], &[("MCP_FA_REGISTRATION", "false")])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("serve starts");
+    let mut child = serve_with("false");
     let pid = child.id();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while project.server_record().is_none() && std::time::Instant::now() < deadline {
