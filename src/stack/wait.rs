@@ -200,10 +200,11 @@ impl WaitContext<'_> {
         if let Some(full) = self.disk_full(true).await {
             return full;
         }
-        // The followed log may lag behind the exit: read the tail from Docker itself.
-        let mut lines = tail(self.docker, &watch.container).await;
+        // Once settled the buffer has all the container wrote; Docker's own tail only stands in
+        // when nothing was read (its output could not be followed at all).
+        let mut lines = watch.log.last(LINES_SHOWN);
         if lines.is_empty() {
-            lines = watch.log.last(LINES_SHOWN);
+            lines = tail(self.docker, &watch.container).await;
         }
         let meaning = meaning.or_else(|| explain_exit(&lines));
         StackError::ContainerExited {
